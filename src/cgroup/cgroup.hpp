@@ -1,0 +1,72 @@
+// One interface over cgroup v1 (one hierarchy per controller) and v2 (one unified tree).
+// The backends differ in where files live and how values are spelled; each controller's
+// knowledge of file names and formats lives in its own file (memory, cpu, pids).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "asup/result.hpp"
+#include "asup/unique_fd.hpp"
+
+namespace asup::cgroup {
+
+struct Limits {
+  std::optional<std::int64_t> memory_bytes;  // --memory
+  std::optional<double> cpus;                // --cpus (1.5 = one and a half CPUs)
+  std::optional<std::int64_t> pids;          // --pids-limit (<= 0 means unlimited)
+
+  bool empty() const { return !memory_bytes && !cpus && !pids; }
+};
+
+// A container's cgroup. Destroying the object does not remove the group: destroy() does,
+// after the container's processes are gone.
+class Group {
+ public:
+  virtual ~Group() = default;
+  // v2: an O_DIRECTORY fd of the group for clone3(CLONE_INTO_CGROUP); v1: invalid.
+  virtual int clone_into_fd() const = 0;
+  // Moves pid into the group (every hierarchy on v1).
+  virtual Status add_process(pid_t pid) = 0;
+  // The cgroup.procs files an exec'ed process writes itself into (v1: one per hierarchy).
+  virtual std::vector<std::string> procs_files() const = 0;
+  // True when the kernel's OOM killer killed a process of this group.
+  virtual bool oom_killed() const = 0;
+  // SIGKILL to every process of the group (cgroup.kill on v2, a procs walk on v1).
+  virtual Status kill_all() = 0;
+  // rmdir of the group (every hierarchy on v1). Idempotent.
+  virtual Status destroy() = 0;
+  virtual std::string describe() const = 0;  // paths, for inspect and errors
+};
+
+class Manager {
+ public:
+  virtual ~Manager() = default;
+  virtual std::string version() const = 0;  // "v1" or "v2"
+  // Creates PARENT/ID (every hierarchy on v1) and applies the limits. On failure nothing
+  // is left behind.
+  virtual Result<std::unique_ptr<Group>> create(const std::string& id, const Limits& limits) = 0;
+  // The group of a container created earlier (after an asupd restart). Does not check
+  // that it exists.
+  virtual std::unique_ptr<Group> open(const std::string& id) = 0;
+  // rmdir of the parent when empty (daemon shutdown); errors ignored.
+  virtual void remove_parent_if_empty() = 0;
+};
+
+// Picks the backend for this host: v2 when /sys/fs/cgroup is a cgroup2 mount, else v1
+// (hybrid or legacy). `parent` is the group under which containers go ("asup").
+Result<std::unique_ptr<Manager>> detect(const std::string& parent);
+// Explicit backends, with the mount root as a parameter so tests can point them at a
+// fixture directory or the unified tree.
+std::unique_ptr<Manager> make_v1(const std::string& mount_root, const std::string& parent);
+std::unique_ptr<Manager> make_v2(const std::string& mount_root, const std::string& parent);
+
+// "512m", "1g", "1048576", "2.5k" -> bytes (Docker's units: b k m g, case-insensitive).
+Result<std::int64_t> parse_bytes(const std::string& text);
+
+}  // namespace asup::cgroup

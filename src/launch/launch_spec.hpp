@@ -1,0 +1,92 @@
+// The launch spec is everything asup-init needs to set up a container (or join one for
+// exec): built as data by asupd, serialized into a memfd, read by asup-init at fd 3.
+// asup-init is static and small, so the codec is plain length-prefixed fields, not JSON.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "asup/result.hpp"
+
+namespace asup::launch {
+
+// Descriptor numbers asupd hands to asup-init (dup2'ed in the clone3 child).
+namespace fds {
+inline constexpr int kStdin = 0;
+inline constexpr int kStdout = 1;
+inline constexpr int kStderr = 2;
+inline constexpr int kSpec = 3;        // memfd holding the encoded LaunchSpec
+inline constexpr int kReport = 4;      // init -> asupd: report lines (see below)
+inline constexpr int kBarrier = 5;     // asupd -> init: one byte releases the workload; EOF aborts
+inline constexpr int kStateDir = 6;    // O_PATH dir where init writes exit.json
+inline constexpr int kStdoutHold = 7;  // read end of the stdout pipe, held across asupd restarts
+inline constexpr int kStderrHold = 8;  // read end of the stderr pipe
+inline constexpr int kNsPidfd = 9;     // exec mode: pidfd of the container's init
+inline constexpr int kFirstFree = 10;
+}  // namespace fds
+
+// Report lines asup-init writes to fds::kReport:
+//   "ready\n"                 setup done, waiting on the barrier
+//   "started PID\n"           the workload was exec'ed (PID in init's parent pid namespace
+//                             view is not known to init: this is the pid inside the container)
+//   "error CODE MESSAGE\n"    setup or exec failed; CODE is the exit code the user should
+//                             see (125 engine, 126 not executable, 127 not found)
+inline constexpr const char* kExitFile = "exit.json";
+// exit.json: {"exit_code":N,"signal":S,"finished_at":UNIX_NANOS}; signal 0 for a normal exit.
+
+enum class MountKind : std::uint8_t {
+  Mount = 1,   // mount(source, target, fstype, flags, data)
+  Bind,        // bind mount source (host path) onto target; MS_RDONLY in flags -> remount ro
+  MakeDir,     // mkdir -p target with mode
+  MakeFile,    // create an empty file at target if missing (a bind-mount target)
+  MakeDevice,  // mknod target, mode carries S_IFCHR|perm, major/minor
+  Symlink,     // symlink target -> source
+};
+
+struct MountOp {
+  MountKind kind = MountKind::Mount;
+  std::string source;
+  // A path inside the container's root unless host_target is set. Paths inside the root
+  // are resolved with openat2(RESOLVE_IN_ROOT) so a symlink in the image cannot point a
+  // mount outside the container.
+  std::string target;
+  std::string fstype;
+  std::uint64_t flags = 0;  // MS_* flags
+  std::string data;
+  std::uint32_t mode = 0;
+  std::uint32_t major = 0;
+  std::uint32_t minor = 0;
+  bool host_target = false;
+
+  bool operator==(const MountOp&) const = default;
+};
+
+enum class Mode : std::uint8_t { Container = 1, Exec = 2 };
+
+struct LaunchSpec {
+  Mode mode = Mode::Container;
+  // Container mode: host path of the directory that becomes "/" (overlay merged dir).
+  std::string rootfs;
+  // Executed in order in the container's new mount namespace, after "/" is made rprivate
+  // and before pivot_root into rootfs.
+  std::vector<MountOp> mounts;
+  std::string hostname;
+  std::vector<std::string> argv;  // argv[0] without '/' is looked up in the env's PATH
+  std::vector<std::string> env;   // KEY=VALUE, complete (image defaults already merged)
+  std::string workdir = "/";
+  // "", "uid", "uid:gid", "name", "name:group": resolved against the container's
+  // /etc/passwd and /etc/group after pivot_root, as Docker does.
+  std::string user;
+  bool no_new_privs = true;
+  // Exec mode: cgroup.procs files (host paths) to join before entering the namespaces.
+  std::vector<std::string> cgroup_procs;
+
+  bool operator==(const LaunchSpec&) const = default;
+};
+
+std::string encode(const LaunchSpec& spec);
+Result<LaunchSpec> decode(std::string_view bytes);
+
+}  // namespace asup::launch
