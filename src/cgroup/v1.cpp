@@ -1,0 +1,236 @@
+// cgroup v1: one hierarchy per controller (or per set of co-mounted controllers, such as
+// "cpu,cpuacct"); a container's group is the directory PARENT/ID in each hierarchy used.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+
+#include "cgroup/cgroup.hpp"
+#include "cgroup/control_file.hpp"
+#include "cgroup/cpu.hpp"
+#include "cgroup/memory.hpp"
+#include "cgroup/pids.hpp"
+#include "cgroup/plan.hpp"
+#include "core/fs.hpp"
+
+namespace asup::cgroup {
+namespace {
+
+// Controllers a container's group joins even without limits: memory for OOM reports, pids
+// and cpu for accounting and a uniform layout. Others (cpuset, which needs cpus and mems
+// copied in before a task may join) are left out until a limit needs them.
+constexpr std::array<std::string_view, 3> kUsedControllers = {memory::kController, cpu::kController,
+                                                              pids::kController};
+
+struct Hierarchy {
+  std::string dir;                       // MOUNT/cpu,cpuacct
+  std::vector<std::string> controllers;  // the used controllers it serves
+  bool kernel_files = true;
+};
+
+bool names_controller(std::string_view dir_name, std::string_view controller) {
+  while (!dir_name.empty()) {
+    std::size_t comma = dir_name.find(',');
+    if (dir_name.substr(0, comma) == controller) return true;
+    if (comma == std::string_view::npos) break;
+    dir_name.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// Finds each used controller's hierarchy under the mount root. Co-mounted controllers
+// appear under their joint name with per-controller symlinks ("cpu" -> "cpu,cpuacct"):
+// the real directory is preferred, and two names for one hierarchy count once.
+std::vector<Hierarchy> discover(const std::string& root) {
+  std::vector<Hierarchy> found;
+  std::vector<std::pair<dev_t, ino_t>> ids;
+  auto names = fs::list_dir(root);
+  if (!names) return found;
+  for (auto controller : kUsedControllers) {
+    std::string best;
+    bool best_is_link = true;
+    for (const auto& name : names.value()) {
+      if (!names_controller(name, controller)) continue;
+      std::string path = fs::join(root, name);
+      struct stat lst;
+      if (!fs::is_directory(path) || ::lstat(path.c_str(), &lst) != 0) continue;
+      bool is_link = S_ISLNK(lst.st_mode);
+      if (best.empty() || (best_is_link && !is_link)) {
+        best = path;
+        best_is_link = is_link;
+      }
+    }
+    if (best.empty()) continue;
+    struct stat st;
+    if (::stat(best.c_str(), &st) != 0) continue;
+    auto id = std::make_pair(st.st_dev, st.st_ino);
+    auto same = std::find(ids.begin(), ids.end(), id);
+    if (same != ids.end()) {
+      found[static_cast<std::size_t>(same - ids.begin())].controllers.emplace_back(controller);
+      continue;
+    }
+    ids.push_back(id);
+    found.push_back(Hierarchy{best, {std::string{controller}}, is_cgroupfs(best)});
+  }
+  return found;
+}
+
+struct GroupDir {
+  std::string path;
+  std::vector<std::string> controllers;
+  bool kernel_files = true;
+};
+
+class GroupV1 final : public Group {
+ public:
+  explicit GroupV1(std::vector<GroupDir> dirs) : dirs_(std::move(dirs)) {}
+
+  int clone_into_fd() const override { return -1; }
+
+  Status add_process(pid_t pid) override {
+    std::string value = std::to_string(pid);
+    for (const auto& d : dirs_) {
+      ASUP_TRY(write_control_file(fs::join(d.path, "cgroup.procs"), value, !d.kernel_files));
+    }
+    return ok();
+  }
+
+  std::vector<std::string> procs_files() const override {
+    std::vector<std::string> out;
+    for (const auto& d : dirs_) out.push_back(fs::join(d.path, "cgroup.procs"));
+    return out;
+  }
+
+  bool oom_killed() const override {
+    for (const auto& d : dirs_) {
+      if (std::find(d.controllers.begin(), d.controllers.end(), memory::kController) ==
+          d.controllers.end())
+        continue;
+      auto text = fs::read_file(fs::join(d.path, memory::kOomControlV1));
+      return text && memory::oom_kill_reported(text.value());
+    }
+    return false;
+  }
+
+  Status kill_all() override { return kill_listed_processes(procs_files()); }
+
+  Status destroy() override {
+    // Every hierarchy is tried; the first error is reported.
+    Status result = ok();
+    for (const auto& d : dirs_) {
+      auto r = remove_group_dir(d.path, d.kernel_files);
+      if (!r && result) result = r;
+    }
+    return result;
+  }
+
+  std::string describe() const override {
+    std::string out;
+    for (const auto& d : dirs_) {
+      if (!out.empty()) out += ", ";
+      out += d.path;
+    }
+    return out;
+  }
+
+ private:
+  std::vector<GroupDir> dirs_;
+};
+
+class ManagerV1 final : public Manager {
+ public:
+  ManagerV1(std::string mount_root, std::string parent)
+      : root_(std::move(mount_root)), parent_(std::move(parent)), hierarchies_(discover(root_)) {}
+
+  std::string version() const override { return "v1"; }
+
+  Result<std::unique_ptr<Group>> create(const std::string& id, const Limits& limits) override {
+    ASUP_TRY(check_group_id(id));
+    auto result = create_dirs(id, limits);
+    if (!result) return fail(result.error().wrap("create cgroup " + parent_ + "/" + id));
+    return result;
+  }
+
+  std::unique_ptr<Group> open(const std::string& id) override {
+    return std::make_unique<GroupV1>(group_dirs(id));
+  }
+
+  void remove_parent_if_empty() override {
+    for (const auto& h : hierarchies_) ::rmdir(fs::join(h.dir, parent_).c_str());
+  }
+
+ private:
+  std::vector<GroupDir> group_dirs(const std::string& id) const {
+    std::vector<GroupDir> dirs;
+    for (const auto& h : hierarchies_)
+      dirs.push_back({fs::join(fs::join(h.dir, parent_), id), h.controllers, h.kernel_files});
+    return dirs;
+  }
+
+  const GroupDir* dir_for(const std::vector<GroupDir>& dirs, const std::string& controller) const {
+    for (const auto& d : dirs)
+      if (std::find(d.controllers.begin(), d.controllers.end(), controller) != d.controllers.end())
+        return &d;
+    return nullptr;
+  }
+
+  Result<std::unique_ptr<Group>> create_dirs(const std::string& id, const Limits& limits) {
+    ASUP_TRY(auto plan, plan_limits(Version::V1, limits));
+    auto dirs = group_dirs(id);
+    for (const auto& c : controllers_of(plan))
+      if (!dir_for(dirs, c))
+        return fail("cgroup v1 controller \"" + c + "\" is not mounted under " + root_);
+    if (dirs.empty()) return fail(ENOENT, "find cgroup v1 hierarchies under " + root_);
+
+    // What this call made, undone in reverse on failure. rmdir of a parent that holds
+    // other groups fails, so a parent in use stays.
+    std::vector<std::string> made_parents;
+    std::vector<const GroupDir*> made_groups;
+    auto undo = [&] {
+      for (auto it = made_groups.rbegin(); it != made_groups.rend(); ++it)
+        (void)remove_group_dir((*it)->path, (*it)->kernel_files);
+      for (auto it = made_parents.rbegin(); it != made_parents.rend(); ++it) ::rmdir(it->c_str());
+    };
+
+    Status status = ok();
+    for (const auto& d : dirs) {
+      std::string parent_dir = d.path.substr(0, d.path.rfind('/'));
+      if (::mkdir(parent_dir.c_str(), 0755) == 0) {
+        made_parents.push_back(parent_dir);
+      } else if (errno != EEXIST) {
+        status = fs::make_dirs(parent_dir);  // a nested parent ("a/b")
+        if (!status) break;
+      }
+      if (::mkdir(d.path.c_str(), 0755) != 0) {
+        status = fail_errno("mkdir " + d.path);
+        break;
+      }
+      made_groups.push_back(&d);
+    }
+    for (std::size_t i = 0; status && i < plan.size(); ++i) {
+      const auto& s = plan[i];
+      const GroupDir* d = dir_for(dirs, s.controller);
+      auto r = write_control_file(fs::join(d->path, s.file), s.value, !d->kernel_files);
+      if (!r && !(s.optional && r.error().code == ENOENT)) status = r;
+    }
+    if (!status) {
+      undo();
+      return fail(status.error());
+    }
+    return std::unique_ptr<Group>(std::make_unique<GroupV1>(std::move(dirs)));
+  }
+
+  std::string root_;
+  std::string parent_;
+  std::vector<Hierarchy> hierarchies_;
+};
+
+}  // namespace
+
+std::unique_ptr<Manager> make_v1(const std::string& mount_root, const std::string& parent) {
+  return std::make_unique<ManagerV1>(mount_root, parent);
+}
+
+}  // namespace asup::cgroup

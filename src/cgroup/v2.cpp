@@ -1,0 +1,169 @@
+// cgroup v2: one tree; a container's group is MOUNT/PARENT/ID, and the parent hands the
+// controllers a limit needs down to its children through cgroup.subtree_control.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "cgroup/cgroup.hpp"
+#include "cgroup/control_file.hpp"
+#include "cgroup/memory.hpp"
+#include "cgroup/plan.hpp"
+#include "core/fs.hpp"
+
+namespace asup::cgroup {
+namespace {
+
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+class GroupV2 final : public Group {
+ public:
+  GroupV2(std::string path, bool kernel_files)
+      : path_(std::move(path)), kernel_files_(kernel_files) {
+    // CLONE_INTO_CGROUP takes a directory fd; holding it also pins the path we mean.
+    dir_.reset(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  }
+
+  int clone_into_fd() const override { return dir_.get(); }
+
+  Status add_process(pid_t pid) override {
+    return write_control_file(fs::join(path_, "cgroup.procs"), std::to_string(pid), !kernel_files_);
+  }
+
+  std::vector<std::string> procs_files() const override {
+    return {fs::join(path_, "cgroup.procs")};
+  }
+
+  bool oom_killed() const override {
+    auto events = fs::read_file(fs::join(path_, memory::kEventsV2));
+    return events && memory::oom_kill_reported(events.value());
+  }
+
+  Status kill_all() override {
+    // cgroup.kill (Linux 5.14) kills atomically, forks in flight included; older kernels
+    // lack it and get the procs walk.
+    auto r = write_control_file(fs::join(path_, "cgroup.kill"), "1", !kernel_files_);
+    if (r || r.error().code != ENOENT) return r;
+    return kill_listed_processes(procs_files());
+  }
+
+  Status destroy() override {
+    dir_.reset();
+    return remove_group_dir(path_, kernel_files_);
+  }
+
+  std::string describe() const override { return path_; }
+
+ private:
+  std::string path_;
+  bool kernel_files_;
+  UniqueFd dir_;
+};
+
+class ManagerV2 final : public Manager {
+ public:
+  ManagerV2(std::string mount_root, std::string parent)
+      : root_(std::move(mount_root)),
+        parent_path_(fs::join(root_, parent)),
+        kernel_files_(is_cgroupfs(root_)) {}
+
+  std::string version() const override { return "v2"; }
+
+  Result<std::unique_ptr<Group>> create(const std::string& id, const Limits& limits) override {
+    ASUP_TRY(check_group_id(id));
+    ASUP_TRY(auto plan, plan_limits(Version::V2, limits));
+    bool created_parent = false;
+    auto result = create_in_parent(id, plan, created_parent);
+    // A parent made by this call goes again on failure; rmdir of a cgroup that holds
+    // groups fails, so a parent in use by others stays.
+    if (!result && created_parent) ::rmdir(parent_path_.c_str());
+    if (!result) return fail(result.error().wrap("create cgroup " + fs::join(parent_path_, id)));
+    return result;
+  }
+
+  std::unique_ptr<Group> open(const std::string& id) override {
+    return std::make_unique<GroupV2>(fs::join(parent_path_, id), kernel_files_);
+  }
+
+  void remove_parent_if_empty() override { ::rmdir(parent_path_.c_str()); }
+
+ private:
+  Result<std::unique_ptr<Group>> create_in_parent(const std::string& id,
+                                                  const std::vector<Setting>& plan,
+                                                  bool& created_parent) {
+    if (!fs::is_directory(parent_path_)) {
+      if (::mkdir(parent_path_.c_str(), 0755) == 0) {
+        created_parent = true;
+      } else if (errno != EEXIST) {
+        ASUP_TRY(fs::make_dirs(parent_path_));  // a nested parent ("a/b")
+      }
+    }
+    ASUP_TRY(enable_controllers(controllers_of(plan)));
+
+    std::string path = fs::join(parent_path_, id);
+    if (::mkdir(path.c_str(), 0755) != 0) return fail_errno("mkdir " + path);
+    auto group = std::make_unique<GroupV2>(path, kernel_files_);
+    auto applied = apply(path, plan, *group);
+    if (!applied) {
+      (void)group->destroy();
+      return fail(applied.error());
+    }
+    return std::unique_ptr<Group>(std::move(group));
+  }
+
+  Status apply(const std::string& path, const std::vector<Setting>& plan, const GroupV2& group) {
+    if (group.clone_into_fd() < 0) return fail_errno("open " + path);
+    for (const auto& s : plan) {
+      auto r = write_control_file(fs::join(path, s.file), s.value, !kernel_files_);
+      if (!r && !(s.optional && r.error().code == ENOENT)) return r;
+    }
+    return ok();
+  }
+
+  // Children see only the controllers their parent enables in cgroup.subtree_control,
+  // and the parent may enable only those listed in its own cgroup.controllers.
+  Status enable_controllers(const std::vector<std::string>& needed) {
+    if (needed.empty()) return ok();
+    std::string controllers_file = fs::join(parent_path_, "cgroup.controllers");
+    std::string subtree_file = fs::join(parent_path_, "cgroup.subtree_control");
+    ASUP_TRY(auto available_text, fs::read_file(controllers_file));
+    auto available = words(available_text);
+    for (const auto& c : needed) {
+      if (!contains(available, c))
+        return fail("cgroup v2 controller \"" + c + "\" is not available under " + parent_path_);
+    }
+    ASUP_TRY(auto enabled_text, fs::read_file(subtree_file));
+    auto enabled = words(enabled_text);
+    std::string change;
+    for (const auto& c : needed) {
+      if (contains(enabled, c)) continue;
+      if (!change.empty()) change += ' ';
+      change += "+" + c;
+    }
+    if (change.empty()) return ok();
+    return write_control_file(subtree_file, change, !kernel_files_);
+  }
+
+  std::string root_;
+  std::string parent_path_;
+  bool kernel_files_;
+};
+
+}  // namespace
+
+std::unique_ptr<Manager> make_v2(const std::string& mount_root, const std::string& parent) {
+  return std::make_unique<ManagerV2>(mount_root, parent);
+}
+
+}  // namespace asup::cgroup

@@ -1,0 +1,161 @@
+// Guards for the cgroup tests: everything a test creates goes away even when it fails.
+#pragma once
+
+#include <linux/magic.h>
+#include <signal.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cgroup/cgroup.hpp"
+#include "core/fs.hpp"
+
+namespace asup::cgroup::test {
+
+inline bool mounted_as(const std::string& path, long magic) {
+  struct statfs st;
+  return ::statfs(path.c_str(), &st) == 0 && static_cast<long>(st.f_type) == magic;
+}
+
+// A name no other test run uses, so runs side by side never share a parent group.
+inline std::string unique_name(const std::string& prefix) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1000000000);
+}
+
+// GCC warns about designated initializers that leave fields out; this spells the same.
+inline Limits limits(std::optional<std::int64_t> memory_bytes, std::optional<double> cpus,
+                     std::optional<std::int64_t> pids) {
+  Limits l;
+  l.memory_bytes = memory_bytes;
+  l.cpus = cpus;
+  l.pids = pids;
+  return l;
+}
+
+inline std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+inline std::string read_trimmed(const std::string& path) {
+  auto text = fs::read_file(path);
+  return text ? trim(text.value()) : "<unreadable " + path + ">";
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/asup-cgroup-test.XXXXXX";
+    path_ = ::mkdtemp(tmpl) ? tmpl : "";
+  }
+  ~TempDir() {
+    if (!path_.empty()) (void)fs::remove_tree(path_);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& rel) const { return fs::join(path_, rel); }
+
+ private:
+  std::string path_;
+};
+
+// A child process of the test: SIGKILLed and reaped at scope exit unless already reaped.
+class Child {
+ public:
+  explicit Child(pid_t pid = -1) : pid_(pid) {}
+  ~Child() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  pid_t pid() const { return pid_; }
+  void reset(pid_t pid) { pid_ = pid; }
+  // Waits for the exit; returns the raw wait status.
+  int wait() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return status;
+  }
+  void forget() { pid_ = -1; }  // reaped elsewhere (waitid on a pidfd)
+
+ private:
+  pid_t pid_;
+};
+
+// Directories removed in reverse order of registration at scope exit. A real cgroup
+// directory refuses rmdir (EBUSY) for a moment after its last process was killed, hence
+// the retries.
+class DirCleanup {
+ public:
+  DirCleanup() = default;
+  ~DirCleanup() {
+    for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
+      for (int attempt = 0; attempt < 200; ++attempt) {
+        if (::rmdir(it->c_str()) == 0 || errno == ENOENT) break;
+        if (errno != EBUSY) break;
+        struct timespec ts {
+          0, 10 * 1000 * 1000
+        };
+        ::nanosleep(&ts, nullptr);
+      }
+    }
+  }
+  DirCleanup(const DirCleanup&) = delete;
+  DirCleanup& operator=(const DirCleanup&) = delete;
+  void add(std::string dir) { dirs_.push_back(std::move(dir)); }
+
+ private:
+  std::vector<std::string> dirs_;
+};
+
+// A forked child that waits until released through a pipe, then runs `body` and exits.
+// Only async-signal-safe work happens before `body`.
+template <class Body>
+pid_t fork_gated(int& release_fd, Body body) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(p[1]);
+    char c;
+    while (::read(p[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    body();
+    ::_exit(0);
+  }
+  ::close(p[0]);
+  if (pid < 0) {
+    ::close(p[1]);
+    return -1;
+  }
+  release_fd = p[1];
+  return pid;
+}
+
+inline void release(int& fd) {
+  if (fd < 0) return;
+  char c = 'g';
+  (void)!::write(fd, &c, 1);
+  ::close(fd);
+  fd = -1;
+}
+
+}  // namespace asup::cgroup::test

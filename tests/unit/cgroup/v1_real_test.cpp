@@ -1,0 +1,123 @@
+// The v1 backend on this host's v1 hierarchies: limits read back from the kernel, a
+// process in every hierarchy, a memory hog OOM-killed.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <cstring>
+
+#include "cgroup/cgroup.hpp"
+#include "cgroup/control_file.hpp"
+#include "core/fs.hpp"
+#include "test_support.hpp"
+
+using namespace asup;
+using namespace asup::cgroup;
+using namespace asup::cgroup::test;
+
+namespace {
+
+const std::string kRoot = "/sys/fs/cgroup";
+
+bool v1_available() {
+  return ::geteuid() == 0 && mounted_as(kRoot + "/memory", CGROUP_SUPER_MAGIC) &&
+         mounted_as(kRoot + "/cpu", CGROUP_SUPER_MAGIC) &&
+         mounted_as(kRoot + "/pids", CGROUP_SUPER_MAGIC);
+}
+
+// Registers PARENT and PARENT/ID in each hierarchy for removal, whatever happens.
+void guard_dirs(DirCleanup& cleanup, const std::string& parent, const std::string& id) {
+  for (const char* h : {"memory", "cpu", "pids"}) {
+    // The directory the kernel resolves "cpu" to, when it is a symlink to "cpu,cpuacct".
+    std::string dir = fs::join(kRoot, h);
+    char real[4096];
+    if (::realpath(dir.c_str(), real)) dir = real;
+    cleanup.add(fs::join(dir, parent));
+    cleanup.add(fs::join(fs::join(dir, parent), id));
+  }
+}
+
+bool lists(const std::string& procs_file, pid_t pid) {
+  auto pids = read_procs(procs_file);
+  return pids && std::find(pids.value().begin(), pids.value().end(), pid) != pids.value().end();
+}
+
+}  // namespace
+
+TEST_CASE("v1 real: limits, membership, OOM kill, destroy", "[cgroup][root]") {
+  if (!v1_available()) {
+    WARN("skipped: needs root and v1 memory, cpu and pids hierarchies");
+    return;
+  }
+  std::string parent = unique_name("asup-test");
+  DirCleanup cleanup;
+  guard_dirs(cleanup, parent, "c1");
+
+  auto manager = make_v1(kRoot, parent);
+  auto created = manager->create("c1", limits(64 << 20, 0.5, 50));
+  REQUIRE(created);
+  auto& group = *created.value();
+  std::string mem = fs::join(kRoot, "memory/" + parent + "/c1");
+  std::string cpu = fs::join(kRoot, "cpu/" + parent + "/c1");
+  std::string pids = fs::join(kRoot, "pids/" + parent + "/c1");
+  CHECK(read_trimmed(mem + "/memory.limit_in_bytes") == "67108864");
+  if (fs::exists(mem + "/memory.memsw.limit_in_bytes"))
+    CHECK(read_trimmed(mem + "/memory.memsw.limit_in_bytes") == "67108864");
+  CHECK(read_trimmed(cpu + "/cpu.cfs_period_us") == "100000");
+  CHECK(read_trimmed(cpu + "/cpu.cfs_quota_us") == "50000");
+  CHECK(read_trimmed(pids + "/pids.max") == "50");
+
+  SECTION("a process joins every hierarchy and kill_all kills it") {
+    int gate = -1;
+    Child child{fork_gated(gate, [] {
+      for (;;) ::pause();
+    })};
+    REQUIRE(child.pid() > 0);
+    REQUIRE(group.add_process(child.pid()));
+    release(gate);
+    auto files = group.procs_files();
+    REQUIRE(files.size() == 3);
+    for (const auto& f : files) CHECK(lists(f, child.pid()));
+    REQUIRE(group.kill_all());
+    int status = child.wait();
+    CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+    CHECK_FALSE(group.oom_killed());
+  }
+
+  SECTION("a memory hog is OOM-killed") {
+    int gate = -1;
+    Child hog{fork_gated(gate, [] {
+      // Touch every page so the memory is charged, well past the 64 MiB limit.
+      for (int i = 0; i < 1024; ++i) {
+        void* p = std::malloc(1 << 20);
+        if (!p) ::_exit(2);
+        std::memset(p, i + 1, 1 << 20);
+      }
+      ::_exit(0);
+    })};
+    REQUIRE(hog.pid() > 0);
+    REQUIRE(group.add_process(hog.pid()));
+    release(gate);
+    int status = hog.wait();
+    CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+    CHECK(group.oom_killed());
+  }
+
+  // The last process just left; the kernel may hold the group busy for a moment.
+  Status destroyed = group.destroy();
+  for (int i = 0; i < 100 && !destroyed && destroyed.error().code == EBUSY; ++i) {
+    ::usleep(10000);
+    destroyed = group.destroy();
+  }
+  REQUIRE(destroyed);
+  CHECK_FALSE(fs::exists(mem));
+  CHECK_FALSE(fs::exists(cpu));
+  CHECK_FALSE(fs::exists(pids));
+  manager->remove_parent_if_empty();
+  CHECK_FALSE(fs::exists(fs::join(kRoot, "memory/" + parent)));
+  CHECK_FALSE(fs::exists(fs::join(kRoot, "cpu/" + parent)));
+  CHECK_FALSE(fs::exists(fs::join(kRoot, "pids/" + parent)));
+}
