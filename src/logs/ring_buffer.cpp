@@ -1,0 +1,92 @@
+#include "logs/ring_buffer.hpp"
+
+#include <string.h>
+
+#include <cassert>
+
+namespace asup::logs {
+
+RingBuffer::RingBuffer(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+void RingBuffer::append(Record record) {
+  // An empty record carries nothing to show; keeping it would cost memory the byte bound
+  // does not see.
+  if (record.bytes.empty()) return;
+  if (record.bytes.size() > capacity_) {
+    std::size_t cut = record.bytes.size() - capacity_;
+    dropped_ += cut;
+    // A fresh string of capacity bytes rather than erase(): erase would keep the huge
+    // allocation alive for as long as the record stays in the ring.
+    record.bytes = std::string(record.bytes, cut);
+  }
+  while (!records_.empty() && size_ + record.bytes.size() > capacity_) {
+    size_ -= records_.front().bytes.size();
+    dropped_ += records_.front().bytes.size();
+    records_.pop_front();
+    ++first_seq_;
+  }
+  if (record.bytes.empty()) {  // capacity 0: the record was dropped whole, its number used
+    ++first_seq_;
+    return;
+  }
+  size_ += record.bytes.size();
+  records_.push_back(std::move(record));
+}
+
+std::size_t RingBuffer::capacity() const {
+  return capacity_;
+}
+std::size_t RingBuffer::size_bytes() const {
+  return size_;
+}
+std::uint64_t RingBuffer::dropped_bytes() const {
+  return dropped_;
+}
+std::uint64_t RingBuffer::first_seq() const {
+  return first_seq_;
+}
+std::uint64_t RingBuffer::end_seq() const {
+  return first_seq_ + records_.size();
+}
+
+const Record& RingBuffer::at(std::uint64_t seq) const {
+  assert(seq >= first_seq_ && seq < end_seq());
+  return records_[static_cast<std::size_t>(seq - first_seq_)];
+}
+
+RingBuffer::TailStart RingBuffer::tail_lines(std::size_t n) const {
+  if (n == 0 || records_.empty()) return {end_seq(), 0};
+  // A line starts right after a '\n'. The newline that ends the very last line starts
+  // nothing, so the search begins before it; an unterminated last piece is a line of
+  // its own. memrchr over each record in place: cost follows the bytes the n lines span,
+  // not the size of the ring.
+  std::size_t remaining = n;
+  for (std::size_t idx = records_.size(); idx-- > 0;) {
+    const std::string& bytes = records_[idx].bytes;
+    std::size_t len = bytes.size();
+    if (idx + 1 == records_.size() && bytes.back() == '\n') --len;
+    while (len > 0) {
+      const void* hit = ::memrchr(bytes.data(), '\n', len);
+      if (!hit) break;
+      std::size_t pos = static_cast<std::size_t>(static_cast<const char*>(hit) - bytes.data());
+      if (--remaining == 0) {
+        if (pos + 1 < bytes.size()) return {first_seq_ + idx, pos + 1};
+        return {first_seq_ + idx + 1, 0};
+      }
+      len = pos;
+    }
+  }
+  return {first_seq_, 0};
+}
+
+void RingBuffer::restore(std::vector<Record> records, std::uint64_t dropped_bytes) {
+  // Numbering continues after what the ring has handed out, so a follower never sees a
+  // number twice.
+  first_seq_ = end_seq();
+  records_.clear();
+  size_ = 0;
+  dropped_ = dropped_bytes;
+  for (auto& r : records) append(std::move(r));
+}
+
+}  // namespace asup::logs

@@ -1,0 +1,172 @@
+#include "logs/ring_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <string_view>
+
+#include "core/fs.hpp"
+
+namespace asup::logs {
+namespace {
+
+// [u32 magic | u8 stream | u32 len | i64 time_ns | len bytes], little-endian, unpadded.
+// The magic at every record lets a reader tell a whole record from the torn tail a
+// crash mid-write leaves behind.
+constexpr std::uint32_t kMagic = 0x474c5341;  // "ASLG" as stored bytes
+constexpr std::size_t kHeaderSize = 4 + 1 + 4 + 8;
+
+void put_le(char* out, std::uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+}
+
+std::uint64_t get_le(const char* in, int bytes) {
+  std::uint64_t value = 0;
+  for (int i = 0; i < bytes; ++i)
+    value |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  return value;
+}
+
+// Walks the whole records at the start of `data`, handing each to `on_record`; returns
+// where they end (data.size() unless the tail is torn or garbage).
+template <class OnRecord>
+std::size_t parse_segment(std::string_view data, OnRecord on_record) {
+  std::size_t pos = 0;
+  while (data.size() - pos >= kHeaderSize) {
+    const char* h = data.data() + pos;
+    auto magic = static_cast<std::uint32_t>(get_le(h, 4));
+    auto stream = static_cast<std::uint8_t>(h[4]);
+    auto len = static_cast<std::size_t>(get_le(h + 5, 4));
+    auto time_ns = static_cast<std::int64_t>(get_le(h + 9, 8));
+    if (magic != kMagic) break;
+    if (stream != static_cast<std::uint8_t>(Stream::Stdout) &&
+        stream != static_cast<std::uint8_t>(Stream::Stderr))
+      break;
+    if (data.size() - pos - kHeaderSize < len) break;
+    on_record(time_ns, static_cast<Stream>(stream), data.substr(pos + kHeaderSize, len));
+    pos += kHeaderSize + len;
+  }
+  return pos;
+}
+
+std::string older_segment(const std::string& path) {
+  return path + ".1";
+}
+
+Result<UniqueFd> open_segment(const std::string& path) {
+  UniqueFd fd{::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)};
+  if (!fd) return fail_errno("open " + path);
+  return fd;
+}
+
+// The segment's content, or nothing when it does not exist.
+Result<std::string> read_segment(const std::string& path) {
+  auto data = fs::read_file(path);
+  if (!data && data.error().code == ENOENT) return std::string{};
+  return data;
+}
+
+}  // namespace
+
+Result<RingFile> RingFile::open(const std::string& path, std::size_t capacity_bytes) {
+  if (capacity_bytes / 2 <= kHeaderSize)
+    return fail(EINVAL, "open log " + path + ": capacity " + std::to_string(capacity_bytes) +
+                            " is below the minimum of " + std::to_string(2 * (kHeaderSize + 1)));
+  ASUP_TRY(auto fd, open_segment(path));
+  // After a restart: continue behind the last whole record. A torn one (asupd died
+  // mid-write, the disk filled) is cut off, or every record appended after it would be
+  // unreadable.
+  ASUP_TRY(auto existing, read_segment(path));
+  std::size_t end = parse_segment(existing, [](auto, auto, auto) {});
+  if (end != existing.size() && ::ftruncate(fd.get(), static_cast<off_t>(end)) != 0)
+    return fail_errno("truncate the torn tail of " + path);
+  return RingFile(path, capacity_bytes, std::move(fd), end);
+}
+
+Status RingFile::append(const Record& record) {
+  if (record.bytes.empty()) return ok();
+  if (record.stream != Stream::Stdout && record.stream != Stream::Stderr)
+    return fail(EINVAL, "append to " + path_ + ": stream " +
+                            std::to_string(static_cast<int>(record.stream)));
+  const std::size_t half = capacity_ / 2;
+  std::string_view payload = record.bytes;
+  // A record larger than a segment keeps its newest bytes and fills a segment alone.
+  if (payload.size() > half - kHeaderSize)
+    payload.remove_prefix(payload.size() - (half - kHeaderSize));
+  const std::size_t total = kHeaderSize + payload.size();
+  if (size_ > 0 && size_ + total > half) {
+    ASUP_TRY(rotate());
+  }
+  if (!fd_) {
+    ASUP_TRY(auto fd, open_segment(path_));
+    fd_ = std::move(fd);
+  }
+
+  char header[kHeaderSize];
+  put_le(header, kMagic, 4);
+  header[4] = static_cast<char>(record.stream);
+  put_le(header + 5, payload.size(), 4);
+  put_le(header + 9, static_cast<std::uint64_t>(record.time_ns), 8);
+  // Header and payload in one writev: one system call per record and no copy of the
+  // payload into a staging buffer.
+  struct iovec iov[2] = {{header, kHeaderSize},
+                         {const_cast<char*>(payload.data()), payload.size()}};
+  struct iovec* next = iov;
+  int count = 2;
+  while (count > 0) {
+    ssize_t n = ::writev(fd_.get(), next, count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = n < 0 ? errno : EIO;
+      // Cut a partial record off so the segment stays a sequence of whole records.
+      (void)!::ftruncate(fd_.get(), static_cast<off_t>(size_));
+      return fail(e, "append to " + path_);
+    }
+    auto done = static_cast<std::size_t>(n);
+    while (count > 0 && done >= next->iov_len) {
+      done -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + done;
+      next->iov_len -= done;
+    }
+  }
+  size_ += total;
+  return ok();
+}
+
+Status RingFile::rotate() {
+  // rename() replaces the older segment in one step: a reader sees either the old pair
+  // or the new one. A crash before the new PATH exists leaves PATH.1 alone, which open()
+  // handles by creating PATH.
+  std::string older = older_segment(path_);
+  if (::rename(path_.c_str(), older.c_str()) != 0 && errno != ENOENT)
+    return fail_errno("rename " + path_ + " to " + older);
+  fd_.reset();
+  size_ = 0;
+  ASUP_TRY(auto fd, open_segment(path_));
+  fd_ = std::move(fd);
+  return ok();
+}
+
+Result<std::vector<Record>> RingFile::read_all(const std::string& path) {
+  std::vector<Record> records;
+  for (const std::string& segment : {older_segment(path), path}) {
+    ASUP_TRY(auto data, read_segment(segment));
+    parse_segment(data, [&](std::int64_t time_ns, Stream stream, std::string_view bytes) {
+      records.push_back(Record{time_ns, stream, std::string(bytes)});
+    });
+  }
+  return records;
+}
+
+void RingFile::remove(const std::string& path) {
+  ::unlink(path.c_str());
+  ::unlink(older_segment(path).c_str());
+}
+
+}  // namespace asup::logs
