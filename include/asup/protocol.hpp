@@ -1,0 +1,25 @@
+// Constants of the control protocol shared by asupd and asupctl (docs/protocol.md).
+#pragma once
+
+#include <cstddef>
+
+namespace asup::protocol {
+
+inline constexpr int kVersion = 1;
+inline constexpr const char* kServerFifo = "asupd.fifo";
+inline constexpr const char* kClientsDir = "clients";
+inline constexpr const char* kLockFile = "asupd.lock";
+// A hello must fit in one atomic FIFO write so concurrent clients never interleave.
+inline constexpr std::size_t kMaxHelloBytes = 4096;
+// Requests carry argv, env and volume lists: generous, but bounded.
+inline constexpr std::size_t kMaxRequestBytes = 1 << 20;
+// A client that does not read its replies may hold this much queued output before the
+// daemon starts skipping output frames for it (it is told how much it missed).
+inline constexpr std::size_t kMaxQueuedReplyBytes = 8 << 20;
+
+// Exit codes of the engine itself, as Docker uses them.
+inline constexpr int kExitEngineError = 125;
+inline constexpr int kExitCannotInvoke = 126;
+inline constexpr int kExitNotFound = 127;
+
+}  // namespace asup::protocol

@@ -1,0 +1,64 @@
+// asupctl exec [-i] [-e] [-w] [-u] CONTAINER CMD...: runs in every namespace and the cgroup
+// of the container, on the caller's own stdio; exits with the command's code.
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/common.hpp"
+
+namespace asup::cli {
+
+void add_exec(CLI::App& app, Cli& cli) {
+  struct Flags {
+    bool interactive = false, tty = false;
+    std::vector<std::string> env;
+    std::string workdir, user;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = app.add_subcommand("exec", "Run a command in a running container");
+  cmd->prefix_command();
+  cmd->add_flag("-i,--interactive", f->interactive, "Keep stdin open");
+  cmd->add_flag("-t,--tty", f->tty, "Accepted for compatibility (no pseudo-terminal)");
+  cmd->add_option("-e,--env", f->env, "Set environment variables")->allow_extra_args(false);
+  cmd->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
+  cmd->add_option("-u,--user", f->user, "user[:group] or uid[:gid]");
+  cmd->callback([cmd, f, &cli] {
+    cli.action = [cmd, f, &cli] {
+      auto args = cmd->remaining();
+      if (args.size() < 2)
+        return report_error("\"exec\" requires at least 2 arguments: CONTAINER COMMAND...", 1);
+      std::vector<std::string> env;
+      for (auto& e : f->env) {
+        if (e.find('=') != std::string::npos)
+          env.push_back(e);
+        else if (const char* v = std::getenv(e.c_str()))
+          env.push_back(e + "=" + v);
+      }
+      nlohmann::json req{{"op", "exec"},
+                         {"id", args[0]},
+                         {"cmd", std::vector<std::string>(args.begin() + 1, args.end())},
+                         {"env", env},
+                         {"interactive", f->interactive}};
+      if (!f->workdir.empty()) req["workdir"] = f->workdir;
+      if (!f->user.empty()) req["user"] = f->user;
+      auto client = connect(cli);
+      if (!client) return report_error(client.error().describe(), 125);
+      auto& c = client.value();
+      if (auto r = c.send(req); !r) return report_error(r.error().describe(), 125);
+      for (;;) {
+        auto msg = c.receive();
+        if (!msg) return report_error(msg.error().describe(), 125);
+        auto& h = msg.value().header;
+        auto type = h.value("type", "");
+        if (type == "exit") {
+          if (h.contains("message"))
+            std::fprintf(stderr, "asupctl: %s\n", h["message"].get<std::string>().c_str());
+          return h.value("exit_code", 125);
+        }
+        if (type == "error")
+          return report_error(h.value("message", "unknown error"), h.value("exit", 125));
+      }
+    };
+  });
+}
+
+}  // namespace asup::cli

@@ -1,0 +1,21 @@
+// asupctl rm [-f] CONTAINER...
+#include "cli/common.hpp"
+
+namespace asup::cli {
+
+void add_rm(CLI::App& app, Cli& cli) {
+  auto ids = std::make_shared<std::vector<std::string>>();
+  auto force = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("rm", "Remove one or more containers");
+  cmd->add_flag("-f,--force", *force, "Kill and remove a running container");
+  cmd->add_option("CONTAINER", *ids, "Container name or id")->required();
+  cmd->callback([ids, force, &cli] {
+    cli.action = [ids, force, &cli] {
+      auto reply = call(cli, {{"op", "rm"}, {"ids", *ids}, {"force", *force}});
+      if (!reply) return report_error(reply.error().describe(), 1);
+      return print_results(reply.value(), [](auto& item) { return item.value("name", ""); });
+    };
+  });
+}
+
+}  // namespace asup::cli

@@ -1,0 +1,198 @@
+// asupctl run: create and start a container; attached by default, exits with its code.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "asup/protocol.hpp"
+#include "cgroup/cgroup.hpp"
+#include "cli/common.hpp"
+
+namespace asup::cli {
+namespace {
+
+struct RunFlags {
+  bool detach = false, interactive = false, tty = false, rm = false;
+  std::vector<std::string> env, env_files, volumes, tmpfs;
+  std::string workdir, user, hostname, entrypoint, name, memory, log_size;
+  bool entrypoint_set = false;
+  double cpus = 0;
+  std::int64_t pids_limit = 0;
+  bool pids_set = false, cpus_set = false;
+};
+
+// -e KEY takes KEY's value from our own environment, as Docker does; unset keys are dropped.
+void add_env(std::vector<std::string>& out, const std::string& entry) {
+  if (entry.find('=') != std::string::npos) {
+    out.push_back(entry);
+    return;
+  }
+  if (const char* v = std::getenv(entry.c_str())) out.push_back(entry + "=" + v);
+}
+
+Result<std::vector<std::string>> read_env_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fail(errno, "open env file " + path);
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    line = line.substr(start);
+    if (line[0] == '=')
+      return fail(EINVAL, "invalid environment variable in " + path + ": " + line);
+    add_env(out, line);
+  }
+  return out;
+}
+
+// Forwards the signals a user sends to `asupctl run` to the container, like docker run's
+// --sig-proxy. The kill request is formatted in advance: a handler may only write().
+int g_request_fd = -1;
+char g_kill_prefix[200];
+
+void proxy_signal(int sig) {
+  if (g_request_fd < 0) return;
+  char line[256];
+  std::size_t n = std::strlen(g_kill_prefix);
+  std::memcpy(line, g_kill_prefix, n);
+  char digits[8];
+  int d = 0;
+  for (int v = sig; v > 0 && d < 7; v /= 10) digits[d++] = static_cast<char>('0' + v % 10);
+  while (d > 0) line[n++] = digits[--d];
+  line[n++] = '"';
+  line[n++] = '}';
+  line[n++] = '\n';
+  (void)!::write(g_request_fd, line, n);
+}
+
+int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
+  if (args.empty())
+    return report_error("\"run\" requires at least 1 argument: IMAGE [COMMAND...]", 125);
+  if (f.tty)
+    std::fprintf(stderr, "asupctl: warning: -t ignored: pseudo-terminals are not supported yet\n");
+  if (f.detach && f.rm) {
+    // Docker allows it: the container is removed when it exits.
+  }
+  nlohmann::json req{{"op", "run"},
+                     {"image", args[0]},
+                     {"detach", f.detach},
+                     {"rm", f.rm},
+                     {"interactive", f.interactive}};
+  req["cmd"] = std::vector<std::string>(args.begin() + 1, args.end());
+  std::vector<std::string> env;
+  for (auto& file : f.env_files) {
+    auto entries = read_env_file(file);
+    if (!entries) return report_error(entries.error().describe(), 125);
+    env.insert(env.end(), entries.value().begin(), entries.value().end());
+  }
+  for (auto& e : f.env) add_env(env, e);
+  req["env"] = env;
+  if (!f.workdir.empty()) req["workdir"] = f.workdir;
+  if (!f.user.empty()) req["user"] = f.user;
+  if (!f.hostname.empty()) req["hostname"] = f.hostname;
+  if (f.entrypoint_set) req["entrypoint"] = f.entrypoint;
+  if (!f.name.empty()) req["name"] = f.name;
+  std::vector<std::string> volumes;
+  for (auto& v : f.volumes) {
+    // Docker accepts only absolute host paths; a relative one would be a named volume.
+    volumes.push_back(v);
+  }
+  req["volumes"] = volumes;
+  req["tmpfs"] = f.tmpfs;
+  if (!f.memory.empty()) {
+    auto bytes = cgroup::parse_bytes(f.memory);
+    if (!bytes)
+      return report_error("invalid argument \"" + f.memory + "\" for \"-m, --memory\"", 125);
+    req["memory"] = bytes.value();
+  }
+  if (f.cpus_set) req["cpus"] = f.cpus;
+  if (f.pids_set) req["pids_limit"] = f.pids_limit;
+  if (!f.log_size.empty()) {
+    auto bytes = cgroup::parse_bytes(f.log_size);
+    if (!bytes || bytes.value() <= 0)
+      return report_error("invalid argument \"" + f.log_size + "\" for \"--log-size\"", 125);
+    req["log_size"] = bytes.value();
+  }
+
+  auto client = connect(cli);
+  if (!client) return report_error(client.error().describe(), 125);
+  auto& c = client.value();
+  if (auto r = c.send(req); !r) return report_error(r.error().describe(), 125);
+  for (;;) {
+    auto msg = c.receive();
+    if (!msg) return report_error(msg.error().describe(), 125);
+    auto& h = msg.value().header;
+    auto type = h.value("type", "");
+    if (type == "output") {
+      write_all(h.value("stream", "") == "stderr" ? 2 : 1, msg.value().payload);
+    } else if (type == "created") {
+      if (!f.detach) {
+        std::snprintf(g_kill_prefix, sizeof g_kill_prefix,
+                      "{\"op\":\"kill\",\"ids\":[\"%s\"],\"signal\":\"", h.value("id", "").c_str());
+        g_request_fd = c.request_fd();
+        struct sigaction sa {};
+        sa.sa_handler = proxy_signal;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+          ::sigaction(sig, &sa, nullptr);
+      }
+    } else if (type == "notice") {
+      if (h.contains("skipped_bytes"))
+        std::fprintf(stderr, "asupctl: %llu bytes of output skipped (this client fell behind)\n",
+                     h["skipped_bytes"].get<unsigned long long>());
+    } else if (type == "exit") {
+      if (h.contains("message"))
+        std::fprintf(stderr, "asupctl: %s\n", h["message"].get<std::string>().c_str());
+      return h.value("exit_code", 125);
+    } else if (type == "error") {
+      return report_error(h.value("message", "unknown error"), h.value("exit", 125));
+    } else if (type == "result" && f.detach) {
+      std::printf("%s\n", h.value("id", "").c_str());
+      return 0;
+    }
+  }
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, Cli& cli) {
+  auto flags = std::make_shared<RunFlags>();
+  auto* cmd = app.add_subcommand("run", "Create and run a container from an image");
+  cmd->set_help_flag("--help", "Print this help");
+  cmd->prefix_command();  // IMAGE and everything after it belong to the container
+  cmd->add_flag("-d,--detach", flags->detach, "Run in the background and print the id");
+  cmd->add_flag("-i,--interactive", flags->interactive, "Keep stdin open and connected");
+  cmd->add_flag("-t,--tty", flags->tty, "Accepted for compatibility (no pseudo-terminal)");
+  cmd->add_flag("--rm", flags->rm, "Remove the container when it exits");
+  cmd->add_option("-e,--env", flags->env, "Set environment variables")
+      ->take_all()
+      ->allow_extra_args(false);
+  cmd->add_option("--env-file", flags->env_files, "Read environment variables from a file")
+      ->allow_extra_args(false);
+  cmd->add_option("-w,--workdir", flags->workdir, "Working directory inside the container");
+  cmd->add_option("-u,--user", flags->user, "user[:group] or uid[:gid]");
+  cmd->add_option("-h,--hostname", flags->hostname, "Container host name");
+  cmd->add_option("--entrypoint", flags->entrypoint, "Overwrite the image's entrypoint")
+      ->each([flags](const std::string&) { flags->entrypoint_set = true; });
+  cmd->add_option("-v,--volume", flags->volumes, "Bind mount HOST:CONTAINER[:ro]")
+      ->allow_extra_args(false);
+  cmd->add_option("--tmpfs", flags->tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
+  cmd->add_option("--name", flags->name, "Assign a name to the container");
+  cmd->add_option("-m,--memory", flags->memory, "Memory limit (e.g. 64m)");
+  cmd->add_option("--cpus", flags->cpus, "Number of CPUs")->each([flags](const std::string&) {
+    flags->cpus_set = true;
+  });
+  cmd->add_option("--pids-limit", flags->pids_limit, "Tune container pids limit (-1 unlimited)")
+      ->each([flags](const std::string&) { flags->pids_set = true; });
+  cmd->add_option("--log-size", flags->log_size, "Size of the log ring (default 1m)");
+  cmd->callback([cmd, flags, &cli] {
+    cli.action = [cmd, flags, &cli] { return run_command(cli, *flags, cmd->remaining()); };
+  });
+}
+
+}  // namespace asup::cli

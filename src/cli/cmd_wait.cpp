@@ -1,0 +1,20 @@
+// asupctl wait CONTAINER...: blocks until each stops, prints its exit code.
+#include "cli/common.hpp"
+
+namespace asup::cli {
+
+void add_wait(CLI::App& app, Cli& cli) {
+  auto ids = std::make_shared<std::vector<std::string>>();
+  auto* cmd = app.add_subcommand("wait", "Block until containers stop, then print exit codes");
+  cmd->add_option("CONTAINER", *ids, "Container name or id")->required();
+  cmd->callback([ids, &cli] {
+    cli.action = [ids, &cli] {
+      auto reply = call(cli, {{"op", "wait"}, {"ids", *ids}});
+      if (!reply) return report_error(reply.error().describe(), 1);
+      return print_results(reply.value(),
+                           [](auto& item) { return std::to_string(item.value("exit_code", 0)); });
+    };
+  });
+}
+
+}  // namespace asup::cli

@@ -1,0 +1,121 @@
+#include "cli/common.hpp"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace asup::cli {
+
+Result<control::Client> connect(Cli& cli) {
+  return control::Client::connect(cli.run_root);
+}
+
+Result<nlohmann::json> call(Cli& cli, const nlohmann::json& request) {
+  ASUP_TRY(auto client, connect(cli));
+  ASUP_TRY(client.send(request));
+  for (;;) {
+    ASUP_TRY(auto msg, client.receive());
+    auto type = msg.header.value("type", "");
+    if (type == "result") return msg.header;
+    if (type == "error") return fail(0, msg.header.value("message", "unknown error"));
+  }
+}
+
+int report_error(const std::string& message, int code) {
+  std::fprintf(stderr, "asupctl: %s\n", message.c_str());
+  return code;
+}
+
+void write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // EPIPE: our reader went away; nothing more to do with this output
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+std::int64_t now_seconds() {
+  return static_cast<std::int64_t>(::time(nullptr));
+}
+
+std::string human_duration(std::int64_t s) {
+  if (s < 1) return "Less than a second";
+  if (s == 1) return "1 second";
+  if (s < 60) return std::to_string(s) + " seconds";
+  std::int64_t m = s / 60;
+  if (m == 1) return "About a minute";
+  if (m < 60) return std::to_string(m) + " minutes";
+  std::int64_t h = (s + 1800) / 3600;
+  if (h == 1) return "About an hour";
+  if (h < 48) return std::to_string(h) + " hours";
+  if (h < 24 * 14) return std::to_string(h / 24) + " days";
+  if (h < 24 * 60) return std::to_string(h / 24 / 7) + " weeks";
+  if (h < 24 * 365 * 2) return std::to_string(h / 24 / 30) + " months";
+  return std::to_string(h / 24 / 365) + " years";
+}
+
+std::string human_size(std::int64_t bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
+  return buf;
+}
+
+std::string truncate(const std::string& s, std::size_t width) {
+  if (s.size() <= width) return s;
+  return s.substr(0, width - 1) + "…";
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  auto display_width = [](const std::string& s) {
+    std::size_t w = 0;
+    for (unsigned char c : s)
+      if ((c & 0xC0) != 0x80) ++w;
+    return w;
+  };
+  for (auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], display_width(row[i]));
+    }
+  std::string out;
+  for (auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line.append(widths[i] - display_width(row[i]) + 3, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  write_all(1, out);
+}
+
+int print_results(const nlohmann::json& reply,
+                  const std::function<std::string(const nlohmann::json&)>& success_text) {
+  int code = 0;
+  for (auto& item : reply.value("results", nlohmann::json::array())) {
+    if (item.contains("error")) {
+      std::fprintf(stderr, "Error response from daemon: %s\n",
+                   item["error"].get<std::string>().c_str());
+      code = 1;
+    } else {
+      std::printf("%s\n", success_text(item).c_str());
+    }
+  }
+  std::fflush(stdout);
+  return code;
+}
+
+}  // namespace asup::cli

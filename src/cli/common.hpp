@@ -1,0 +1,59 @@
+// What every asupctl command shares: finding and talking to asupd, printing errors the
+// way Docker does, and formatting times and sizes for tables.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "asup/result.hpp"
+#include "control/client.hpp"
+
+namespace asup::cli {
+
+struct Cli {
+  std::string run_root;
+  // Set by the chosen subcommand's callback; returns the process exit code.
+  std::function<int()> action;
+};
+
+// One request, one final reply ("result" or "error"). Output frames are not expected.
+Result<nlohmann::json> call(Cli& cli, const nlohmann::json& request);
+Result<control::Client> connect(Cli& cli);
+
+// "asupctl: MESSAGE" on stderr; returns code.
+int report_error(const std::string& message, int code);
+// Writes all bytes to fd (stdout/stderr), retrying short writes.
+void write_all(int fd, std::string_view bytes);
+
+std::string human_duration(std::int64_t seconds);  // "3 seconds", "About a minute", "2 hours"
+std::string human_size(std::int64_t bytes);        // "4.39MB"
+std::int64_t now_seconds();
+std::string truncate(const std::string& s, std::size_t width);
+// Prints rows as left-aligned columns separated by at least 3 spaces, like Docker.
+void print_table(const std::vector<std::vector<std::string>>& rows);
+
+// Per-command registration, one file each.
+void add_run(CLI::App& app, Cli& cli);
+void add_ps(CLI::App& app, Cli& cli);
+void add_inspect(CLI::App& app, Cli& cli);
+void add_logs(CLI::App& app, Cli& cli);
+void add_exec(CLI::App& app, Cli& cli);
+void add_stop(CLI::App& app, Cli& cli);
+void add_kill(CLI::App& app, Cli& cli);
+void add_rm(CLI::App& app, Cli& cli);
+void add_wait(CLI::App& app, Cli& cli);
+void add_load(CLI::App& app, Cli& cli);
+void add_import(CLI::App& app, Cli& cli);
+void add_images(CLI::App& app, Cli& cli);
+void add_rmi(CLI::App& app, Cli& cli);
+
+// For commands acting on several containers (stop, kill, rm, wait): prints each name that
+// succeeded (or `success_text(item)`) on stdout and each error on stderr; exit 1 if any
+// failed.
+int print_results(const nlohmann::json& reply,
+                  const std::function<std::string(const nlohmann::json&)>& success_text);
+
+}  // namespace asup::cli

@@ -1,0 +1,149 @@
+// asupd: parses options, takes the single-instance lock, then hands everything to the
+// event loop: the control FIFO, signals, container pidfds and pipes.
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "asup/protocol.hpp"
+#include "control/fifo_server.hpp"
+#include "core/fs.hpp"
+#include "loop/event_loop.hpp"
+#include "supervisor/supervisor.hpp"
+
+namespace {
+
+std::string sibling_path(const std::string& name) {
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return name;
+  self[n] = 0;
+  std::string dir(self);
+  return dir.substr(0, dir.rfind('/') + 1) + name;
+}
+
+int run(asup::supervisor::DaemonOptions options, bool detach) {
+  using namespace asup;
+  options.root = fs::absolute(options.root);
+  options.run_root = fs::absolute(options.run_root);
+  if (auto r = fs::make_dirs(options.run_root, 0700); !r) {
+    std::fprintf(stderr, "asupd: %s\n", r.error().describe().c_str());
+    return 1;
+  }
+  std::string lock_path = fs::join(options.run_root, protocol::kLockFile);
+  UniqueFd lock{::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)};
+  if (!lock || ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    std::fprintf(stderr, "asupd: another asupd is running with run root %s\n",
+                 options.run_root.c_str());
+    return 1;
+  }
+  if (::access(options.init_path.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "asupd: asup-init not found at %s\n", options.init_path.c_str());
+    return 1;
+  }
+
+  int ready_fd = -1;
+  if (detach) {
+    // Classic double fork: the caller gets its shell back once the FIFO exists.
+    int ready[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0) return 1;
+    pid_t pid = ::fork();
+    if (pid < 0) return 1;
+    if (pid > 0) {
+      ::close(ready[1]);
+      char c;
+      bool ok = ::read(ready[0], &c, 1) == 1;
+      return ok ? 0 : 1;
+    }
+    ::close(ready[0]);
+    ::setsid();
+    if (::fork() > 0) ::_exit(0);
+    int devnull = ::open("/dev/null", O_RDWR);
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    ::close(devnull);
+    auto log = spdlog::basic_logger_mt("asupd", fs::join(options.run_root, "asupd.log"));
+    spdlog::set_default_logger(log);
+    spdlog::flush_on(spdlog::level::info);
+    int logfd =
+        ::open(fs::join(options.run_root, "asupd.log").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (logfd >= 0) ::dup2(logfd, 2);
+    // The lock fd survives the forks; readiness is signalled once the FIFO is up. Should
+    // start-up fail, this end closes with the process and the parent reports failure.
+    ready_fd = ready[1];
+  }
+
+  if (auto r = loop::EventLoop::block_signals(); !r) {
+    spdlog::error("{}", r.error().describe());
+    return 1;
+  }
+  loop::EventLoop loop;
+  supervisor::Supervisor sup(loop, options);
+  if (auto r = sup.start(); !r) {
+    spdlog::error("start: {}", r.error().describe());
+    return 1;
+  }
+  control::FifoServer server(
+      loop.io(), options.run_root,
+      [&](const supervisor::SessionPtr& s, const nlohmann::json& req) { sup.handle(s, req); });
+  if (auto r = server.start(); !r) {
+    spdlog::error("control FIFO: {}", r.error().describe());
+    return 1;
+  }
+  auto r = loop.watch_signals([&](const signalfd_siginfo& info) {
+    switch (info.ssi_signo) {
+      case SIGCHLD:
+        sup.reap_strays();
+        break;
+      case SIGHUP:
+        spdlog::info("SIGHUP: nothing to reload");
+        break;
+      default:
+        spdlog::info("signal {}: shutting down, containers keep running", info.ssi_signo);
+        server.stop();
+        sup.shutdown();
+        loop.stop();
+    }
+  });
+  if (!r) {
+    spdlog::error("{}", r.error().describe());
+    return 1;
+  }
+  spdlog::info("asupd ready: root {}, run root {}, loop on {}", options.root, options.run_root,
+               loop.backend());
+  if (ready_fd >= 0) {
+    (void)!::write(ready_fd, "1", 1);
+    ::close(ready_fd);
+  }
+  loop.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"asupd: the asup container supervisor"};
+  asup::supervisor::DaemonOptions options;
+  std::string level = "info";
+  bool detach = false;
+  app.add_option("--root", options.root, "Persistent state (images, containers)")
+      ->capture_default_str();
+  app.add_option("--run-root", options.run_root, "Runtime state (control FIFO, exit records)")
+      ->capture_default_str();
+  app.add_option("--log-level", level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  app.add_option("--cgroup-parent", options.cgroup_parent, "Cgroup under which containers go")
+      ->capture_default_str();
+  app.add_option("--init", options.init_path, "Path of asup-init (default: next to asupd)");
+  app.add_flag("-d,--detach", detach, "Run in the background");
+  CLI11_PARSE(app, argc, argv);
+  if (options.init_path.empty()) options.init_path = sibling_path("asup-init");
+  spdlog::set_level(spdlog::level::from_str(level));
+  return run(options, detach);
+}

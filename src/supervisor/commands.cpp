@@ -1,0 +1,356 @@
+// Requests that act on containers: run, logs, exec, stop, kill, rm, wait.
+#include <fcntl.h>
+#include <sys/wait.h>
+
+#include <boost/asio/read_until.hpp>
+#include <spdlog/spdlog.h>
+
+#include "asup/protocol.hpp"
+#include "core/fs.hpp"
+#include "core/syscalls.hpp"
+#include "launch/spawner.hpp"
+#include "supervisor/signals.hpp"
+#include "supervisor/supervisor.hpp"
+
+namespace asup::supervisor {
+namespace {
+
+// Collects one outcome per container and replies once every one is in.
+struct BatchReply {
+  SessionPtr session;
+  nlohmann::json results = nlohmann::json::array();
+  std::size_t outstanding = 0;
+
+  void add(nlohmann::json item) {
+    results.push_back(std::move(item));
+    if (--outstanding == 0) session->send({{"type", "result"}, {"results", results}});
+  }
+};
+
+std::vector<std::string> ids_of(const nlohmann::json& req) {
+  return req.value("ids", std::vector<std::string>{});
+}
+
+}  // namespace
+
+void Supervisor::op_run(const SessionPtr& s, const nlohmann::json& req) {
+  auto request = parse_run_request(req);
+  if (!request) {
+    s->send_error(protocol::kExitEngineError, request.error().message);
+    return;
+  }
+  auto id = create_and_start(request.value(), s);
+  if (!id) {
+    s->send_error(protocol::kExitEngineError, id.error().describe());
+    return;
+  }
+  s->send({{"type", "created"}, {"id", id.value()}});
+  if (!request.value().detach) {
+    std::string cid = id.value();
+    s->on_close([this, cid, serial = s->serial()] {
+      auto it = containers_.find(cid);
+      if (it == containers_.end()) return;
+      auto& f = it->second->followers;
+      f.erase(std::remove_if(f.begin(), f.end(),
+                             [&](const Follower& x) { return x.session->serial() == serial; }),
+              f.end());
+      if (it->second->attached && it->second->attached->serial() == serial)
+        it->second->attached.reset();
+    });
+  }
+}
+
+void Supervisor::op_logs(const SessionPtr& s, const nlohmann::json& req) {
+  auto found = find(req.value("id", ""));
+  if (!found) {
+    s->send_error(1, found.error().message);
+    return;
+  }
+  Instance& c = *found.value();
+  bool follow = req.value("follow", false);
+  long tail = req.value("tail", -1L);
+  send_ring(c, s, tail, false);
+  bool finished = c.state.status == RunState::Exited && (c.pending <= 0 || !c.watch);
+  if (!follow || finished) {
+    s->send({{"type", "result"}});
+    return;
+  }
+  c.followers.push_back({s, false});
+  std::string id = c.config.id;
+  s->on_close([this, id, serial = s->serial()] {
+    auto it = containers_.find(id);
+    if (it == containers_.end()) return;
+    auto& f = it->second->followers;
+    f.erase(std::remove_if(f.begin(), f.end(),
+                           [&](const Follower& x) { return x.session->serial() == serial; }),
+            f.end());
+  });
+}
+
+Status Supervisor::signal(Instance& c, int sig) {
+  if (!c.watch || c.exit_seen)
+    return fail(EINVAL, "container " + c.config.id.substr(0, 12) + " is not running");
+  return sys::pidfd_send_signal(c.watch->fd(), sig);
+}
+
+void Supervisor::op_kill(const SessionPtr& s, const nlohmann::json& req) {
+  auto sig = parse_signal(req.value("signal", "KILL"));
+  if (!sig) {
+    s->send_error(1, sig.error().message);
+    return;
+  }
+  nlohmann::json results = nlohmann::json::array();
+  for (auto& q : ids_of(req)) {
+    auto c = find(q);
+    if (!c) {
+      results.push_back({{"name", q}, {"error", c.error().message}});
+      continue;
+    }
+    if (!c.value()->running()) {
+      results.push_back({{"name", q},
+                         {"error", "cannot kill container: " + q + ": container " +
+                                       c.value()->config.id.substr(0, 12) + " is not running"}});
+      continue;
+    }
+    auto r = signal(*c.value(), sig.value());
+    if (!r)
+      results.push_back({{"name", q}, {"error", r.error().describe()}});
+    else
+      results.push_back({{"name", q}});
+  }
+  s->send({{"type", "result"}, {"results", results}});
+}
+
+void Supervisor::op_stop(const SessionPtr& s, const nlohmann::json& req) {
+  int timeout = req.value("timeout", 10);
+  auto ids = ids_of(req);
+  if (ids.empty()) {
+    s->send({{"type", "result"}, {"results", nlohmann::json::array()}});
+    return;
+  }
+  auto batch = std::make_shared<BatchReply>();
+  batch->session = s;
+  batch->outstanding = ids.size();
+  for (auto& q : ids) {
+    auto found = find(q);
+    if (!found) {
+      batch->add({{"name", q}, {"error", found.error().message}});
+      continue;
+    }
+    Instance& c = *found.value();
+    if (!c.watch || c.exit_seen) {
+      batch->add({{"name", q}});
+      continue;
+    }
+    int sig = SIGTERM;
+    if (!c.config.stop_signal.empty()) {
+      if (auto parsed = parse_signal(c.config.stop_signal)) sig = parsed.value();
+    }
+    when_finished(c, [batch, q] { batch->add({{"name", q}}); });
+    (void)signal(c, timeout <= 0 ? SIGKILL : sig);
+    if (timeout > 0) {
+      c.kill_timer =
+          std::make_unique<boost::asio::steady_timer>(loop_.io(), std::chrono::seconds(timeout));
+      std::string id = c.config.id;
+      c.kill_timer->async_wait([this, id](const boost::system::error_code& ec) {
+        if (ec) return;
+        auto it = containers_.find(id);
+        if (it != containers_.end() && !it->second->exit_seen) (void)signal(*it->second, SIGKILL);
+      });
+      when_finished(c, [this, id = c.config.id] {
+        auto it = containers_.find(id);
+        if (it != containers_.end() && it->second->kill_timer) it->second->kill_timer->cancel();
+      });
+    }
+  }
+}
+
+void Supervisor::op_rm(const SessionPtr& s, const nlohmann::json& req) {
+  bool force = req.value("force", false);
+  auto ids = ids_of(req);
+  if (ids.empty()) {
+    s->send({{"type", "result"}, {"results", nlohmann::json::array()}});
+    return;
+  }
+  auto batch = std::make_shared<BatchReply>();
+  batch->session = s;
+  batch->outstanding = ids.size();
+  for (auto& q : ids) {
+    auto found = find(q);
+    if (!found) {
+      batch->add({{"name", q}, {"error", found.error().message}});
+      continue;
+    }
+    Instance& c = *found.value();
+    std::string id = c.config.id;
+    auto remove = [this, batch, q, id] {
+      remove_container(id, [batch, q](Status r) {
+        if (r)
+          batch->add({{"name", q}});
+        else
+          batch->add({{"name", q}, {"error", r.error().describe()}});
+      });
+    };
+    bool live = c.watch && !(c.exit_seen && c.pending <= 0);
+    if (!live) {
+      remove();
+      continue;
+    }
+    if (!force) {
+      batch->add({{"name", q},
+                  {"error", "cannot remove container \"" + q +
+                                "\": container is running: stop "
+                                "the container before removing or force remove"}});
+      continue;
+    }
+    c.removing = true;  // hidden from lookups; --rm must not remove it a second time
+    when_finished(c, remove);
+    (void)signal(c, SIGKILL);
+  }
+}
+
+void Supervisor::op_wait(const SessionPtr& s, const nlohmann::json& req) {
+  auto ids = ids_of(req);
+  if (ids.empty()) {
+    s->send({{"type", "result"}, {"results", nlohmann::json::array()}});
+    return;
+  }
+  auto batch = std::make_shared<BatchReply>();
+  batch->session = s;
+  batch->outstanding = ids.size();
+  for (auto& q : ids) {
+    auto found = find(q);
+    if (!found) {
+      batch->add({{"name", q}, {"error", found.error().message}});
+      continue;
+    }
+    Instance& c = *found.value();
+    std::string id = c.config.id;
+    when_finished(c, [this, batch, q, id] {
+      auto it = containers_.find(id);
+      int code = it == containers_.end() ? 0 : it->second->state.exit_code;
+      batch->add({{"name", q}, {"exit_code", code}});
+    });
+  }
+}
+
+void Supervisor::op_exec(const SessionPtr& s, const nlohmann::json& req) {
+  auto found = find(req.value("id", ""));
+  if (!found) {
+    s->send_error(protocol::kExitEngineError, found.error().message);
+    return;
+  }
+  Instance& c = *found.value();
+  if (!c.running() || !c.watch || c.exit_seen) {
+    s->send_error(protocol::kExitEngineError,
+                  "container " + c.config.id.substr(0, 12) + " is not running");
+    return;
+  }
+  auto cmd = req.value("cmd", std::vector<std::string>{});
+  if (cmd.empty()) {
+    s->send_error(protocol::kExitEngineError, "exec: no command given");
+    return;
+  }
+  std::string workdir = req.value("workdir", c.config.workdir);
+  if (workdir.empty() || workdir[0] != '/') {
+    s->send_error(protocol::kExitEngineError, "the working directory '" + workdir +
+                                                  "' is invalid, it needs to be an absolute path");
+    return;
+  }
+  auto client_pidfd = sys::pidfd_open(s->client_pid());
+  if (!client_pidfd) {
+    s->send_error(protocol::kExitEngineError, client_pidfd.error().describe());
+    return;
+  }
+  // The command talks to the client's own terminal or pipes: its descriptors, taken from
+  // the client process, not a copy through the daemon.
+  std::vector<UniqueFd> stdio;
+  for (int fd = 0; fd < 3; ++fd) {
+    if (fd == 0 && !req.value("interactive", false)) {
+      stdio.emplace_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+      continue;
+    }
+    auto got = sys::pidfd_getfd(client_pidfd.value().get(), fd);
+    if (!got) {
+      s->send_error(protocol::kExitEngineError, got.error().describe());
+      return;
+    }
+    stdio.push_back(std::move(got).value());
+  }
+  launch::SpawnRequest spawn;
+  spawn.init_path = options_.init_path;
+  spawn.spec.mode = launch::Mode::Exec;
+  spawn.spec.argv = cmd;
+  spawn.spec.env = merge_env(c.config.env, req.value("env", std::vector<std::string>{}));
+  spawn.spec.workdir = workdir;
+  spawn.spec.user = req.contains("user") && req["user"].is_string() ? req["user"].get<std::string>()
+                                                                    : c.config.user;
+  spawn.spec.hostname = c.config.hostname;
+  spawn.stdin_fd = stdio[0].get();
+  spawn.stdout_fd = stdio[1].get();
+  spawn.stderr_fd = stdio[2].get();
+  spawn.ns_pidfd = c.watch->fd();
+  if (c.cgroup) {
+    spawn.cgroup_fd = c.cgroup->clone_into_fd();
+    if (spawn.cgroup_fd < 0) spawn.spec.cgroup_procs = c.cgroup->procs_files();
+  }
+  auto spawned = launch::spawn(spawn);
+  if (!spawned) {
+    s->send_error(protocol::kExitEngineError, spawned.error().describe());
+    return;
+  }
+  pid_t pid = spawned.value().pid;
+  struct ExecState {
+    std::string error;
+    int code = -1;
+    bool exited = false, report_done = false;
+    std::string buffer;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> report;
+  };
+  auto st = std::make_shared<ExecState>();
+  st->report = std::make_unique<boost::asio::posix::stream_descriptor>(
+      loop_.io(), spawned.value().report.release());
+  auto done = [this, s, st, pid] {
+    if (!st->exited || !st->report_done) return;
+    nlohmann::json msg{{"type", "exit"}, {"exit_code", st->code}};
+    if (!st->error.empty()) msg["message"] = st->error;
+    s->send(msg);
+    execs_.erase(pid);
+  };
+  auto read_report = std::make_shared<std::function<void()>>();
+  *read_report = [st, done, read_report] {
+    boost::asio::async_read_until(
+        *st->report, boost::asio::dynamic_buffer(st->buffer), '\n',
+        [st, done, read_report](const boost::system::error_code& ec, std::size_t n) {
+          if (ec) {
+            st->report_done = true;
+            *read_report = nullptr;
+            done();
+            return;
+          }
+          std::string line = st->buffer.substr(0, n - 1);
+          st->buffer.erase(0, n);
+          if (line.rfind("error ", 0) == 0) {
+            auto sp = line.find(' ', 6);
+            if (sp != std::string::npos) st->error = line.substr(sp + 1);
+          }
+          (*read_report)();
+        });
+  };
+  (*read_report)();
+  auto watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(spawned.value().pidfd));
+  auto* w = watch.get();
+  execs_[pid] = std::move(watch);
+  w->start([st, w, done] {
+    siginfo_t info{};
+    if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(w->fd()), &info,
+                 WEXITED | WNOHANG) == 0 &&
+        info.si_pid != 0)
+      st->code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+    st->exited = true;
+    done();
+  });
+  s->send({{"type", "started"}});
+}
+
+}  // namespace asup::supervisor

@@ -1,0 +1,108 @@
+#include "supervisor/container.hpp"
+
+#include <time.h>
+
+namespace asup::supervisor {
+
+const char* to_string(RunState status) {
+  switch (status) {
+    case RunState::Created:
+      return "created";
+    case RunState::Running:
+      return "running";
+    case RunState::Exited:
+      return "exited";
+  }
+  return "unknown";
+}
+
+std::int64_t now_ns() {
+  timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+nlohmann::json to_json(const ContainerConfig& c) {
+  nlohmann::json volumes = nlohmann::json::array();
+  for (auto& v : c.volumes)
+    volumes.push_back(
+        {{"host", v.host_path}, {"container", v.container_path}, {"ro", v.read_only}});
+  nlohmann::json limits = nlohmann::json::object();
+  if (c.limits.memory_bytes) limits["memory"] = *c.limits.memory_bytes;
+  if (c.limits.cpus) limits["cpus"] = *c.limits.cpus;
+  if (c.limits.pids) limits["pids"] = *c.limits.pids;
+  return {{"id", c.id},
+          {"name", c.name},
+          {"image", c.image},
+          {"image_id", c.image_id},
+          {"created", c.created_ns},
+          {"argv", c.argv},
+          {"env", c.env},
+          {"workdir", c.workdir},
+          {"user", c.user},
+          {"hostname", c.hostname},
+          {"volumes", volumes},
+          {"tmpfs", c.tmpfs},
+          {"limits", limits},
+          {"log_size", c.log_size},
+          {"auto_remove", c.auto_remove},
+          {"interactive", c.interactive},
+          {"stop_signal", c.stop_signal}};
+}
+
+ContainerConfig config_from_json(const nlohmann::json& j) {
+  ContainerConfig c;
+  c.id = j.value("id", "");
+  c.name = j.value("name", "");
+  c.image = j.value("image", "");
+  c.image_id = j.value("image_id", "");
+  c.created_ns = j.value("created", std::int64_t{0});
+  c.argv = j.value("argv", std::vector<std::string>{});
+  c.env = j.value("env", std::vector<std::string>{});
+  c.workdir = j.value("workdir", "/");
+  c.user = j.value("user", "");
+  c.hostname = j.value("hostname", "");
+  for (auto& v : j.value("volumes", nlohmann::json::array()))
+    c.volumes.push_back({v.value("host", ""), v.value("container", ""), v.value("ro", false)});
+  c.tmpfs = j.value("tmpfs", std::vector<std::string>{});
+  auto limits = j.value("limits", nlohmann::json::object());
+  if (limits.contains("memory")) c.limits.memory_bytes = limits["memory"].get<std::int64_t>();
+  if (limits.contains("cpus")) c.limits.cpus = limits["cpus"].get<double>();
+  if (limits.contains("pids")) c.limits.pids = limits["pids"].get<std::int64_t>();
+  c.log_size = j.value("log_size", std::size_t{1} << 20);
+  c.auto_remove = j.value("auto_remove", false);
+  c.interactive = j.value("interactive", false);
+  c.stop_signal = j.value("stop_signal", "");
+  return c;
+}
+
+nlohmann::json to_json(const ContainerState& s) {
+  return {{"status", to_string(s.status)},
+          {"pid", s.pid},
+          {"pid_start_time", s.pid_start_time},
+          {"started", s.started_ns},
+          {"finished", s.finished_ns},
+          {"exit_code", s.exit_code},
+          {"oom_killed", s.oom_killed},
+          {"error", s.error},
+          {"log_dropped_bytes", s.log_dropped_bytes}};
+}
+
+ContainerState state_from_json(const nlohmann::json& j) {
+  ContainerState s;
+  std::string status = j.value("status", "created");
+  s.status = status == "running"  ? RunState::Running
+             : status == "exited" ? RunState::Exited
+                                  : RunState::Created;
+  s.pid = j.value("pid", 0);
+  s.pid_start_time = j.value("pid_start_time", 0ULL);
+  s.started_ns = j.value("started", std::int64_t{0});
+  s.finished_ns = j.value("finished", std::int64_t{0});
+  s.exit_code = j.value("exit_code", 0);
+  s.oom_killed = j.value("oom_killed", false);
+  s.error = j.value("error", "");
+  s.log_dropped_bytes = j.value("log_dropped_bytes", std::uint64_t{0});
+  return s;
+}
+
+}  // namespace asup::supervisor

@@ -1,0 +1,60 @@
+// What asupd knows about one container: the configuration fixed at creation (config.json)
+// and the lifecycle state that changes (state.json), both under ROOT/containers/ID/.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cgroup/cgroup.hpp"
+#include "launch/mount_plan.hpp"
+
+namespace asup::supervisor {
+
+struct ContainerConfig {
+  std::string id;
+  std::string name;
+  std::string image;     // as the user typed it ("busybox")
+  std::string image_id;  // "sha256:..."
+  std::int64_t created_ns = 0;
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  std::string workdir = "/";
+  std::string user;
+  std::string hostname;
+  std::vector<launch::VolumeMount> volumes;
+  std::vector<std::string> tmpfs;
+  cgroup::Limits limits;
+  std::size_t log_size = 1 << 20;
+  bool auto_remove = false;
+  bool interactive = false;
+  std::string stop_signal;  // from the image; empty means SIGTERM
+};
+
+enum class RunState { Created, Running, Exited };
+const char* to_string(RunState status);
+
+struct ContainerState {
+  RunState status = RunState::Created;
+  pid_t pid = 0;                          // asup-init, in asupd's pid namespace
+  unsigned long long pid_start_time = 0;  // /proc/PID/stat field 22, tells reused pids apart
+  std::int64_t started_ns = 0;
+  std::int64_t finished_ns = 0;
+  int exit_code = 0;
+  bool oom_killed = false;
+  std::string error;  // why the start failed, or why the command could not run
+  std::uint64_t log_dropped_bytes = 0;
+};
+
+nlohmann::json to_json(const ContainerConfig& config);
+ContainerConfig config_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const ContainerState& state);
+ContainerState state_from_json(const nlohmann::json& j);
+
+std::int64_t now_ns();
+
+}  // namespace asup::supervisor

@@ -1,0 +1,64 @@
+// A container as the running daemon holds it: its persisted config and state plus the
+// live kernel objects (pidfd watch, pipes, cgroup) and the clients attached to it.
+#pragma once
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cgroup/cgroup.hpp"
+#include "control/session.hpp"
+#include "logs/ring_buffer.hpp"
+#include "logs/ring_file.hpp"
+#include "loop/event_loop.hpp"
+#include "supervisor/container.hpp"
+
+namespace asup::supervisor {
+
+// A client reading this container's output live: `run` attached or `logs -f`.
+struct Follower {
+  std::shared_ptr<control::Session> session;
+  bool timestamps = false;
+};
+
+struct Instance {
+  Instance(ContainerConfig c, std::size_t ring_bytes) : config(std::move(c)), ring(ring_bytes) {}
+
+  ContainerConfig config;
+  ContainerState state;
+  std::string dir;      // ROOT/containers/ID: config, state, rootfs dirs, log ring file
+  std::string run_dir;  // RUN_ROOT/containers/ID: exit.json written by asup-init
+
+  std::unique_ptr<loop::PidfdWatch> watch;  // owns the pidfd of asup-init
+  bool own_child = false;  // started by this asupd (so waitid reaps it) or re-adopted
+  std::unique_ptr<cgroup::Group> cgroup;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> report;
+  std::string report_buffer;
+  UniqueFd barrier;
+  UniqueFd stdin_keepalive;  // -d -i: the write end of stdin, so it stays open
+
+  logs::RingBuffer ring;
+  bool ring_loaded = true;  // false after a restart until the ring file is read back
+  std::optional<logs::RingFile> ring_file;
+  std::vector<Follower> followers;
+
+  // Outstanding reasons not to finalise yet: the process, stdout, stderr, the report pipe.
+  int pending = 0;
+  bool exit_seen = false;
+  int wait_status_code = -1;  // from waitid, when we are the parent
+  int reported_exit_code = -1;
+  std::optional<int> code_from_report;                   // "error CODE ..." from asup-init
+  std::shared_ptr<control::Session> attached;            // run without -d
+  std::shared_ptr<control::Session> detached_requester;  // run -d, until "started"
+  std::vector<std::function<void()>> on_finished;
+  std::unique_ptr<boost::asio::steady_timer> kill_timer;
+  bool removing = false;
+
+  bool running() const { return state.status == RunState::Running; }
+};
+
+}  // namespace asup::supervisor

@@ -1,0 +1,430 @@
+// The launch pipeline (resolve image -> rootfs dirs -> cgroup -> clone3 -> barrier ->
+// running), exit handling and removal.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/read_until.hpp>
+
+#include "asup/protocol.hpp"
+#include "core/fs.hpp"
+#include "core/syscalls.hpp"
+#include "launch/mount_plan.hpp"
+#include "launch/spawner.hpp"
+#include "supervisor/naming.hpp"
+#include "supervisor/signals.hpp"
+#include "supervisor/supervisor.hpp"
+
+namespace asup::supervisor {
+namespace {
+
+std::string hosts_file(const std::string& hostname) {
+  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+         "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+         "ff02::2\tip6-allrouters\n127.0.1.1\t" +
+         hostname + "\n";
+}
+
+// The host's resolv.conf minus loopback nameservers, which mean nothing inside the
+// container's network namespace; public resolvers when none are left, as Docker does.
+std::string resolv_conf() {
+  auto host = fs::read_file("/etc/resolv.conf");
+  std::string out, line;
+  bool nameserver = false;
+  if (host) {
+    std::istringstream in(host.value());
+    while (std::getline(in, line)) {
+      if (line.rfind("nameserver", 0) == 0) {
+        std::string addr = line.substr(10);
+        addr.erase(0, addr.find_first_not_of(" \t"));
+        if (addr.rfind("127.", 0) == 0 || addr.rfind("::1", 0) == 0) continue;
+        nameserver = true;
+      }
+      out += line + "\n";
+    }
+  }
+  if (!nameserver) out += "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
+  return out;
+}
+
+Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe2");
+  return std::pair{UniqueFd{p[0]}, UniqueFd{p[1]}};
+}
+
+int code_from_wait(const siginfo_t& info) {
+  if (info.si_code == CLD_EXITED) return info.si_status;
+  return 128 + info.si_status;
+}
+
+}  // namespace
+
+Status Supervisor::persist_state(Instance& c) {
+  c.state.log_dropped_bytes = c.ring.dropped_bytes();
+  return fs::write_file_atomic(fs::join(c.dir, "state.json"), to_json(c.state).dump());
+}
+
+Result<std::string> Supervisor::create_and_start(const RunRequest& request,
+                                                 const SessionPtr& client) {
+  ASUP_TRY(auto image, images_->resolve(request.image));
+  ContainerConfig config;
+  config.id = new_container_id();
+  if (!request.name.empty()) {
+    for (auto& [id, other] : containers_) {
+      if (other->config.name == request.name)
+        return fail(EEXIST, "Conflict. The container name \"/" + request.name +
+                                "\" is already in use by container \"" + id +
+                                "\". You have to remove (or rename) that container to be able "
+                                "to reuse that name.");
+    }
+    config.name = request.name;
+  } else {
+    config.name = new_container_name([&](const std::string& n) {
+      for (auto& [id, other] : containers_)
+        if (other->config.name == n) return true;
+      return false;
+    });
+  }
+  config.image = request.image;
+  config.image_id = image.id;
+  config.created_ns = now_ns();
+  ASUP_TRY(merge_run_config(request, image.config, config));
+
+  auto owned = std::make_unique<Instance>(config, config.log_size);
+  Instance& c = *owned;
+  c.dir = fs::join(fs::join(options_.root, "containers"), config.id);
+  c.run_dir = fs::join(fs::join(options_.run_root, "containers"), config.id);
+
+  // Everything below is undone if a later step fails.
+  struct Undo {
+    Supervisor* self;
+    Instance* c;
+    bool armed = true;
+    ~Undo() {
+      if (!armed) return;
+      if (c->cgroup) (void)c->cgroup->destroy();
+      (void)fs::remove_tree(c->dir);
+      (void)fs::remove_tree(c->run_dir);
+    }
+  } undo{this, &c};
+
+  launch::RootfsLayout layout;
+  layout.lower_dirs = images_->layer_dirs(image);
+  layout.upper_dir = fs::join(c.dir, "upper");
+  layout.work_dir = fs::join(c.dir, "work");
+  layout.merged_dir = fs::join(c.dir, "merged");
+  layout.hostname_file = fs::join(c.dir, "hostname");
+  layout.hosts_file = fs::join(c.dir, "hosts");
+  layout.resolv_conf_file = fs::join(c.dir, "resolv.conf");
+  layout.volumes = config.volumes;
+  layout.tmpfs = config.tmpfs;
+  for (auto& v : config.volumes) {
+    // Docker creates a missing host directory for a bind mount.
+    if (!fs::exists(v.host_path)) {
+      ASUP_TRY(fs::make_dirs(v.host_path));
+    }
+  }
+  for (auto& d : {layout.upper_dir, layout.work_dir, layout.merged_dir, c.run_dir}) {
+    ASUP_TRY(fs::make_dirs(d, 0700));
+  }
+  ASUP_TRY(fs::write_file(layout.hostname_file, config.hostname + "\n"));
+  ASUP_TRY(fs::write_file(layout.hosts_file, hosts_file(config.hostname)));
+  ASUP_TRY(fs::write_file(layout.resolv_conf_file, resolv_conf()));
+  ASUP_TRY(fs::write_file_atomic(fs::join(c.dir, "config.json"), to_json(config).dump()));
+  ASUP_TRY(persist_state(c));
+
+  ASUP_TRY(c.cgroup, cgroups_->create(config.id, config.limits));
+  ASUP_TRY(auto ring_file, logs::RingFile::open(fs::join(c.dir, "log"), config.log_size));
+  c.ring_file.emplace(std::move(ring_file));
+
+  ASUP_TRY(auto out_pipe, make_pipe());
+  ASUP_TRY(auto err_pipe, make_pipe());
+  UniqueFd stdin_fd;
+  if (config.interactive && client && !request.detach) {
+    // The container reads the client's own stdin: same open file, no copy through us.
+    ASUP_TRY(auto client_pidfd, sys::pidfd_open(client->client_pid()));
+    ASUP_TRY(stdin_fd, sys::pidfd_getfd(client_pidfd.get(), 0));
+  } else if (config.interactive) {
+    ASUP_TRY(auto in_pipe, make_pipe());
+    stdin_fd = std::move(in_pipe.first);
+    c.stdin_keepalive = std::move(in_pipe.second);
+  }
+  ASUP_TRY(auto state_dir, fs::open_fd(c.run_dir, O_PATH | O_DIRECTORY));
+
+  launch::SpawnRequest spawn;
+  spawn.init_path = options_.init_path;
+  spawn.spec.mode = launch::Mode::Container;
+  spawn.spec.rootfs = layout.merged_dir;
+  spawn.spec.mounts = launch::build_container_mounts(layout);
+  spawn.spec.hostname = config.hostname;
+  spawn.spec.argv = config.argv;
+  spawn.spec.env = config.env;
+  spawn.spec.workdir = config.workdir;
+  spawn.spec.user = config.user;
+  spawn.stdin_fd = stdin_fd.get();
+  spawn.stdout_fd = out_pipe.second.get();
+  spawn.stderr_fd = err_pipe.second.get();
+  spawn.state_dir_fd = state_dir.get();
+  spawn.stdout_hold_fd = out_pipe.first.get();
+  spawn.stderr_hold_fd = err_pipe.first.get();
+  spawn.namespaces =
+      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+  spawn.cgroup_fd = c.cgroup->clone_into_fd();
+  ASUP_TRY(auto spawned, launch::spawn(spawn));
+  undo.armed = false;
+
+  c.own_child = true;
+  c.state.pid = spawned.pid;
+  c.state.pid_start_time = sys::process_start_time(spawned.pid);
+  if (spawn.cgroup_fd < 0) {
+    if (auto r = c.cgroup->add_process(spawned.pid); !r) {
+      // The barrier is never released: asup-init sees EOF and exits without running
+      // anything; the exit path then cleans up as for any failed start.
+      spdlog::warn("container {}: {}", config.id.substr(0, 12), r.error().describe());
+      c.state.error = r.error().describe();
+      c.code_from_report = protocol::kExitEngineError;
+      spawned.barrier.reset();
+    }
+  }
+  c.barrier = std::move(spawned.barrier);
+  c.pending = 4;  // process exit, stdout EOF, stderr EOF, report EOF
+  std::string id = config.id;
+  c.watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(spawned.pidfd));
+  c.watch->start([this, id] { on_process_exit(id); });
+  c.report =
+      std::make_unique<boost::asio::posix::stream_descriptor>(loop_.io(), spawned.report.release());
+  out_pipe.second.reset();
+  err_pipe.second.reset();
+  if (client && !request.detach) {
+    c.attached = client;
+    c.followers.push_back({client, false});
+  } else if (client) {
+    c.detached_requester = client;
+  }
+  containers_.emplace(id, std::move(owned));
+  capture(c, std::move(out_pipe.first), logs::Stream::Stdout);
+  capture(c, std::move(err_pipe.first), logs::Stream::Stderr);
+  on_report(c);
+  return id;
+}
+
+void Supervisor::on_report(Instance& c) {
+  std::string id = c.config.id;
+  boost::asio::async_read_until(
+      *c.report, boost::asio::dynamic_buffer(c.report_buffer), '\n',
+      [this, id](const boost::system::error_code& ec, std::size_t n) {
+        auto it = containers_.find(id);
+        if (it == containers_.end()) return;
+        Instance& c = *it->second;
+        if (ec) {
+          settle(c);  // EOF: asup-init is gone
+          return;
+        }
+        std::string line = c.report_buffer.substr(0, n - 1);
+        c.report_buffer.erase(0, n);
+        if (line == "ready") {
+          release_barrier(c);
+        } else if (line.rfind("started", 0) == 0) {
+          if (c.detached_requester) {
+            c.detached_requester->send({{"type", "result"}, {"id", id}});
+            c.detached_requester.reset();
+          }
+        } else if (line.rfind("error ", 0) == 0) {
+          auto space = line.find(' ', 6);
+          c.code_from_report = std::atoi(line.substr(6, space - 6).c_str());
+          c.state.error = space == std::string::npos ? "" : line.substr(space + 1);
+          if (c.detached_requester) {
+            c.detached_requester->send_error(*c.code_from_report, c.state.error);
+            c.detached_requester.reset();
+          }
+        }
+        on_report(c);
+      });
+}
+
+void Supervisor::release_barrier(Instance& c) {
+  // Network setup goes here (a later stage): the workload must not run before it is done.
+  char go = 1;
+  if (!c.barrier || ::write(c.barrier.get(), &go, 1) != 1) {
+    spdlog::warn("container {}: could not release the start barrier", c.config.id.substr(0, 12));
+    return;
+  }
+  c.barrier.reset();
+  c.state.status = RunState::Running;
+  c.state.started_ns = now_ns();
+  if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
+}
+
+void Supervisor::on_process_exit(const std::string& id) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return;
+  Instance& c = *it->second;
+  if (c.exit_seen) return;
+  c.exit_seen = true;
+  if (c.own_child) {
+    siginfo_t info{};
+    if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(c.watch->fd()), &info,
+                 WEXITED | WNOHANG) == 0 &&
+        info.si_pid != 0)
+      c.wait_status_code = code_from_wait(info);
+  }
+  settle(c);
+}
+
+void Supervisor::settle(Instance& c) {
+  if (--c.pending > 0) return;
+  finish(c);
+}
+
+void Supervisor::finish(Instance& c) {
+  int code = c.wait_status_code;
+  auto record = fs::read_file(fs::join(c.run_dir, launch::kExitFile));
+  if (record) {
+    auto j = nlohmann::json::parse(record.value(), nullptr, false);
+    if (j.is_object()) code = j.value("exit_code", code);
+  }
+  if (code < 0 && c.code_from_report) code = *c.code_from_report;
+  if (code < 0) code = 255;  // exited while no asupd watched and left no record
+  bool was_running = c.state.status == RunState::Running || c.state.pid != 0;
+  c.state.status = RunState::Exited;
+  c.state.exit_code = code;
+  c.state.finished_ns = now_ns();
+  if (c.cgroup) c.state.oom_killed = c.cgroup->oom_killed();
+  c.state.pid = 0;
+  c.barrier.reset();
+  c.stdin_keepalive.reset();
+  if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
+  (void)was_running;
+  if (c.cgroup) destroy_cgroup(c.config.id, std::shared_ptr<cgroup::Group>(std::move(c.cgroup)), 0);
+
+  std::string id = c.config.id;
+  nlohmann::json exit_msg{{"type", "exit"}, {"exit_code", code}};
+  if (!c.state.error.empty()) exit_msg["message"] = c.state.error;
+  if (c.detached_requester) {
+    if (c.code_from_report)
+      c.detached_requester->send_error(code, c.state.error);
+    else
+      c.detached_requester->send({{"type", "result"}, {"id", id}});
+    c.detached_requester.reset();
+  }
+  for (auto& f : c.followers) {
+    if (f.session == c.attached)
+      f.session->send(exit_msg);
+    else
+      f.session->send({{"type", "result"}});
+  }
+  c.followers.clear();
+  c.attached.reset();
+  auto callbacks = std::move(c.on_finished);
+  for (auto& cb : callbacks) cb();
+  auto it = containers_.find(id);
+  if (it != containers_.end() && it->second->config.auto_remove && !it->second->removing)
+    remove_container(id, [](Status) {});
+}
+
+void Supervisor::destroy_cgroup(const std::string& id, std::shared_ptr<cgroup::Group> group,
+                                int attempts) {
+  // The kernel tears the pid namespace down after PID 1 exits; until the last task is
+  // gone rmdir says EBUSY. Retry on a timer instead of blocking the loop.
+  auto r = group->destroy();
+  if (r) return;
+  if (attempts >= 200) {
+    spdlog::warn("container {}: {}", id.substr(0, 12), r.error().describe());
+    return;
+  }
+  auto timer =
+      std::make_shared<boost::asio::steady_timer>(loop_.io(), std::chrono::milliseconds(10));
+  timer->async_wait([this, id, group, timer, attempts](const boost::system::error_code& ec) {
+    if (!ec) destroy_cgroup(id, group, attempts + 1);
+  });
+}
+
+void Supervisor::remove_container(const std::string& id, std::function<void(Status)> done) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) {
+    done(ok());
+    return;
+  }
+  Instance& c = *it->second;
+  c.removing = true;
+  std::string dir = c.dir, run_dir = c.run_dir;
+  // The merged dir is only a mount point inside the container's own mount namespace, so
+  // nothing is mounted here on the host; the upper dir may be large: off the loop.
+  loop_.offload(
+      [dir, run_dir]() -> Status {
+        ASUP_TRY(fs::remove_tree(run_dir));
+        return fs::remove_tree(dir);
+      },
+      [this, id, done = std::move(done)](Status r) {
+        containers_.erase(id);
+        done(r);
+      });
+}
+
+void Supervisor::adopt(Instance& c) {
+  // A container that was running when the previous asupd stopped: same pid and same start
+  // time means the same process. Its exit is then seen through a fresh pidfd; the exit code
+  // comes from the exit.json asup-init writes.
+  std::string id = c.config.id;
+  if (c.state.status == RunState::Running && c.state.pid > 0 &&
+      sys::process_start_time(c.state.pid) == c.state.pid_start_time) {
+    auto pidfd = sys::pidfd_open(c.state.pid);
+    if (pidfd) {
+      c.cgroup = cgroups_->open(id);
+      // asup-init keeps the read ends of the output pipes: take them back.
+      auto out = sys::pidfd_getfd(pidfd.value().get(), launch::fds::kStdoutHold);
+      auto err = sys::pidfd_getfd(pidfd.value().get(), launch::fds::kStderrHold);
+      auto rf = logs::RingFile::open(fs::join(c.dir, "log"), c.config.log_size);
+      if (rf) c.ring_file.emplace(std::move(rf).value());
+      c.ring_loaded = false;
+      ensure_ring_loaded(c);
+      c.pending = 1 + (out ? 1 : 0) + (err ? 1 : 0);
+      c.watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(pidfd).value());
+      c.watch->start([this, id] { on_process_exit(id); });
+      if (out) capture(c, std::move(out).value(), logs::Stream::Stdout);
+      if (err) capture(c, std::move(err).value(), logs::Stream::Stderr);
+      return;
+    }
+  }
+  c.ring_loaded = false;
+  if (c.state.status != RunState::Exited) {
+    c.cgroup = cgroups_->open(id);
+    c.pending = 1;
+    settle(c);
+  }
+}
+
+void Supervisor::load_containers() {
+  std::string dir = fs::join(options_.root, "containers");
+  auto names = fs::list_dir(dir);
+  if (!names) return;
+  for (auto& name : names.value()) {
+    std::string cdir = fs::join(dir, name);
+    auto config_text = fs::read_file(fs::join(cdir, "config.json"));
+    auto state_text = fs::read_file(fs::join(cdir, "state.json"));
+    if (!config_text || !state_text) {
+      spdlog::warn("skipping {}: incomplete container state", cdir);
+      continue;
+    }
+    auto cj = nlohmann::json::parse(config_text.value(), nullptr, false);
+    auto sj = nlohmann::json::parse(state_text.value(), nullptr, false);
+    if (!cj.is_object() || !sj.is_object()) {
+      spdlog::warn("skipping {}: unreadable container state", cdir);
+      continue;
+    }
+    auto config = config_from_json(cj);
+    if (config.id != name) continue;
+    auto c = std::make_unique<Instance>(config, config.log_size);
+    c->state = state_from_json(sj);
+    c->dir = cdir;
+    c->run_dir = fs::join(fs::join(options_.run_root, "containers"), name);
+    Instance& ref = *c;
+    containers_.emplace(name, std::move(c));
+    adopt(ref);
+  }
+}
+
+}  // namespace asup::supervisor

@@ -1,0 +1,139 @@
+#include "supervisor/run_config.hpp"
+
+#include <algorithm>
+
+namespace asup::supervisor {
+namespace {
+
+template <class T>
+Result<T> field(const nlohmann::json& j, const char* key, T fallback) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  try {
+    return j[key].get<T>();
+  } catch (const nlohmann::json::exception&) {
+    return fail(EINVAL, std::string("invalid request: field \"") + key + "\" has the wrong type");
+  }
+}
+
+template <class T>
+Result<std::optional<T>> optional_field(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return std::optional<T>{};
+  ASUP_TRY(auto v, field<T>(j, key, T{}));
+  return std::optional<T>{std::move(v)};
+}
+
+std::string env_key(const std::string& entry) {
+  return entry.substr(0, entry.find('='));
+}
+
+}  // namespace
+
+Result<RunRequest> parse_run_request(const nlohmann::json& j) {
+  RunRequest r;
+  ASUP_TRY(r.image, field<std::string>(j, "image", ""));
+  if (r.image.empty()) return fail(EINVAL, "invalid request: no image given");
+  ASUP_TRY(r.cmd, field<std::vector<std::string>>(j, "cmd", {}));
+  ASUP_TRY(r.entrypoint, optional_field<std::string>(j, "entrypoint"));
+  ASUP_TRY(r.env, field<std::vector<std::string>>(j, "env", {}));
+  ASUP_TRY(r.workdir, optional_field<std::string>(j, "workdir"));
+  ASUP_TRY(r.user, optional_field<std::string>(j, "user"));
+  ASUP_TRY(r.hostname, optional_field<std::string>(j, "hostname"));
+  ASUP_TRY(r.name, field<std::string>(j, "name", ""));
+  ASUP_TRY(r.volumes, field<std::vector<std::string>>(j, "volumes", {}));
+  ASUP_TRY(r.tmpfs, field<std::vector<std::string>>(j, "tmpfs", {}));
+  ASUP_TRY(auto memory, optional_field<std::int64_t>(j, "memory"));
+  ASUP_TRY(auto cpus, optional_field<double>(j, "cpus"));
+  ASUP_TRY(auto pids, optional_field<std::int64_t>(j, "pids_limit"));
+  r.limits.memory_bytes = memory;
+  r.limits.cpus = cpus;
+  r.limits.pids = pids;
+  ASUP_TRY(r.log_size, field<std::size_t>(j, "log_size", std::size_t{1} << 20));
+  ASUP_TRY(r.detach, field<bool>(j, "detach", false));
+  ASUP_TRY(r.auto_remove, field<bool>(j, "rm", false));
+  ASUP_TRY(r.interactive, field<bool>(j, "interactive", false));
+
+  if (memory && *memory < 6 * 1024 * 1024)
+    return fail(EINVAL, "minimum memory limit allowed is 6MB");
+  if (cpus && (*cpus <= 0 || *cpus > 1024)) return fail(EINVAL, "--cpus must be a positive number");
+  if (r.log_size < 4096) return fail(EINVAL, "--log-size must be at least 4k");
+  for (auto& e : r.env) {
+    if (e.empty() || e[0] == '=')
+      return fail(EINVAL, "invalid environment variable: \"" + e + "\"");
+  }
+  if (!r.name.empty()) {
+    bool valid =
+        std::isalnum(static_cast<unsigned char>(r.name[0])) &&
+        std::all_of(r.name.begin(), r.name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+        });
+    if (!valid)
+      return fail(EINVAL, "invalid container name \"" + r.name +
+                              "\", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  }
+  return r;
+}
+
+std::vector<std::string> merge_env(const std::vector<std::string>& base,
+                                   const std::vector<std::string>& overrides) {
+  std::vector<std::string> out = base;
+  for (auto& entry : overrides) {
+    auto key = env_key(entry);
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const std::string& e) { return env_key(e) == key; });
+    if (it != out.end())
+      *it = entry;
+    else
+      out.push_back(entry);
+  }
+  return out;
+}
+
+Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, ContainerConfig& c) {
+  std::vector<std::string> entrypoint = image.entrypoint;
+  std::vector<std::string> cmd = image.cmd;
+  if (r.entrypoint) {
+    entrypoint.clear();
+    if (!r.entrypoint->empty()) entrypoint.push_back(*r.entrypoint);
+    cmd.clear();  // Docker drops the image's Cmd when --entrypoint is given
+  }
+  if (!r.cmd.empty()) cmd = r.cmd;
+  c.argv = entrypoint;
+  c.argv.insert(c.argv.end(), cmd.begin(), cmd.end());
+  if (c.argv.empty()) return fail(EINVAL, "no command specified");
+
+  c.hostname = r.hostname.value_or(c.id.substr(0, 12));
+  if (c.hostname.empty() || c.hostname.size() > 64)
+    return fail(EINVAL, "invalid hostname \"" + c.hostname + "\"");
+
+  std::vector<std::string> env = image.env;
+  bool has_path = std::any_of(env.begin(), env.end(),
+                              [](const std::string& e) { return env_key(e) == "PATH"; });
+  if (!has_path)
+    env.insert(env.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  env = merge_env(env, {"HOSTNAME=" + c.hostname});
+  c.env = merge_env(env, r.env);
+
+  c.workdir = r.workdir.value_or(image.working_dir.empty() ? "/" : image.working_dir);
+  if (c.workdir.empty()) c.workdir = "/";
+  if (c.workdir[0] != '/')
+    return fail(EINVAL, "the working directory '" + c.workdir +
+                            "' is invalid, it needs to be an absolute path");
+  c.user = r.user.value_or(image.user);
+  for (auto& v : r.volumes) {
+    ASUP_TRY(auto volume, launch::parse_volume(v));
+    c.volumes.push_back(std::move(volume));
+  }
+  for (auto& t : r.tmpfs) {
+    if (t.empty() || t[0] != '/')
+      return fail(EINVAL, "invalid tmpfs \"" + t + "\": the path must be absolute");
+  }
+  c.tmpfs = r.tmpfs;
+  c.limits = r.limits;
+  c.log_size = r.log_size;
+  c.auto_remove = r.auto_remove;
+  c.interactive = r.interactive;
+  c.stop_signal = image.stop_signal;
+  return ok();
+}
+
+}  // namespace asup::supervisor

@@ -1,0 +1,12 @@
+// Signal names as users and images spell them: "TERM", "SIGTERM", "15", "SIGRTMIN+3".
+#pragma once
+
+#include <string>
+
+#include "asup/result.hpp"
+
+namespace asup::supervisor {
+
+Result<int> parse_signal(const std::string& text);
+
+}  // namespace asup::supervisor

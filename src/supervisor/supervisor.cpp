@@ -1,0 +1,271 @@
+#include "supervisor/supervisor.hpp"
+
+#include <sys/wait.h>
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+
+#include "asup/protocol.hpp"
+#include "core/fs.hpp"
+#include "supervisor/naming.hpp"
+#include "supervisor/time_format.hpp"
+
+namespace asup::supervisor {
+
+Supervisor::Supervisor(loop::EventLoop& loop, DaemonOptions options)
+    : loop_(loop), options_(std::move(options)) {}
+
+Status Supervisor::start() {
+  ASUP_TRY(fs::make_dirs(fs::join(options_.root, "containers"), 0700));
+  ASUP_TRY(fs::make_dirs(fs::join(options_.run_root, "containers"), 0700));
+  ASUP_TRY(images_, image::Store::open(fs::join(options_.root, "image")));
+  ASUP_TRY(cgroups_, cgroup::detect(options_.cgroup_parent));
+  spdlog::info("cgroup {} backend, parent \"{}\"", cgroups_->version(), options_.cgroup_parent);
+  load_containers();
+  return ok();
+}
+
+void Supervisor::shutdown() {
+  for (auto& [id, c] : containers_) {
+    if (c->watch) c->watch->cancel();
+    (void)persist_state(*c);
+  }
+  cgroups_->remove_parent_if_empty();
+}
+
+void Supervisor::reap_strays() {
+  // Containers and exec helpers are reaped through their pidfds; anything else that is
+  // our child (there should be nothing) is reaped here so it cannot linger as a zombie.
+  for (;;) {
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
+    bool known = execs_.count(info.si_pid) > 0;
+    for (auto& [id, c] : containers_)
+      if (c->state.pid == info.si_pid) known = true;
+    if (known) return;
+    ::waitpid(info.si_pid, nullptr, WNOHANG);
+  }
+}
+
+void Supervisor::handle(const SessionPtr& s, const nlohmann::json& req) {
+  static const std::map<std::string, void (Supervisor::*)(const SessionPtr&, const nlohmann::json&)>
+      ops = {{"run", &Supervisor::op_run},         {"ps", &Supervisor::op_ps},
+             {"inspect", &Supervisor::op_inspect}, {"logs", &Supervisor::op_logs},
+             {"exec", &Supervisor::op_exec},       {"stop", &Supervisor::op_stop},
+             {"kill", &Supervisor::op_kill},       {"rm", &Supervisor::op_rm},
+             {"wait", &Supervisor::op_wait},       {"load", &Supervisor::op_load},
+             {"import", &Supervisor::op_import},   {"images", &Supervisor::op_images},
+             {"rmi", &Supervisor::op_rmi}};
+  auto op = req.contains("op") && req["op"].is_string() ? req["op"].get<std::string>() : "";
+  auto it = ops.find(op);
+  if (it == ops.end()) {
+    s->send_error(protocol::kExitEngineError,
+                  op.empty() ? "malformed request: no \"op\"" : "unknown request \"" + op + "\"");
+    return;
+  }
+  try {
+    (this->*(it->second))(s, req);
+  } catch (const std::exception& e) {
+    // A request with fields of the wrong type must not take the daemon down.
+    s->send_error(protocol::kExitEngineError, std::string("invalid request: ") + e.what());
+  }
+}
+
+Result<Instance*> Supervisor::find(const std::string& query) {
+  std::vector<NameAndId> all;
+  for (auto& [id, c] : containers_)
+    if (!c->removing) all.push_back({id, c->config.name});
+  ASUP_TRY(auto id, match_container(query, all));
+  return containers_.at(id).get();
+}
+
+void Supervisor::when_finished(Instance& c, std::function<void()> fn) {
+  if (c.state.status == RunState::Exited && !c.watch) {
+    fn();
+    return;
+  }
+  if (c.state.status == RunState::Exited && c.exit_seen && c.pending <= 0) {
+    fn();
+    return;
+  }
+  c.on_finished.push_back(std::move(fn));
+}
+
+nlohmann::json Supervisor::summary(const Instance& c) const {
+  return {{"id", c.config.id},
+          {"name", c.config.name},
+          {"image", c.config.image},
+          {"command", c.config.argv},
+          {"created", c.config.created_ns},
+          {"state", to_string(c.state.status)},
+          {"started", c.state.started_ns},
+          {"finished", c.state.finished_ns},
+          {"exit_code", c.state.exit_code},
+          {"oom_killed", c.state.oom_killed}};
+}
+
+nlohmann::json Supervisor::inspect(const Instance& c) const {
+  const auto& cfg = c.config;
+  const auto& st = c.state;
+  nlohmann::json binds = nlohmann::json::array();
+  nlohmann::json mounts = nlohmann::json::array();
+  for (auto& v : cfg.volumes) {
+    binds.push_back(v.host_path + ":" + v.container_path + (v.read_only ? ":ro" : ""));
+    mounts.push_back({{"Type", "bind"},
+                      {"Source", v.host_path},
+                      {"Destination", v.container_path},
+                      {"RW", !v.read_only}});
+  }
+  nlohmann::json tmpfs = nlohmann::json::object();
+  for (auto& t : cfg.tmpfs) {
+    auto colon = t.find(':');
+    tmpfs[t.substr(0, colon)] = colon == std::string::npos ? "" : t.substr(colon + 1);
+  }
+  std::vector<std::string> args(cfg.argv.begin() + (cfg.argv.empty() ? 0 : 1), cfg.argv.end());
+  return {
+      {"Id", cfg.id},
+      {"Name", "/" + cfg.name},
+      {"Created", rfc3339(cfg.created_ns)},
+      {"Path", cfg.argv.empty() ? "" : cfg.argv[0]},
+      {"Args", args},
+      {"State",
+       {{"Status", to_string(st.status)},
+        {"Running", st.status == RunState::Running},
+        {"Pid", st.pid},
+        {"ExitCode", st.exit_code},
+        {"Error", st.error},
+        {"OOMKilled", st.oom_killed},
+        {"StartedAt", rfc3339(st.started_ns)},
+        {"FinishedAt", rfc3339(st.finished_ns)}}},
+      {"Image", cfg.image_id},
+      {"Config",
+       {{"Hostname", cfg.hostname},
+        {"User", cfg.user},
+        {"Env", cfg.env},
+        {"Cmd", cfg.argv},
+        {"Image", cfg.image},
+        {"WorkingDir", cfg.workdir},
+        {"OpenStdin", cfg.interactive},
+        {"StopSignal", cfg.stop_signal.empty() ? "SIGTERM" : cfg.stop_signal}}},
+      {"HostConfig",
+       {{"Binds", binds},
+        {"Tmpfs", tmpfs},
+        {"Memory", cfg.limits.memory_bytes.value_or(0)},
+        {"NanoCpus", static_cast<std::int64_t>(cfg.limits.cpus.value_or(0) * 1e9)},
+        {"PidsLimit", cfg.limits.pids.value_or(0)},
+        {"AutoRemove", cfg.auto_remove},
+        {"NetworkMode", "none"}}},
+      {"Mounts", mounts},
+      {"LogRing",
+       {{"SizeBytes", cfg.log_size},
+        {"DroppedBytes", c.ring_loaded ? c.ring.dropped_bytes() : st.log_dropped_bytes}}},
+  };
+}
+
+void Supervisor::op_ps(const SessionPtr& s, const nlohmann::json& req) {
+  bool all = req.value("all", false);
+  std::vector<const Instance*> list;
+  for (auto& [id, c] : containers_)
+    if (!c->removing && (all || c->running())) list.push_back(c.get());
+  std::sort(list.begin(), list.end(),
+            [](auto* a, auto* b) { return a->config.created_ns > b->config.created_ns; });
+  nlohmann::json out = nlohmann::json::array();
+  for (auto* c : list) out.push_back(summary(*c));
+  s->send({{"type", "result"}, {"containers", out}});
+}
+
+void Supervisor::op_inspect(const SessionPtr& s, const nlohmann::json& req) {
+  nlohmann::json items = nlohmann::json::array();
+  nlohmann::json errors = nlohmann::json::array();
+  for (auto& q : req.value("ids", std::vector<std::string>{})) {
+    auto c = find(q);
+    if (!c) {
+      errors.push_back(c.error().message);
+      continue;
+    }
+    items.push_back(inspect(*c.value()));
+  }
+  s->send({{"type", "result"}, {"items", items}, {"errors", errors}});
+}
+
+bool Supervisor::image_in_use(const std::string& image_id) const {
+  for (auto& [id, c] : containers_)
+    if (c->config.image_id == image_id && !c->removing) return true;
+  return false;
+}
+
+void Supervisor::op_images(const SessionPtr& s, const nlohmann::json&) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& img : images_->list()) {
+    nlohmann::json refs = nlohmann::json::array();
+    for (auto& r : img.references) refs.push_back(r);
+    out.push_back(
+        {{"id", img.id}, {"references", refs}, {"created", img.created}, {"size", img.size}});
+  }
+  s->send({{"type", "result"}, {"images", out}});
+}
+
+void Supervisor::op_load(const SessionPtr& s, const nlohmann::json& req) {
+  std::string path = req.value("path", "");
+  if (path.empty() || path[0] != '/') {
+    s->send_error(protocol::kExitEngineError, "load: an absolute archive path is required");
+    return;
+  }
+  auto* store = images_.get();
+  loop_.offload([store, path] { return store->load_archive(path); },
+                [s](Result<std::vector<std::string>> r) {
+                  if (!r)
+                    s->send_error(protocol::kExitEngineError, r.error().describe());
+                  else
+                    s->send({{"type", "result"}, {"loaded", r.value()}});
+                });
+}
+
+void Supervisor::op_import(const SessionPtr& s, const nlohmann::json& req) {
+  std::string path = req.value("path", ""), ref = req.value("reference", "");
+  if (path.empty() || path[0] != '/') {
+    s->send_error(protocol::kExitEngineError, "import: an absolute archive path is required");
+    return;
+  }
+  auto* store = images_.get();
+  loop_.offload([store, path, ref] { return store->import_rootfs(path, ref); },
+                [s](Result<std::string> r) {
+                  if (!r)
+                    s->send_error(protocol::kExitEngineError, r.error().describe());
+                  else
+                    s->send({{"type", "result"}, {"id", r.value()}});
+                });
+}
+
+void Supervisor::op_rmi(const SessionPtr& s, const nlohmann::json& req) {
+  bool force = req.value("force", false);
+  nlohmann::json results = nlohmann::json::array();
+  for (auto& name : req.value("images", std::vector<std::string>{})) {
+    auto img = images_->resolve(name);
+    if (!img) {
+      results.push_back({{"name", name}, {"error", img.error().message}});
+      continue;
+    }
+    if (!force) {
+      std::string user;
+      for (auto& [id, c] : containers_)
+        if (c->config.image_id == img.value().id && !c->removing) user = id;
+      if (!user.empty()) {
+        results.push_back(
+            {{"name", name},
+             {"error", "conflict: unable to remove repository reference \"" + name +
+                           "\" (must force) - container " + user.substr(0, 12) +
+                           " is using its referenced image " + img.value().id.substr(7, 12)}});
+        continue;
+      }
+    }
+    auto r = images_->remove(name);
+    if (!r)
+      results.push_back({{"name", name}, {"error", r.error().describe()}});
+    else
+      results.push_back({{"name", name}, {"lines", r.value()}});
+  }
+  s->send({{"type", "result"}, {"results", results}});
+}
+
+}  // namespace asup::supervisor

@@ -1,0 +1,93 @@
+// The container registry and lifecycle: answers every request that arrives through the
+// control FIFO, runs the launch pipeline, reaps exits, captures output and persists state.
+// Everything here runs on the one event-loop thread; blocking work is offloaded.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cgroup/cgroup.hpp"
+#include "control/session.hpp"
+#include "image/store.hpp"
+#include "loop/event_loop.hpp"
+#include "supervisor/instance.hpp"
+#include "supervisor/run_config.hpp"
+
+namespace asup::supervisor {
+
+struct DaemonOptions {
+  std::string root = "/var/lib/asup";
+  std::string run_root = "/run/asup";
+  std::string init_path;  // asup-init next to asupd
+  std::string cgroup_parent = "asup";
+};
+
+using SessionPtr = std::shared_ptr<control::Session>;
+
+class Supervisor {
+ public:
+  Supervisor(loop::EventLoop& loop, DaemonOptions options);
+  Status start();
+  void handle(const SessionPtr& session, const nlohmann::json& request);
+  // Graceful shutdown: containers keep running; their state stays on disk for the next
+  // asupd to pick up.
+  void shutdown();
+  // SIGCHLD safety net: reaps children that are not containers (exec helpers are watched
+  // through their pidfds; anything else is reaped here).
+  void reap_strays();
+
+ private:
+  // requests
+  void op_run(const SessionPtr& s, const nlohmann::json& req);
+  void op_ps(const SessionPtr& s, const nlohmann::json& req);
+  void op_inspect(const SessionPtr& s, const nlohmann::json& req);
+  void op_logs(const SessionPtr& s, const nlohmann::json& req);
+  void op_exec(const SessionPtr& s, const nlohmann::json& req);
+  void op_stop(const SessionPtr& s, const nlohmann::json& req);
+  void op_kill(const SessionPtr& s, const nlohmann::json& req);
+  void op_rm(const SessionPtr& s, const nlohmann::json& req);
+  void op_wait(const SessionPtr& s, const nlohmann::json& req);
+  void op_load(const SessionPtr& s, const nlohmann::json& req);
+  void op_import(const SessionPtr& s, const nlohmann::json& req);
+  void op_images(const SessionPtr& s, const nlohmann::json& req);
+  void op_rmi(const SessionPtr& s, const nlohmann::json& req);
+
+  // lifecycle (lifecycle.cpp)
+  Result<std::string> create_and_start(const RunRequest& request, const SessionPtr& client);
+  void release_barrier(Instance& c);
+  void on_report(Instance& c);
+  void on_process_exit(const std::string& id);
+  void settle(Instance& c);
+  void finish(Instance& c);
+  void destroy_cgroup(const std::string& id, std::shared_ptr<cgroup::Group> group, int attempts);
+  void remove_container(const std::string& id, std::function<void(Status)> done);
+  Status persist_state(Instance& c);
+  void load_containers();
+  void adopt(Instance& c);
+
+  // output (output.cpp)
+  void capture(Instance& c, UniqueFd read_end, logs::Stream stream);
+  void append_output(Instance& c, logs::Stream stream, std::string_view bytes);
+  void ensure_ring_loaded(Instance& c);
+  void send_ring(Instance& c, const SessionPtr& s, long tail, bool timestamps);
+
+  // helpers
+  Result<Instance*> find(const std::string& query);
+  nlohmann::json summary(const Instance& c) const;
+  nlohmann::json inspect(const Instance& c) const;
+  void when_finished(Instance& c, std::function<void()> fn);
+  Status signal(Instance& c, int sig);
+  bool image_in_use(const std::string& image_id) const;
+
+  loop::EventLoop& loop_;
+  DaemonOptions options_;
+  std::unique_ptr<image::Store> images_;
+  std::unique_ptr<cgroup::Manager> cgroups_;
+  std::map<std::string, std::unique_ptr<Instance>> containers_;
+  // exec helpers still running, by pid, so the SIGCHLD net does not steal their status
+  std::map<pid_t, std::unique_ptr<loop::PidfdWatch>> execs_;
+};
+
+}  // namespace asup::supervisor
