@@ -33,9 +33,11 @@ class GroupV2 final : public Group {
       : path_(std::move(path)), kernel_files_(kernel_files) {
     // CLONE_INTO_CGROUP takes a directory fd; holding it also pins the path we mean.
     dir_.reset(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir_) open_errno_ = errno;
   }
 
   int clone_into_fd() const override { return dir_.get(); }
+  int open_errno() const { return open_errno_; }
 
   Status add_process(pid_t pid) override {
     return write_control_file(fs::join(path_, "cgroup.procs"), std::to_string(pid), !kernel_files_);
@@ -69,6 +71,7 @@ class GroupV2 final : public Group {
   std::string path_;
   bool kernel_files_;
   UniqueFd dir_;
+  int open_errno_ = 0;
 };
 
 class ManagerV2 final : public Manager {
@@ -123,7 +126,7 @@ class ManagerV2 final : public Manager {
   }
 
   Status apply(const std::string& path, const std::vector<Setting>& plan, const GroupV2& group) {
-    if (group.clone_into_fd() < 0) return fail_errno("open " + path);
+    if (group.clone_into_fd() < 0) return fail(group.open_errno(), "open " + path);
     for (const auto& s : plan) {
       auto r = write_control_file(fs::join(path, s.file), s.value, !kernel_files_);
       if (!r && !(s.optional && r.error().code == ENOENT)) return r;
