@@ -43,6 +43,12 @@ enum class MountKind : std::uint8_t {
   MakeFile,    // create an empty file at target if missing (a bind-mount target)
   MakeDevice,  // mknod target, mode carries S_IFCHR|perm, major/minor
   Symlink,     // symlink target -> source
+  // Hide target (a bind of /dev/null over a file, an empty read-only tmpfs over a
+  // directory), as Docker does for /proc/kcore, /proc/keys, ...; skipped when missing.
+  Mask,
+  // Make target read-only (recursive bind onto itself, then a read-only remount), as
+  // Docker does for /proc/sys, /proc/sysrq-trigger, ...; skipped when missing.
+  ReadOnly,
 };
 
 struct MountOp {

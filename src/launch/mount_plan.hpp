@@ -22,6 +22,12 @@ struct VolumeMount {
 // absolute host paths; anything else is an error naming the cause.
 Result<VolumeMount> parse_volume(const std::string& text);
 
+// Parses Docker's --tmpfs syntax "/path" or "/path:opts" into the tmpfs Mount operation.
+// opts are mount options ("size=64m,mode=1777,exec"); flag words (ro, rw, exec, noexec, suid,
+// nosuid, dev, nodev, atime options, sync) become MS_* flags, the rest tmpfs data. The
+// default is nosuid,nodev,noexec, as Docker's.
+Result<MountOp> parse_tmpfs(const std::string& text);
+
 struct RootfsLayout {
   std::vector<std::string> lower_dirs;  // image layers, top-most first
   std::string upper_dir;
@@ -37,7 +43,11 @@ struct RootfsLayout {
 
 // The overlay root, /proc, /sys (ro), /dev (tmpfs + null zero full random urandom tty,
 // ptmx, /dev/pts newinstance, /dev/shm, /dev/mqueue, fd/stdin/stdout/stderr links),
-// /etc/hostname, /etc/hosts, /etc/resolv.conf, then volumes and tmpfs mounts.
+// /etc/hostname, /etc/hosts, /etc/resolv.conf, then volumes and tmpfs mounts, and last
+// Docker's masked and read-only /proc and /sys paths. Volumes and tmpfs entries are
+// expected to be validated already (parse_volume, parse_tmpfs); an invalid tmpfs entry is
+// kept with its raw text as target so that asup-init fails loudly instead of dropping it.
+// Stats each volume's host path to create a directory or a file as its mount point.
 std::vector<MountOp> build_container_mounts(const RootfsLayout& layout);
 
 }  // namespace asup::launch

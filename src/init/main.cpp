@@ -1,0 +1,154 @@
+// asup-init: PID 1 of every container (container mode), or the short-lived parent of an
+// `asupctl exec` command (exec mode). It reads its LaunchSpec from fds::kSpec, reports on
+// fds::kReport, and in container mode waits on fds::kBarrier before starting the workload.
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "core/fs.hpp"
+#include "init/exit_record.hpp"
+#include "init/mounts.hpp"
+#include "init/pivot.hpp"
+#include "init/report.hpp"
+#include "init/supervise.hpp"
+#include "init/user.hpp"
+#include "init/workload.hpp"
+#include "launch/launch_spec.hpp"
+
+namespace asup::init {
+namespace {
+
+namespace fds = launch::fds;
+
+// Large enough for any real spec; a bigger memfd is not one asupd wrote.
+constexpr off_t kMaxSpecSize = 16 << 20;
+
+// The inherited descriptors stay open (7 and 8 hold the log pipes across asupd restarts)
+// but must not leak into the workload, which gets only 0, 1 and 2.
+void protect_inherited_fds() {
+  for (int fd = fds::kSpec; fd < fds::kFirstFree; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+Result<launch::LaunchSpec> read_spec() {
+  struct stat st;
+  if (::fstat(fds::kSpec, &st) != 0) return fail_errno("read launch spec: fstat fd 3");
+  if (st.st_size <= 0 || st.st_size > kMaxSpecSize)
+    return fail(EINVAL, "read launch spec: bad size " + std::to_string(st.st_size));
+  std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n =
+        ::pread(fds::kSpec, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("read launch spec");
+    if (n == 0) return fail(EIO, "read launch spec: short read");
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fds::kSpec);
+  return launch::decode(bytes);
+}
+
+// One byte releases the workload; EOF means asupd gave up on this container (it already
+// knows why), so init leaves quietly.
+void wait_for_barrier() {
+  char go;
+  for (;;) {
+    ssize_t n = ::read(fds::kBarrier, &go, 1);
+    if (n == 1) break;
+    if (n < 0 && errno == EINTR) continue;
+    ::_exit(125);
+  }
+  ::close(fds::kBarrier);
+}
+
+template <class T>
+T value_or_die(Result<T> r) {
+  if (!r) fail_setup(r.error());
+  return std::move(r).value();
+}
+
+void ok_or_die(Status s) {
+  if (!s) fail_setup(s.error());
+}
+
+[[noreturn]] void workload_failed(const WorkloadStart& start, bool record) {
+  int status;
+  while (::waitpid(start.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (record) (void)write_exit_record(fds::kStateDir, ExitStatus{start.failure_code, 0});
+  fail_with(start.failure_code, start.failure);
+}
+
+[[noreturn]] void run_container(const launch::LaunchSpec& spec) {
+  ok_or_die(make_mounts_private());
+  ok_or_die(execute_mounts(spec.mounts, spec.rootfs));
+  if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
+    fail_setup(Error{errno, "sethostname " + spec.hostname});
+  ok_or_die(enter_rootfs(spec.rootfs));
+
+  ExecUser user = value_or_die(resolve_user(spec.user));
+  // Docker creates a missing working directory (root-owned, 0755).
+  const std::string workdir = spec.workdir.empty() ? "/" : spec.workdir;
+  if (workdir.front() != '/')
+    fail_setup(Error{EINVAL, "working directory \"" + workdir + "\" is not absolute"});
+  ok_or_die(fs::make_dirs(workdir, 0755));
+
+  report("ready");
+  wait_for_barrier();
+
+  WorkloadStart start = value_or_die(start_workload(spec, user));
+  // From here on the daemon committed to running the container: every outcome is recorded
+  // in exit.json, which survives an asupd restart.
+  if (start.failure_code != 0) workload_failed(start, true);
+  report("started " + std::to_string(start.visible_pid));
+  close_report();
+
+  ExitStatus exit = from_wait_status(supervise(start.pid));
+  (void)write_exit_record(fds::kStateDir, exit);
+  // PID 1 leaving tears down the pid namespace: the kernel kills whatever is left.
+  ::_exit(exit.exit_code);
+}
+
+[[noreturn]] void run_exec(const launch::LaunchSpec& spec) {
+  // v1 has no CLONE_INTO_CGROUP: join the container's groups before forking, so the
+  // command is accounted and limited like the container from its first instruction.
+  const std::string self = std::to_string(::getpid());
+  for (const auto& procs : spec.cgroup_procs) {
+    if (auto r = fs::write_file(procs, self); !r) fail_setup(r.error().wrap("join cgroup"));
+  }
+  // One atomic setns through the pidfd: either init is in every namespace of the
+  // container or in none. Any failure ends here; the command must never run on the host.
+  constexpr int kNamespaces =
+      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+  if (::setns(fds::kNsPidfd, kNamespaces) != 0)
+    fail_setup(Error{errno, "enter container namespaces (setns pidfd)"});
+  ::close(fds::kNsPidfd);
+
+  ExecUser user = value_or_die(resolve_user(spec.user));
+  // CLONE_NEWPID applies to children only: the fork lands in the container's namespace.
+  WorkloadStart start = value_or_die(start_workload(spec, user));
+  if (start.failure_code != 0) workload_failed(start, false);
+  report("started " + std::to_string(start.visible_pid));
+  close_report();
+  ::_exit(from_wait_status(supervise(start.pid)).exit_code);
+}
+
+}  // namespace
+}  // namespace asup::init
+
+int main() {
+  using namespace asup::init;
+  block_all_signals();
+  // Modes in the mount plan (devices 0666, /dev/shm 1777) are meant literally; the
+  // workload gets the usual 022 back.
+  ::umask(0);
+  protect_inherited_fds();
+  asup::launch::LaunchSpec spec = value_or_die(read_spec());
+  if (spec.mode == asup::launch::Mode::Exec) run_exec(spec);
+  run_container(spec);
+}

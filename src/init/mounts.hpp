@@ -1,0 +1,23 @@
+// Executes the mount plan asupd built (launch/mount_plan) inside the container's new
+// mount namespace.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "asup/result.hpp"
+#include "launch/launch_spec.hpp"
+
+namespace asup::init {
+
+// Makes every mount in this namespace private (MS_REC | MS_PRIVATE on "/"). Must come
+// first: with shared mounts, pivot_root fails with EINVAL and the container's mounts
+// would propagate into the host's namespace.
+Status make_mounts_private();
+
+// Runs `ops` in order. host_target operations use their target as a host path; all others
+// are container paths resolved inside `rootfs` (see in_root.hpp), mounted through
+// /proc/self/fd/N of an O_PATH descriptor of the resolved target, as crun does.
+Status execute_mounts(const std::vector<launch::MountOp>& ops, const std::string& rootfs);
+
+}  // namespace asup::init

@@ -1,0 +1,33 @@
+// The workload's user, resolved against the container's /etc/passwd and /etc/group with
+// Docker's (runc's) rules.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "asup/result.hpp"
+
+namespace asup::init {
+
+struct ExecUser {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;  // supplementary groups for setgroups
+  std::string home = "/";
+};
+
+// `spec` is "", "user", "user:group" where each side is a name or a number. A name must
+// exist; a number need not ("1234" runs as uid 1234, gid 0). Supplementary groups come from
+// the groups listing the user's name, and only when no group was given. Absent files
+// (nullopt) count as empty.
+Result<ExecUser> resolve_user(std::string_view spec, const std::optional<std::string>& passwd,
+                              const std::optional<std::string>& group);
+
+// Same, reading /etc/passwd and /etc/group of the current root.
+Result<ExecUser> resolve_user(std::string_view spec);
+
+}  // namespace asup::init

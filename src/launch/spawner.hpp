@@ -1,0 +1,37 @@
+// Starts asup-init from the (multi-threaded) daemon: everything is prepared before clone3,
+// and the child only moves descriptors into place and execs.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "asup/result.hpp"
+#include "asup/unique_fd.hpp"
+#include "launch/launch_spec.hpp"
+
+namespace asup::launch {
+
+struct SpawnRequest {
+  std::string init_path;  // absolute path of asup-init
+  LaunchSpec spec;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // become 0,1,2 (-1 => /dev/null)
+  int state_dir_fd = -1;                              // becomes fds::kStateDir
+  int stdout_hold_fd = -1, stderr_hold_fd = -1;       // become kStdoutHold/kStderrHold (optional)
+  int ns_pidfd = -1;                                  // exec mode: becomes fds::kNsPidfd
+  std::uint64_t namespaces = 0;                       // CLONE_NEW* flags for clone3
+  int cgroup_fd = -1;                                 // >= 0: CLONE_INTO_CGROUP
+};
+
+struct Spawned {
+  pid_t pid = -1;
+  UniqueFd pidfd;
+  UniqueFd report;   // read end of the report pipe, O_CLOEXEC | O_NONBLOCK
+  UniqueFd barrier;  // write end of the start barrier (container mode only)
+};
+
+// The caller's descriptors in the request are not consumed: the child gets duplicates.
+Result<Spawned> spawn(const SpawnRequest& request);
+
+}  // namespace asup::launch
