@@ -1,0 +1,136 @@
+#include <catch2/catch.hpp>
+
+#include "supervisor/run_config.hpp"
+
+using namespace asup;
+using namespace asup::supervisor;
+
+namespace {
+
+image::ImageConfig busybox_like() {
+  image::ImageConfig img;
+  img.cmd = {"sh"};
+  img.env = {"PATH=/bin:/usr/bin", "LANG=C"};
+  return img;
+}
+
+ContainerConfig fresh() {
+  ContainerConfig c;
+  c.id = std::string(64, 'a');
+  c.name = "test";
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("the image's Cmd runs when no command is given", "[run_config]") {
+  RunRequest r;
+  r.image = "busybox";
+  auto c = fresh();
+  REQUIRE(merge_run_config(r, busybox_like(), c));
+  CHECK(c.argv == std::vector<std::string>{"sh"});
+  CHECK(c.workdir == "/");
+  CHECK(c.hostname == std::string(12, 'a'));
+}
+
+TEST_CASE("command arguments replace Cmd but keep Entrypoint", "[run_config]") {
+  auto img = busybox_like();
+  img.entrypoint = {"/entry", "--flag"};
+  RunRequest r;
+  r.cmd = {"echo", "hi"};
+  auto c = fresh();
+  REQUIRE(merge_run_config(r, img, c));
+  CHECK(c.argv == std::vector<std::string>{"/entry", "--flag", "echo", "hi"});
+}
+
+TEST_CASE("--entrypoint replaces Entrypoint and drops the image's Cmd", "[run_config]") {
+  auto img = busybox_like();
+  img.entrypoint = {"/entry"};
+  RunRequest r;
+  r.entrypoint = "echo";
+  auto c = fresh();
+  REQUIRE(merge_run_config(r, img, c));
+  CHECK(c.argv == std::vector<std::string>{"echo"});
+  r.cmd = {"hi"};
+  auto c2 = fresh();
+  REQUIRE(merge_run_config(r, img, c2));
+  CHECK(c2.argv == std::vector<std::string>{"echo", "hi"});
+}
+
+TEST_CASE("an empty --entrypoint with no command is an error", "[run_config]") {
+  RunRequest r;
+  r.entrypoint = "";
+  auto c = fresh();
+  auto result = merge_run_config(r, busybox_like(), c);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message == "no command specified");
+}
+
+TEST_CASE("-e overrides the image's Env by key; PATH and HOSTNAME are set", "[run_config]") {
+  RunRequest r;
+  r.env = {"LANG=en_US.UTF-8", "FOO=bar"};
+  r.hostname = "box";
+  auto c = fresh();
+  REQUIRE(merge_run_config(r, busybox_like(), c));
+  CHECK(c.env == std::vector<std::string>{"PATH=/bin:/usr/bin", "LANG=en_US.UTF-8",
+                                          "HOSTNAME=box", "FOO=bar"});
+  image::ImageConfig no_path;
+  no_path.cmd = {"sh"};
+  auto c2 = fresh();
+  REQUIRE(merge_run_config(RunRequest{}, no_path, c2));
+  CHECK(c2.env.front().rfind("PATH=/usr/local/sbin:", 0) == 0);
+}
+
+TEST_CASE("workdir and user: flags override the image, relative workdir refused",
+          "[run_config]") {
+  auto img = busybox_like();
+  img.working_dir = "/app";
+  img.user = "www-data";
+  auto c = fresh();
+  REQUIRE(merge_run_config(RunRequest{}, img, c));
+  CHECK(c.workdir == "/app");
+  CHECK(c.user == "www-data");
+  RunRequest r;
+  r.workdir = "/tmp";
+  r.user = "0:0";
+  auto c2 = fresh();
+  REQUIRE(merge_run_config(r, img, c2));
+  CHECK(c2.workdir == "/tmp");
+  CHECK(c2.user == "0:0");
+  r.workdir = "relative";
+  auto c3 = fresh();
+  auto bad = merge_run_config(r, img, c3);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("needs to be an absolute path") != std::string::npos);
+}
+
+TEST_CASE("volumes and tmpfs are validated", "[run_config]") {
+  RunRequest r;
+  r.volumes = {"/host:/ctr:ro"};
+  r.tmpfs = {"/scratch"};
+  auto c = fresh();
+  REQUIRE(merge_run_config(r, busybox_like(), c));
+  REQUIRE(c.volumes.size() == 1);
+  CHECK(c.volumes[0].read_only);
+  r.tmpfs = {"scratch"};
+  auto c2 = fresh();
+  CHECK_FALSE(merge_run_config(r, busybox_like(), c2));
+  r.tmpfs = {};
+  r.volumes = {"named:/ctr"};
+  auto c3 = fresh();
+  CHECK_FALSE(merge_run_config(r, busybox_like(), c3));
+}
+
+TEST_CASE("run requests are parsed with type checks", "[run_config]") {
+  auto ok = parse_run_request({{"image", "busybox"}, {"cmd", {"true"}}, {"memory", 67108864},
+                               {"cpus", 0.5}, {"pids_limit", 20}, {"rm", true}});
+  REQUIRE(ok);
+  CHECK(ok.value().limits.memory_bytes == 67108864);
+  CHECK(ok.value().limits.cpus == 0.5);
+  CHECK(ok.value().auto_remove);
+  CHECK_FALSE(parse_run_request({{"cmd", {"true"}}}));
+  CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"cmd", "true"}}));
+  CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"memory", 1024}}));
+  CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"name", "bad name"}}));
+  CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"env", {"=x"}}}));
+}
