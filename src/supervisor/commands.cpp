@@ -16,13 +16,16 @@ namespace asup::supervisor {
 namespace {
 
 // Collects one outcome per container and replies once every one is in.
+// Results keep the order the user named the containers in.
 struct BatchReply {
+  BatchReply(SessionPtr s, std::size_t n)
+      : session(std::move(s)), results(n, nlohmann::json::object()), outstanding(n) {}
   SessionPtr session;
-  nlohmann::json results = nlohmann::json::array();
-  std::size_t outstanding = 0;
+  std::vector<nlohmann::json> results;
+  std::size_t outstanding;
 
-  void add(nlohmann::json item) {
-    results.push_back(std::move(item));
+  void add(std::size_t index, nlohmann::json item) {
+    results[index] = std::move(item);
     if (--outstanding == 0) session->send({{"type", "result"}, {"results", results}});
   }
 };
@@ -128,25 +131,24 @@ void Supervisor::op_stop(const SessionPtr& s, const nlohmann::json& req) {
     s->send({{"type", "result"}, {"results", nlohmann::json::array()}});
     return;
   }
-  auto batch = std::make_shared<BatchReply>();
-  batch->session = s;
-  batch->outstanding = ids.size();
-  for (auto& q : ids) {
+  auto batch = std::make_shared<BatchReply>(s, ids.size());
+  for (std::size_t index = 0; index < ids.size(); ++index) {
+    const std::string& q = ids[index];
     auto found = find(q);
     if (!found) {
-      batch->add({{"name", q}, {"error", found.error().message}});
+      batch->add(index, {{"name", q}, {"error", found.error().message}});
       continue;
     }
     Instance& c = *found.value();
     if (!c.watch || c.exit_seen) {
-      batch->add({{"name", q}});
+      batch->add(index, {{"name", q}});
       continue;
     }
     int sig = SIGTERM;
     if (!c.config.stop_signal.empty()) {
       if (auto parsed = parse_signal(c.config.stop_signal)) sig = parsed.value();
     }
-    when_finished(c, [batch, q] { batch->add({{"name", q}}); });
+    when_finished(c, [batch, q, index] { batch->add(index, {{"name", q}}); });
     (void)signal(c, timeout <= 0 ? SIGKILL : sig);
     if (timeout > 0) {
       c.kill_timer =
@@ -172,23 +174,22 @@ void Supervisor::op_rm(const SessionPtr& s, const nlohmann::json& req) {
     s->send({{"type", "result"}, {"results", nlohmann::json::array()}});
     return;
   }
-  auto batch = std::make_shared<BatchReply>();
-  batch->session = s;
-  batch->outstanding = ids.size();
-  for (auto& q : ids) {
+  auto batch = std::make_shared<BatchReply>(s, ids.size());
+  for (std::size_t index = 0; index < ids.size(); ++index) {
+    const std::string& q = ids[index];
     auto found = find(q);
     if (!found) {
-      batch->add({{"name", q}, {"error", found.error().message}});
+      batch->add(index, {{"name", q}, {"error", found.error().message}});
       continue;
     }
     Instance& c = *found.value();
     std::string id = c.config.id;
-    auto remove = [this, batch, q, id] {
-      remove_container(id, [batch, q](Status r) {
+    auto remove = [this, batch, q, id, index] {
+      remove_container(id, [batch, q, index](Status r) {
         if (r)
-          batch->add({{"name", q}});
+          batch->add(index, {{"name", q}});
         else
-          batch->add({{"name", q}, {"error", r.error().describe()}});
+          batch->add(index, {{"name", q}, {"error", r.error().describe()}});
       });
     };
     bool live = c.watch && !(c.exit_seen && c.pending <= 0);
@@ -197,7 +198,7 @@ void Supervisor::op_rm(const SessionPtr& s, const nlohmann::json& req) {
       continue;
     }
     if (!force) {
-      batch->add({{"name", q},
+      batch->add(index, {{"name", q},
                   {"error", "cannot remove container \"" + q +
                                 "\": container is running: stop "
                                 "the container before removing or force remove"}});
@@ -215,21 +216,20 @@ void Supervisor::op_wait(const SessionPtr& s, const nlohmann::json& req) {
     s->send({{"type", "result"}, {"results", nlohmann::json::array()}});
     return;
   }
-  auto batch = std::make_shared<BatchReply>();
-  batch->session = s;
-  batch->outstanding = ids.size();
-  for (auto& q : ids) {
+  auto batch = std::make_shared<BatchReply>(s, ids.size());
+  for (std::size_t index = 0; index < ids.size(); ++index) {
+    const std::string& q = ids[index];
     auto found = find(q);
     if (!found) {
-      batch->add({{"name", q}, {"error", found.error().message}});
+      batch->add(index, {{"name", q}, {"error", found.error().message}});
       continue;
     }
     Instance& c = *found.value();
     std::string id = c.config.id;
-    when_finished(c, [this, batch, q, id] {
+    when_finished(c, [this, batch, q, id, index] {
       auto it = containers_.find(id);
       int code = it == containers_.end() ? 0 : it->second->state.exit_code;
-      batch->add({{"name", q}, {"exit_code", code}});
+      batch->add(index, {{"name", q}, {"exit_code", code}});
     });
   }
 }
