@@ -1,0 +1,116 @@
+#include <catch2/catch.hpp>
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "launch/launch_spec.hpp"
+
+using namespace asup::launch;
+
+namespace {
+
+LaunchSpec sample_spec() {
+  LaunchSpec spec;
+  spec.rootfs = "/var/lib/asup/containers/abc/merged";
+  MountOp overlay;
+  overlay.kind = MountKind::Mount;
+  overlay.source = "overlay";
+  overlay.target = spec.rootfs;
+  overlay.fstype = "overlay";
+  overlay.data = "lowerdir=/l1:/l2,upperdir=/u,workdir=/w";
+  overlay.host_target = true;
+  MountOp dev;
+  dev.kind = MountKind::MakeDevice;
+  dev.target = "/dev/null";
+  dev.mode = S_IFCHR | 0666;
+  dev.major = 1;
+  dev.minor = 3;
+  MountOp ro;
+  ro.kind = MountKind::ReadOnly;
+  ro.target = "/proc/sys";
+  ro.flags = MS_RDONLY | (1ULL << 40);  // a high bit survives the u64
+  spec.mounts = {overlay, dev, ro};
+  spec.hostname = "box";
+  spec.argv = {"sh", "-c", "echo 'hi there'", ""};
+  spec.env = {"PATH=/usr/bin:/bin", "EMPTY="};
+  spec.workdir = "/srv";
+  spec.user = "app:staff";
+  spec.no_new_privs = false;
+  spec.cgroup_procs = {"/sys/fs/cgroup/pids/asup/abc/cgroup.procs"};
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("launch spec round-trips through encode/decode", "[launch][spec]") {
+  LaunchSpec spec = sample_spec();
+  auto decoded = decode(encode(spec));
+  REQUIRE(decoded);
+  CHECK(decoded.value() == spec);
+
+  LaunchSpec exec;
+  exec.mode = Mode::Exec;
+  exec.argv = {"cat", "/etc/hostname"};
+  auto decoded_exec = decode(encode(exec));
+  REQUIRE(decoded_exec);
+  CHECK(decoded_exec.value() == exec);
+}
+
+TEST_CASE("launch spec decode rejects every truncation", "[launch][spec]") {
+  std::string bytes = encode(sample_spec());
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    auto r = decode(std::string_view{bytes}.substr(0, n));
+    INFO("length " << n);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == EINVAL);
+    CHECK(r.error().message.rfind("decode launch spec: ", 0) == 0);
+  }
+}
+
+TEST_CASE("launch spec decode rejects garbage without crashing", "[launch][spec]") {
+  CHECK_FALSE(decode(""));
+  CHECK_FALSE(decode("not a spec at all"));
+  std::string bytes = encode(sample_spec());
+
+  SECTION("bad magic") {
+    bytes[0] = 'X';
+    auto r = decode(bytes);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("bad magic") != std::string::npos);
+  }
+  SECTION("unknown version") {
+    bytes[4] = 2;
+    auto r = decode(bytes);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("unsupported version 2") != std::string::npos);
+  }
+  SECTION("trailing bytes") {
+    bytes += '\0';
+    auto r = decode(bytes);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("trailing bytes") != std::string::npos);
+  }
+  SECTION("a huge count does not allocate") {
+    // The mount count follows magic, version, mode and the rootfs string.
+    std::size_t at = 4 + 4 + 1 + 4 + sample_spec().rootfs.size();
+    for (int i = 0; i < 4; ++i) bytes[at + i] = '\xff';
+    auto r = decode(bytes);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("mount count") != std::string::npos);
+  }
+  SECTION("an embedded NUL is refused") {
+    LaunchSpec spec = sample_spec();
+    spec.argv[0] = std::string{"s\0h", 3};
+    CHECK_FALSE(decode(encode(spec)));
+  }
+  SECTION("every single-byte corruption decodes or fails cleanly") {
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      for (unsigned char v : {0x00, 0x01, 0x7f, 0x80, 0xff}) {
+        std::string copy = bytes;
+        copy[i] = static_cast<char>(v);
+        auto r = decode(copy);
+        if (!r) CHECK(r.error().code == EINVAL);
+      }
+    }
+  }
+}
