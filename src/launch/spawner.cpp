@@ -90,6 +90,9 @@ void append(char* buf, std::size_t cap, std::size_t& len, const char* s) {
   sigset_t none;
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // Out of asupd's session and process group: a Ctrl-C on asupd's terminal must not reach
+  // the containers, and a workload's kill(0, sig) must not reach asupd.
+  ::setsid();
 
   // A source may already sit on another slot's number (asupd's stdout pipe could be fd 4):
   // first lift every source above the target range, then place them.

@@ -268,6 +268,9 @@ TEST_CASE("SIGTERM to init reaches the workload", "[launch][root]") {
   Container c{&root, root.spec({"sh", "-c",
                                 "trap 'exit 7' TERM; echo armed; while true; do sleep 0.1; done"})};
   REQUIRE(c.start() == "started 2");
+  // init leads its own session, away from the process group of whoever spawned it.
+  CHECK(::getsid(c.pid()) == c.pid());
+  CHECK(::getpgid(c.pid()) == c.pid());
   c.wait_for_output("armed\n");
   c.signal(SIGTERM);
   CHECK(c.wait() == 7);
