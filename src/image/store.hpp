@@ -3,19 +3,24 @@
 //   layers/HEX/            unpacked layer directories, by diff id (uncompressed digest)
 //   index.json             full reference ("docker.io/library/busybox:latest") -> image
 //   tmp/                   staging; anything here is garbage after a crash
-// Methods that read archives or unpack layers block: asupd runs them on its worker pool.
-// The store is safe to use from several threads.
+//   lock                   flock'ed while a Store has the root open: one owner at a time
+// open(ROOT) uses ROOT/image. Methods that read archives or unpack layers block: asupd runs
+// them on its worker pool. The store is safe to use from several threads; the slow part of
+// a load (staging, unpacking) runs without the lock, so resolve() answers meanwhile.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "asup/result.hpp"
+#include "asup/unique_fd.hpp"
 
 namespace asup::image {
 
@@ -33,8 +38,8 @@ struct ImageConfig {
 };
 
 struct Image {
-  std::string id;               // config digest "sha256:HEX" (Docker's image id)
-  std::string manifest_digest;  // "sha256:HEX"
+  std::string id;                       // config digest "sha256:HEX" (Docker's image id)
+  std::string manifest_digest;          // "sha256:HEX"
   std::vector<std::string> references;  // full references pointing at this image
   std::vector<std::string> diff_ids;    // bottom layer first
   ImageConfig config;
@@ -42,9 +47,21 @@ struct Image {
   std::int64_t size = 0;     // unpacked bytes of all layers
 };
 
+// "sha256:HEX" or "HEX" -> the first 12 hex digits, as `images` shows ids.
+std::string short_id(const std::string& id);
+// Bytes used by the files below `dir` (regular files by size, symlinks by target length),
+// without following symlinks or crossing mount points.
+Result<std::int64_t> directory_size(const std::string& dir);
+
+struct PendingImage;
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> open(const std::string& root);  // ROOT/image
+  // Waits for deletions remove() left to the background.
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
 
   // `asupctl load`: an OCI image layout tar or a `docker save` tar (plain or gzip).
   // Returns the full references it tagged (or image ids for untagged images).
@@ -63,15 +80,53 @@ class Store {
   // the image and the blobs and layers no other image uses. Returns lines in Docker's
   // form ("Untagged: busybox:latest", "Deleted: sha256:...").
   Result<std::vector<std::string>> remove(const std::string& name);
+  // `force` also deletes an image by id when references in several repositories name it
+  // (Docker's `rmi -f`; whether a container still uses it is the caller's business).
+  Result<std::vector<std::string>> remove(const std::string& name, bool force);
+
+  // Unpacked bytes of one layer (by diff id), 0 when the layer is unknown.
+  std::int64_t layer_size(const std::string& diff_id) const;
+  // Blocks until the layers and blobs remove() handed to the background are deleted.
+  void wait_for_cleanup();
 
  private:
-  explicit Store(std::string root);
+  Store(std::string root, UniqueFd lock);
   Status load_index();
-  Status save_index();
-  std::string root_;
+  Status save_index();  // mutex_ held
+  Result<Image> resolve_locked(const std::string& name) const;
+  std::string layer_dir(const std::string& diff_id) const;
+  std::string blob_path(const std::string& digest) const;
+  Result<std::string> make_staging_dir(const char* purpose) const;
+  // Unpacks the missing layers of `images`, then records them, their blobs and their
+  // references; retried when a concurrent remove() took a layer it relied on.
+  Result<std::vector<std::string>> install(std::vector<PendingImage>& images,
+                                           const std::string& staging);
+  Result<std::vector<std::string>> load_staged(const std::string& tar_path,
+                                               const std::string& staging);
+  Result<std::vector<std::string>> import_staged(const std::string& tar_path,
+                                                 const std::string& reference,
+                                                 const std::string& staging);
+  // mutex_ held: moves what no image uses any more out of sight, for the reaper to delete.
+  void discard_unused(const std::vector<std::string>& blobs,
+                      const std::vector<std::string>& layers);
+  void queue_for_deletion(std::string path);
+  void reap();
+
+  std::string root_;  // ROOT/image
+  UniqueFd lock_;
   mutable std::mutex mutex_;
-  std::map<std::string, Image> images_;  // by id
-  std::map<std::string, std::string> refs_;  // full reference -> id
+  std::map<std::string, Image> images_;                    // by id
+  std::map<std::string, std::string> refs_;                // full reference -> id
+  std::map<std::string, std::vector<std::string>> blobs_;  // image id -> blob digests it uses
+  std::map<std::string, std::int64_t> layer_sizes_;        // diff id -> unpacked bytes
+
+  // Deletion happens on a thread of its own: removing a large layer takes seconds.
+  std::mutex trash_mutex_;
+  std::condition_variable trash_cv_;
+  std::vector<std::string> trash_;
+  bool reaping_ = false;
+  bool stopping_ = false;
+  std::thread reaper_;
 };
 
 }  // namespace asup::image
