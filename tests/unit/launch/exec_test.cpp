@@ -150,3 +150,27 @@ TEST_CASE("exec with a bad pidfd fails with 125 and runs nothing", "[launch][roo
   CHECK_FALSE(fs::exists(host_marker(root)));
   CHECK(mounts_under(root.dir()).empty());
 }
+
+TEST_CASE("exec forwards signals and ends with the container", "[launch][root]") {
+  ASUP_REQUIRE_ROOT();
+  TempRoot root;
+  {
+    Container box{&root, root.spec({"sleep", "60"})};
+    REQUIRE(box.start() == "started 2");
+
+    const char* script = "trap 'exit 9' TERM; echo armed; while true; do sleep 0.1; done";
+    Container trapped{nullptr, exec_spec({"sh", "-c", script}), exec_options(box.pidfd())};
+    REQUIRE(trapped.start().rfind("started ", 0) == 0);
+    trapped.wait_for_output("armed\n");
+    trapped.signal(SIGTERM);
+    CHECK(trapped.wait() == 9);
+
+    // Killing the container's init tears down its pid namespace, exec'd commands included.
+    Container sleeper{nullptr, exec_spec({"sleep", "60"}), exec_options(box.pidfd())};
+    REQUIRE(sleeper.start().rfind("started ", 0) == 0);
+    box.signal(SIGKILL);
+    CHECK(box.wait() == 137);
+    CHECK(sleeper.wait() == 137);
+  }
+  CHECK(mounts_under(root.dir()).empty());
+}
