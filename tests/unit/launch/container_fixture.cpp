@@ -136,6 +136,8 @@ std::vector<std::string> lines(const std::string& text) {
 
 Container::Container(const TempRoot* root, const LaunchSpec& spec, const SpawnOptions& options)
     : root_(root) {
+  if (!fs::exists(init_path()))
+    FAIL(init_path() << " is missing: build the asup-init target first");
   UniqueFd out_write, err_write;
   out_read_ = pipe_end_pair(out_write);
   err_read_ = pipe_end_pair(err_write);
