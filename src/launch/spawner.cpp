@@ -103,7 +103,8 @@ void append(char* buf, std::size_t cap, std::size_t& len, const char* s) {
     lifted[t] = ::fcntl(plan.source[t], F_DUPFD_CLOEXEC, fds::kFirstFree);
     if (lifted[t] < 0) child_fail(plan.report_source, "dup launch descriptor", errno);
   }
-  int report = plan.report_source;
+  // The lifted copy stays valid while low numbers are being overwritten.
+  const int report = lifted[fds::kReport];
   for (int t = 0; t < fds::kFirstFree; ++t) {
     if (lifted[t] < 0) {
       ::close(t);
@@ -111,7 +112,6 @@ void append(char* buf, std::size_t cap, std::size_t& len, const char* s) {
     }
     // dup3 without O_CLOEXEC: these are the descriptors asup-init inherits.
     if (::dup3(lifted[t], t, 0) < 0) child_fail(report, "dup launch descriptor", errno);
-    if (t == fds::kReport) report = fds::kReport;
   }
   sys::close_from(fds::kFirstFree);
 
@@ -119,7 +119,7 @@ void append(char* buf, std::size_t cap, std::size_t& len, const char* s) {
   char* argv[] = {arg0, nullptr};
   char* envp[] = {nullptr};
   ::execve(plan.init_path, argv, envp);
-  child_fail(report, "exec asup-init", errno);
+  child_fail(fds::kReport, "exec asup-init", errno);
 }
 
 }  // namespace
