@@ -18,9 +18,11 @@ constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kWhiteoutMetaPrefix = ".wh..wh.";
 constexpr std::string_view kOpaqueWhiteout = ".wh..wh..opq";
 constexpr const char* kOpaqueXattr = "trusted.overlay.opaque";
+constexpr const char* kUserOpaqueXattr = "user.overlay.opaque";
 
 bool running_as_root() {
-  return ::geteuid() == 0;
+  static const bool root = ::geteuid() == 0;
+  return root;
 }
 
 // "a/./b//c/" -> {a, b, c}; refuses absolute paths and "..".
@@ -179,8 +181,14 @@ Result<UniqueFd> open_child_dir(int dir, const std::string& name, bool create,
   }
   if (err == ENOTDIR || err == ELOOP) {
     struct stat st;
-    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-      return fail(ELOOP, "refusing to write through the symlink " + shown);
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return fail_errno("stat " + shown);
+    if (S_ISLNK(st.st_mode)) return fail(ELOOP, "refusing to write through the symlink " + shown);
+    // A whiteout of this same layer: its own entries below that name win over it.
+    if (create && S_ISCHR(st.st_mode) && st.st_rdev == ::makedev(0, 0)) {
+      if (::unlinkat(dir, name.c_str(), 0) != 0) return fail_errno("unlink " + shown);
+      return open_child_dir(dir, name, create, shown);
+    }
     return fail(ENOTDIR, "open " + shown);
   }
   return fail(err, "open " + shown);
@@ -237,8 +245,8 @@ Status LayerWriter::write_entry(archive* a, archive_entry* e) {
     case AE_IFLNK: {
       const char* target = archive_entry_symlink(e);
       if (!target) return fail(EINVAL, "symlink without a target");
-      ASUP_TRY(clear_slot(parent, leaf, false, shown));
-      if (::symlinkat(target, parent, leaf.c_str()) != 0) return fail_errno("symlink " + shown);
+      ASUP_TRY(create_replacing(parent, leaf, shown, "symlink",
+                                [&] { return ::symlinkat(target, parent, leaf.c_str()); }));
       ASUP_TRY(chown_at(parent, leaf, e, shown));
       ASUP_TRY(set_xattrs(e, shown, [&](const char* n, const void* v, size_t s) {
         return ::lsetxattr(proc_path(parent, leaf).c_str(), n, v, s, 0);
@@ -265,8 +273,16 @@ Status LayerWriter::write_whiteout(const std::vector<std::string>& parent_comps,
   std::string dir_shown = join_path(parent_comps, parent_comps.size());
   if (leaf == kOpaqueWhiteout) {
     ASUP_TRY(int dir, resolve_dir(parent_comps, true));
-    if (::fsetxattr(dir, kOpaqueXattr, "y", 1, 0) != 0)
-      return fail_errno(std::string{"setxattr "} + kOpaqueXattr + " on " +
+    const char* xattr = kOpaqueXattr;
+    int r = ::fsetxattr(dir, xattr, "y", 1, 0);
+    // trusted.* needs CAP_SYS_ADMIN; unprivileged overlayfs (mounted with "userxattr")
+    // reads the same marker from the user namespace.
+    if (r != 0 && errno == EPERM && !running_as_root()) {
+      xattr = kUserOpaqueXattr;
+      r = ::fsetxattr(dir, xattr, "y", 1, 0);
+    }
+    if (r != 0)
+      return fail_errno(std::string{"setxattr "} + xattr + " on " +
                         (dir_shown.empty() ? "/" : dir_shown));
     return ok();
   }
@@ -287,10 +303,13 @@ Status LayerWriter::write_whiteout(const std::vector<std::string>& parent_comps,
 
 Status LayerWriter::write_file(archive* a, archive_entry* e, int parent, const std::string& leaf,
                                const std::string& shown) {
-  ASUP_TRY(clear_slot(parent, leaf, false, shown));
-  UniqueFd fd{
-      ::openat(parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)};
-  if (!fd) return fail_errno("create " + shown);
+  UniqueFd fd;
+  ASUP_TRY(create_replacing(parent, leaf, shown, "create", [&] {
+    fd.reset(
+        ::openat(parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    return fd.get();
+  }));
+  std::int64_t end = 0;
   for (;;) {
     const void* block = nullptr;
     size_t size = 0;
@@ -299,9 +318,11 @@ Status LayerWriter::write_file(archive* a, archive_entry* e, int parent, const s
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) return fail("read " + shown + ": " + archive_message(a));
     ASUP_TRY(write_all_at(fd.get(), static_cast<const char*>(block), size, offset, shown));
+    end = std::max<std::int64_t>(end, offset + static_cast<std::int64_t>(size));
   }
-  // Sparse files end in a hole that no data block covers.
-  if (archive_entry_size_is_set(e) && ::ftruncate(fd.get(), archive_entry_size(e)) != 0)
+  // Sparse files may end in a hole that no data block covers.
+  if (archive_entry_size_is_set(e) && end < archive_entry_size(e) &&
+      ::ftruncate(fd.get(), archive_entry_size(e)) != 0)
     return fail_errno("truncate " + shown);
   // chown before chmod: chown clears the setuid and setgid bits.
   ASUP_TRY(chown_fd(fd.get(), e, shown));
@@ -318,9 +339,12 @@ Status LayerWriter::write_file(archive* a, archive_entry* e, int parent, const s
 
 Status LayerWriter::write_directory(archive_entry* e, int parent, const std::string& leaf,
                                     const std::string& shown) {
-  ASUP_TRY(bool existed, clear_slot(parent, leaf, true, shown));
   // Owner-only until finish(), so children can be created even in a read-only directory.
-  if (!existed && ::mkdirat(parent, leaf.c_str(), 0700) != 0) return fail_errno("mkdir " + shown);
+  if (::mkdirat(parent, leaf.c_str(), 0700) != 0) {
+    if (errno != EEXIST) return fail_errno("mkdir " + shown);
+    ASUP_TRY(bool existed, clear_slot(parent, leaf, true, shown));
+    if (!existed && ::mkdirat(parent, leaf.c_str(), 0700) != 0) return fail_errno("mkdir " + shown);
+  }
   UniqueFd dir{::openat(parent, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
   if (!dir) return fail_errno("open " + shown);
   ASUP_TRY(chown_fd(dir.get(), e, shown));
@@ -347,22 +371,23 @@ Status LayerWriter::write_hardlink(const char* target, int parent, const std::st
   auto target_dir = open_dir(comps);
   if (!target_dir)
     return fail(target_dir.error().wrap("hard link target \"" + std::string{target} + "\""));
-  ASUP_TRY(clear_slot(parent, leaf, false, shown));
   // No AT_SYMLINK_FOLLOW: a link to a symlink links the symlink, never what it points to.
-  if (::linkat(target_dir.value().get(), target_leaf.c_str(), parent, leaf.c_str(), 0) != 0)
-    return fail_errno("link " + shown + " to " + target_shown);
-  return ok();
+  return create_replacing(parent, leaf, shown, "link", [&] {
+    return ::linkat(target_dir.value().get(), target_leaf.c_str(), parent, leaf.c_str(), 0);
+  });
 }
 
 Status LayerWriter::write_special(archive_entry* e, int parent, const std::string& leaf,
                                   const std::string& shown) {
-  ASUP_TRY(clear_slot(parent, leaf, false, shown));
   mode_t type = archive_entry_filetype(e);
   dev_t dev = type == AE_IFIFO ? 0 : archive_entry_rdev(e);
-  if (::mknodat(parent, leaf.c_str(), type | entry_permissions(e), dev) != 0) {
+  auto made = create_replacing(parent, leaf, shown, "mknod", [&] {
+    return ::mknodat(parent, leaf.c_str(), type | entry_permissions(e), dev);
+  });
+  if (!made) {
     // Without CAP_MKNOD device nodes cannot exist; rootless engines skip them too.
-    if (errno == EPERM && !running_as_root()) return ok();
-    return fail_errno("mknod " + shown);
+    if (made.error().code == EPERM && !running_as_root()) return ok();
+    return made;
   }
   ASUP_TRY(chown_at(parent, leaf, e, shown));
   // mknod applied the umask; the node was just made by us, so this chmod cannot be
@@ -402,6 +427,16 @@ Result<UniqueFd> LayerWriter::open_dir(const std::vector<std::string>& comps) co
     cur = std::move(next);
   }
   return cur;
+}
+
+Status LayerWriter::create_replacing(int parent, const std::string& leaf, const std::string& shown,
+                                     const char* operation, const std::function<int()>& make) {
+  // Names are usually new: try first, clear the place only when something is there.
+  if (make() >= 0) return ok();
+  if (errno != EEXIST) return fail_errno(std::string{operation} + " " + shown);
+  ASUP_TRY(clear_slot(parent, leaf, false, shown));
+  if (make() >= 0) return ok();
+  return fail_errno(std::string{operation} + " " + shown);
 }
 
 Result<bool> LayerWriter::clear_slot(int parent, const std::string& leaf, bool keep_directory,

@@ -16,6 +16,7 @@
 #include <archive_entry.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -65,6 +66,10 @@ class LayerWriter {
   // when `keep_directory` (returns true); anything else there is removed.
   Result<bool> clear_slot(int parent, const std::string& leaf, bool keep_directory,
                           const std::string& shown);
+  // Runs `make` (a *at call creating `leaf`, returning < 0 with errno on failure); when
+  // the name is taken, clears it and runs `make` once more.
+  Status create_replacing(int parent, const std::string& leaf, const std::string& shown,
+                          const char* operation, const std::function<int()>& make);
 
   UniqueFd root_;
   std::vector<std::string> cached_names_;

@@ -1,4 +1,5 @@
 // Layer extraction: hostile entries, whiteouts, metadata, and integrity checks.
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -136,6 +137,8 @@ TEST_CASE("OCI whiteouts become overlayfs whiteouts", "[image][layer][whiteout]"
                           .file(".wh.same", "")
                           .file("later/.wh..wh..opq", "")
                           .file(".wh..wh.plnk", "")
+                          .file(".wh.revived", "")
+                          .file("revived/file", "back")
                           .bytes();
   auto loaded = store->load_archive(write(work, "w.tar", docker_save({layer}, {"w"})));
   REQUIRE(loaded);
@@ -150,13 +153,50 @@ TEST_CASE("OCI whiteouts become overlayfs whiteouts", "[image][layer][whiteout]"
   CHECK(fs::read_file(dir + "/dir/keep").value() == "k");
   // A whiteout never hides an entry of its own layer.
   CHECK(fs::read_file(dir + "/same").value() == "mine");
+  CHECK(fs::read_file(dir + "/revived/file").value() == "back");
   for (const auto& name : entries(dir)) CHECK(name.rfind(".wh.", 0) != 0);
   for (const auto& name : entries(dir + "/dir")) CHECK(name.rfind(".wh.", 0) != 0);
-  if (::geteuid() == 0) {
-    CHECK(xattr_of(dir + "/dir", "trusted.overlay.opaque") == "y");
-    CHECK(xattr_of(dir + "/later", "trusted.overlay.opaque") == "y");
-    CHECK(xattr_of(dir, "trusted.overlay.opaque").empty());
+  // Unprivileged, overlayfs takes the marker from the user namespace ("userxattr").
+  const char* opaque = ::geteuid() == 0 ? "trusted.overlay.opaque" : "user.overlay.opaque";
+  CHECK(xattr_of(dir + "/dir", opaque) == "y");
+  CHECK(xattr_of(dir + "/later", opaque) == "y");
+  CHECK(xattr_of(dir, opaque).empty());
+}
+
+TEST_CASE("unpacked layers stack in overlayfs with whiteouts applied", "[image][layer][whiteout]") {
+  if (::geteuid() != 0) {
+    WARN("mounting overlayfs needs root; skipped");
+    return;
   }
+  TempDir root;
+  TempDir work;
+  TempDir mnt;
+  auto store = open_store(root);
+  std::string bottom = TarBuilder{}
+                           .file("gone", "1")
+                           .dir("opaque")
+                           .file("opaque/old", "1")
+                           .dir("partly")
+                           .file("partly/gone", "1")
+                           .file("partly/kept", "1")
+                           .bytes();
+  std::string top = TarBuilder{}
+                        .file(".wh.gone", "")
+                        .dir("opaque")
+                        .file("opaque/.wh..wh..opq", "")
+                        .file("opaque/new", "2")
+                        .file("partly/.wh.gone", "")
+                        .bytes();
+  REQUIRE(store->load_archive(write(work, "o.tar", docker_save({bottom, top}, {"o"}))));
+  auto dirs = store->layer_dirs(store->resolve("o").value());
+  REQUIRE(dirs.size() == 2);
+  std::string options = "lowerdir=" + dirs[0] + ":" + dirs[1];
+  REQUIRE(::mount("overlay", mnt.path().c_str(), "overlay", MS_RDONLY, options.c_str()) == 0);
+  auto names = [&](const std::string& sub) { return entries(mnt / sub); };
+  CHECK(names("") == std::vector<std::string>{"opaque", "partly"});
+  CHECK(names("opaque") == std::vector<std::string>{"new"});
+  CHECK(names("partly") == std::vector<std::string>{"kept"});
+  REQUIRE(::umount2(mnt.path().c_str(), MNT_DETACH) == 0);
 }
 
 TEST_CASE("extraction keeps owners, modes, times, links, devices and xattrs",
