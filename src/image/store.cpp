@@ -96,7 +96,8 @@ Store::~Store() {
 }
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& root) {
-  std::string dir = fs::join(root, "image");
+  // Layer paths go into overlay mount options, which the kernel resolves from its own cwd.
+  std::string dir = fs::join(fs::absolute(root), "image");
   for (const char* sub : {"blobs/sha256", "layers", "tmp"}) {
     ASUP_TRY(fs::make_dirs(fs::join(dir, sub), 0700));
   }

@@ -107,6 +107,26 @@ TEST_CASE("loading the same archive twice changes nothing", "[image][load]") {
   CHECK(entries(root / "image/tmp").empty());
 }
 
+TEST_CASE("mkimage-busybox is deterministic", "[image][busybox]") {
+  TempDir work;
+  std::string again = work / "again.tar";
+  std::string cmd = std::string{ASUP_SOURCE_DIR} + "/tools/mkimage-busybox " + again;
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  CHECK(fs::read_file(again).value() == fs::read_file(busybox_tar()).value());
+}
+
+TEST_CASE("a relative root gives absolute layer directories", "[image][load]") {
+  TempDir root;
+  std::string cwd = fs::absolute(".");
+  REQUIRE(::chdir(root.path().c_str()) == 0);
+  auto store = Store::open("relative");
+  REQUIRE(::chdir(cwd.c_str()) == 0);
+  REQUIRE(store);
+  REQUIRE(store.value()->load_archive(busybox_tar()));
+  auto dirs = store.value()->layer_dirs(store.value()->resolve("busybox").value());
+  CHECK(dirs.at(0).rfind(root / "relative/image/layers/", 0) == 0);
+}
+
 TEST_CASE("the index survives a reopen, and a root has one owner", "[image][load]") {
   TempDir root;
   std::string id;
@@ -160,6 +180,28 @@ TEST_CASE("a docker save archive loads with its RepoTags", "[image][load]") {
   REQUIRE(again);
   CHECK(store->resolve("app:1").value().manifest_digest == image.value().manifest_digest);
   CHECK(entries(root / "image/blobs/sha256").size() == 4);
+}
+
+TEST_CASE("docker save of Docker 25+ (an OCI layout plus manifest.json)", "[image][load]") {
+  TempDir root;
+  TempDir work;
+  auto store = open_store(root);
+  Layer layer = plain_layer(layer_tar("new save"));
+  std::string tar = oci_layout(
+      {layer}, {.annotations = {{"io.containerd.image.name", "docker.io/library/other:9"}},
+                .docker_repo_tags = {"saved:25"}});
+  auto loaded = store->load_archive(write(work, "save.tar", tar));
+  REQUIRE(loaded);
+  // manifest.json's RepoTags win; the layout's manifest keeps its digest.
+  CHECK(loaded.value() == std::vector<std::string>{"docker.io/library/saved:25"});
+  auto image = store->resolve("saved:25");
+  REQUIRE(image);
+  CHECK_FALSE(store->resolve("other:9"));
+  CHECK(entries(root / "image/blobs/sha256").size() == 3);
+  CHECK(fs::exists(root / ("image/blobs/sha256/" + image.value().manifest_digest.substr(7))));
+  auto by_digest = store->resolve("saved@" + image.value().manifest_digest);
+  REQUIRE(by_digest);
+  CHECK(by_digest.value().id == image.value().id);
 }
 
 TEST_CASE("docker save with duplicate layers as symlinks, gzip outer tar", "[image][load]") {

@@ -217,6 +217,8 @@ struct OciOptions {
   std::map<std::string, std::string> replace_blobs;  // digest -> different content
   std::vector<std::string> omit_blobs;               // digests left out of the archive
   std::int64_t layer_size_delta = 0;                 // makes the layer descriptors lie
+  // Adds the manifest.json of Docker 25+'s `docker save`, which points into the layout.
+  std::vector<std::string> docker_repo_tags;
 };
 
 // OCI image layout tar holding one image.
@@ -265,6 +267,15 @@ inline std::string oci_layout(const std::vector<Layer>& layers, OciOptions opt =
   if (!opt.annotations.empty()) top["annotations"] = opt.annotations;
   nlohmann::json index_json{{"schemaVersion", 2}, {"manifests", {top}}};
   TarBuilder tar;
+  if (!opt.docker_repo_tags.empty()) {
+    nlohmann::json layer_paths = nlohmann::json::array();
+    for (const auto& l : layers) layer_paths.push_back("blobs/sha256/" + hex_of(digest_of(l.blob)));
+    tar.file("manifest.json",
+             nlohmann::json::array({{{"Config", "blobs/sha256/" + hex_of(digest_of(config))},
+                                     {"RepoTags", opt.docker_repo_tags},
+                                     {"Layers", layer_paths}}})
+                 .dump());
+  }
   tar.file("oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
   tar.file("index.json", index_json.dump());
   tar.dir("blobs");
