@@ -52,6 +52,11 @@ Result<Client> Client::connect(const std::string& run_root_in) {
   if (::mkfifo(rep.c_str(), 0600) != 0) return fail_errno("mkfifo " + rep);
   UniqueFd replies{::open(rep.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
   if (!replies) return fail_errno("open " + rep);
+  // O_RDWR opens a FIFO without waiting for a reader (Linux semantics, fifo(7)): the client
+  // holds its write end before asupd exists for it, so asupd may unlink both names as soon
+  // as it has opened them. We never read from it; when we exit asupd sees EOF.
+  UniqueFd requests{::open(req.c_str(), O_RDWR | O_CLOEXEC)};
+  if (!requests) return fail_errno("open " + req);
 
   nlohmann::json hello{
       {"hello", protocol::kVersion}, {"pid", ::getpid()}, {"requests", req}, {"replies", rep}};
@@ -67,12 +72,8 @@ Result<Client> Client::connect(const std::string& run_root_in) {
   do r = ::poll(&pfd, 1, 30000);
   while (r < 0 && errno == EINTR);
   if (r <= 0) return fail(ETIMEDOUT, "asupd did not answer on " + server);
-  UniqueFd requests{::open(req.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)};
-  if (!requests) return fail_errno("open " + req);
   int flags = ::fcntl(replies.get(), F_GETFL);
   ::fcntl(replies.get(), F_SETFL, flags & ~O_NONBLOCK);
-  flags = ::fcntl(requests.get(), F_GETFL);
-  ::fcntl(requests.get(), F_SETFL, flags & ~O_NONBLOCK);
 
   Client client{std::move(requests), std::move(replies)};
   ASUP_TRY(auto first, client.receive());

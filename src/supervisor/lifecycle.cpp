@@ -127,9 +127,14 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
       ASUP_TRY(fs::make_dirs(v.host_path));
     }
   }
-  for (auto& d : {layout.upper_dir, layout.work_dir, layout.merged_dir, c.run_dir}) {
-    ASUP_TRY(fs::make_dirs(d, 0700));
+  // The overlay's root directory takes the upper dir's mode: 0755, or a non-root user in
+  // the container could not even traverse "/".
+  ASUP_TRY(fs::make_dirs(c.dir, 0700));
+  for (auto& d : {layout.upper_dir, layout.merged_dir}) {
+    ASUP_TRY(fs::make_dirs(d, 0755));
   }
+  ASUP_TRY(fs::make_dirs(layout.work_dir, 0700));
+  ASUP_TRY(fs::make_dirs(c.run_dir, 0700));
   ASUP_TRY(fs::write_file(layout.hostname_file, config.hostname + "\n"));
   ASUP_TRY(fs::write_file(layout.hosts_file, hosts_file(config.hostname)));
   ASUP_TRY(fs::write_file(layout.resolv_conf_file, resolv_conf()));

@@ -18,7 +18,7 @@ Supervisor::Supervisor(loop::EventLoop& loop, DaemonOptions options)
 Status Supervisor::start() {
   ASUP_TRY(fs::make_dirs(fs::join(options_.root, "containers"), 0700));
   ASUP_TRY(fs::make_dirs(fs::join(options_.run_root, "containers"), 0700));
-  ASUP_TRY(images_, image::Store::open(fs::join(options_.root, "image")));
+  ASUP_TRY(images_, image::Store::open(options_.root));
   ASUP_TRY(cgroups_, cgroup::detect(options_.cgroup_parent));
   spdlog::info("cgroup {} backend, parent \"{}\"", cgroups_->version(), options_.cgroup_parent);
   load_containers();
