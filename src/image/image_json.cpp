@@ -12,8 +12,8 @@ using nlohmann::json;
 
 Result<json> parse_json(std::string_view text, std::string_view what) {
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return fail(EINVAL, std::string{what} + ": not valid JSON");
-  if (!doc.is_object()) return fail(EINVAL, std::string{what} + ": not a JSON object");
+  if (doc.is_discarded()) return fail(std::string{what} + ": not valid JSON");
+  if (!doc.is_object()) return fail(std::string{what} + ": not a JSON object");
   return doc;
 }
 
@@ -34,12 +34,12 @@ std::vector<std::string> string_list(const json& obj, const char* key) {
 }
 
 Result<Descriptor> parse_descriptor(const json& obj, std::string_view what) {
-  if (!obj.is_object()) return fail(EINVAL, std::string{what} + ": descriptor is not an object");
+  if (!obj.is_object()) return fail(std::string{what} + ": descriptor is not an object");
   Descriptor d;
   d.media_type = string_field(obj, "mediaType");
   d.digest = string_field(obj, "digest");
   if (!is_sha256_digest(d.digest))
-    return fail(EINVAL, std::string{what} + ": unsupported or invalid digest \"" + d.digest + "\"");
+    return fail(std::string{what} + ": unsupported or invalid digest \"" + d.digest + "\"");
   if (auto it = obj.find("size"); it != obj.end() && it->is_number_integer())
     d.size = it->get<std::int64_t>();
   if (auto it = obj.find("annotations"); it != obj.end() && it->is_object())
@@ -78,13 +78,13 @@ Result<std::string> document_media_type(std::string_view text) {
   if (doc.contains("manifests")) return std::string{media_type::kOciIndex};
   if (doc.contains("layers") && doc.contains("config"))
     return std::string{media_type::kOciManifest};
-  return fail(EINVAL, "manifest: neither an image manifest nor an index");
+  return fail("manifest: neither an image manifest nor an index");
 }
 
 Result<std::vector<Descriptor>> parse_index(std::string_view text) {
   ASUP_TRY(auto doc, parse_json(text, "index"));
   auto it = doc.find("manifests");
-  if (it == doc.end() || !it->is_array()) return fail(EINVAL, "index: no \"manifests\" list");
+  if (it == doc.end() || !it->is_array()) return fail("index: no \"manifests\" list");
   std::vector<Descriptor> out;
   for (const auto& entry : *it) {
     ASUP_TRY(auto d, parse_descriptor(entry, "index"));
@@ -97,20 +97,20 @@ Result<Manifest> parse_manifest(std::string_view text) {
   ASUP_TRY(auto doc, parse_json(text, "manifest"));
   std::string t = string_field(doc, "mediaType");
   if (!t.empty() && !is_manifest_type(t))
-    return fail(EINVAL, "manifest: unsupported media type \"" + t + "\"");
+    return fail("manifest: unsupported media type \"" + t + "\"");
   if (auto v = doc.find("schemaVersion"); v == doc.end() || *v != 2)
-    return fail(EINVAL, "manifest: unsupported schema version (only 2)");
+    return fail("manifest: unsupported schema version (only 2)");
   auto config = doc.find("config");
   auto layers = doc.find("layers");
   if (config == doc.end() || layers == doc.end() || !layers->is_array())
-    return fail(EINVAL, "manifest: missing config or layers");
+    return fail("manifest: missing config or layers");
   Manifest m;
   ASUP_TRY(m.config, parse_descriptor(*config, "manifest config"));
   for (const auto& layer : *layers) {
     ASUP_TRY(auto d, parse_descriptor(layer, "manifest layer"));
     // Encrypted layers (+encrypted) would unpack to garbage; refuse them by name.
     if (d.media_type.find("+encrypted") != std::string::npos)
-      return fail(ENOTSUP, "manifest: unsupported layer type \"" + d.media_type + "\"");
+      return fail("manifest: unsupported layer type \"" + d.media_type + "\"");
     m.layers.push_back(std::move(d));
   }
   return m;
@@ -124,13 +124,12 @@ Result<Config> parse_config(std::string_view text) {
   if (std::string created = string_field(doc, "created"); !created.empty())
     if (auto t = parse_rfc3339(created)) c.created = t.value();
   auto rootfs = doc.find("rootfs");
-  if (rootfs == doc.end() || !rootfs->is_object()) return fail(EINVAL, "config: no rootfs section");
+  if (rootfs == doc.end() || !rootfs->is_object()) return fail("config: no rootfs section");
   auto diff_ids = rootfs->find("diff_ids");
-  if (diff_ids == rootfs->end() || !diff_ids->is_array())
-    return fail(EINVAL, "config: no rootfs.diff_ids");
+  if (diff_ids == rootfs->end() || !diff_ids->is_array()) return fail("config: no rootfs.diff_ids");
   for (const auto& d : *diff_ids) {
     if (!d.is_string() || !is_sha256_digest(d.get<std::string>()))
-      return fail(EINVAL, "config: invalid diff id " + d.dump());
+      return fail("config: invalid diff id " + d.dump());
     c.diff_ids.push_back(d.get<std::string>());
   }
   if (auto cfg = doc.find("config"); cfg != doc.end() && cfg->is_object()) {
@@ -171,7 +170,7 @@ bool runs_here(const Platform& p) {
 }
 
 Result<std::int64_t> parse_rfc3339(std::string_view s) {
-  auto bad = [&] { return fail(EINVAL, "invalid timestamp \"" + std::string{s} + "\""); };
+  auto bad = [&] { return fail("invalid timestamp \"" + std::string{s} + "\""); };
   auto digits = [&](size_t pos, size_t n, int& out) {
     if (pos + n > s.size()) return false;
     out = 0;

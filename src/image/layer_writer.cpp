@@ -27,14 +27,14 @@ bool running_as_root() {
 
 // "a/./b//c/" -> {a, b, c}; refuses absolute paths and "..".
 Result<std::vector<std::string>> split_path(std::string_view name) {
-  if (name.empty()) return fail(EINVAL, "empty path");
-  if (name.front() == '/') return fail(EINVAL, "absolute path");
+  if (name.empty()) return fail("empty path");
+  if (name.front() == '/') return fail("absolute path");
   std::vector<std::string> out;
   for (size_t start = 0;;) {
     size_t slash = name.find('/', start);
     std::string_view c =
         name.substr(start, slash == std::string_view::npos ? slash : slash - start);
-    if (c == "..") return fail(EINVAL, "path escapes the layer directory");
+    if (c == "..") return fail("path escapes the layer directory");
     if (!c.empty() && c != ".") out.emplace_back(c);
     if (slash == std::string_view::npos) break;
     start = slash + 1;
@@ -183,7 +183,7 @@ Result<UniqueFd> open_child_dir(int dir, const std::string& name, bool create,
     struct stat st;
     if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
       return fail_errno("stat " + shown);
-    if (S_ISLNK(st.st_mode)) return fail(ELOOP, "refusing to write through the symlink " + shown);
+    if (S_ISLNK(st.st_mode)) return fail("refusing to write through the symlink " + shown);
     // A whiteout of this same layer: its own entries below that name win over it.
     if (create && S_ISCHR(st.st_mode) && st.st_rdev == ::makedev(0, 0)) {
       if (::unlinkat(dir, name.c_str(), 0) != 0) return fail_errno("unlink " + shown);
@@ -212,13 +212,13 @@ Status LayerWriter::write(archive* a, archive_entry* e) {
 
 Status LayerWriter::write_entry(archive* a, archive_entry* e) {
   const char* raw_name = archive_entry_pathname(e);
-  if (!raw_name) return fail(EILSEQ, "unreadable path name");
+  if (!raw_name) return fail("unreadable path name");
   ASUP_TRY(auto comps, split_path(raw_name));
   const char* link = archive_entry_hardlink(e);
   mode_t type = archive_entry_filetype(e);
 
   if (comps.empty()) {
-    if (link || type != AE_IFDIR) return fail(EINVAL, "the layer root must be a directory");
+    if (link || type != AE_IFDIR) return fail("the layer root must be a directory");
     ASUP_TRY(chown_fd(root_.get(), e, "/"));
     ASUP_TRY(set_xattrs(e, "/", [&](const char* n, const void* v, size_t s) {
       return ::fsetxattr(root_.get(), n, v, s, 0);
@@ -244,8 +244,8 @@ Status LayerWriter::write_entry(archive* a, archive_entry* e) {
       return write_directory(e, parent, leaf, shown);
     case AE_IFLNK: {
       const char* target = archive_entry_symlink(e);
-      if (!target) return fail(EINVAL, "symlink without a target");
-      ASUP_TRY(create_replacing(parent, leaf, shown, "symlink",
+      if (!target) return fail("symlink without a target");
+      ASUP_TRY(create_replacing(parent, leaf, shown, "symlink " + shown,
                                 [&] { return ::symlinkat(target, parent, leaf.c_str()); }));
       ASUP_TRY(chown_at(parent, leaf, e, shown));
       ASUP_TRY(set_xattrs(e, shown, [&](const char* n, const void* v, size_t s) {
@@ -264,7 +264,7 @@ Status LayerWriter::write_entry(archive* a, archive_entry* e) {
     case AE_IFSOCK:
       return ok();  // a socket is meaningless without its listener; tar skips them too
     default:
-      return fail(EINVAL, "unsupported entry type");
+      return fail("unsupported entry type");
   }
 }
 
@@ -290,7 +290,7 @@ Status LayerWriter::write_whiteout(const std::vector<std::string>& parent_comps,
   if (leaf.compare(0, kWhiteoutMetaPrefix.size(), kWhiteoutMetaPrefix) == 0) return ok();
 
   std::string hidden = leaf.substr(kWhiteoutPrefix.size());
-  if (hidden.empty() || hidden == "." || hidden == "..") return fail(EINVAL, "invalid whiteout");
+  if (hidden.empty() || hidden == "." || hidden == "..") return fail("invalid whiteout");
   ASUP_TRY(int parent, resolve_dir(parent_comps, true));
   std::string shown = child_path(dir_shown, hidden);
   struct stat st;
@@ -304,7 +304,7 @@ Status LayerWriter::write_whiteout(const std::vector<std::string>& parent_comps,
 Status LayerWriter::write_file(archive* a, archive_entry* e, int parent, const std::string& leaf,
                                const std::string& shown) {
   UniqueFd fd;
-  ASUP_TRY(create_replacing(parent, leaf, shown, "create", [&] {
+  ASUP_TRY(create_replacing(parent, leaf, shown, "create " + shown, [&] {
     fd.reset(
         ::openat(parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     return fd.get();
@@ -363,7 +363,7 @@ Status LayerWriter::write_hardlink(const char* target, int parent, const std::st
   if (!target_comps)
     return fail(target_comps.error().wrap("hard link target \"" + std::string{target} + "\""));
   auto comps = std::move(target_comps).value();
-  if (comps.empty()) return fail(EINVAL, "hard link to the layer root");
+  if (comps.empty()) return fail("hard link to the layer root");
   std::string target_leaf = std::move(comps.back());
   comps.pop_back();
   std::string target_shown = child_path(join_path(comps, comps.size()), target_leaf);
@@ -372,7 +372,7 @@ Status LayerWriter::write_hardlink(const char* target, int parent, const std::st
   if (!target_dir)
     return fail(target_dir.error().wrap("hard link target \"" + std::string{target} + "\""));
   // No AT_SYMLINK_FOLLOW: a link to a symlink links the symlink, never what it points to.
-  return create_replacing(parent, leaf, shown, "link", [&] {
+  return create_replacing(parent, leaf, shown, "link " + shown + " to " + target_shown, [&] {
     return ::linkat(target_dir.value().get(), target_leaf.c_str(), parent, leaf.c_str(), 0);
   });
 }
@@ -381,7 +381,7 @@ Status LayerWriter::write_special(archive_entry* e, int parent, const std::strin
                                   const std::string& shown) {
   mode_t type = archive_entry_filetype(e);
   dev_t dev = type == AE_IFIFO ? 0 : archive_entry_rdev(e);
-  auto made = create_replacing(parent, leaf, shown, "mknod", [&] {
+  auto made = create_replacing(parent, leaf, shown, "mknod " + shown, [&] {
     return ::mknodat(parent, leaf.c_str(), type | entry_permissions(e), dev);
   });
   if (!made) {
@@ -430,13 +430,14 @@ Result<UniqueFd> LayerWriter::open_dir(const std::vector<std::string>& comps) co
 }
 
 Status LayerWriter::create_replacing(int parent, const std::string& leaf, const std::string& shown,
-                                     const char* operation, const std::function<int()>& make) {
+                                     const std::string& operation,
+                                     const std::function<int()>& make) {
   // Names are usually new: try first, clear the place only when something is there.
   if (make() >= 0) return ok();
-  if (errno != EEXIST) return fail_errno(std::string{operation} + " " + shown);
+  if (errno != EEXIST) return fail_errno(operation);
   ASUP_TRY(clear_slot(parent, leaf, false, shown));
   if (make() >= 0) return ok();
-  return fail_errno(std::string{operation} + " " + shown);
+  return fail_errno(operation);
 }
 
 Result<bool> LayerWriter::clear_slot(int parent, const std::string& leaf, bool keep_directory,

@@ -69,7 +69,7 @@ class LayerWriter {
   // Runs `make` (a *at call creating `leaf`, returning < 0 with errno on failure); when
   // the name is taken, clears it and runs `make` once more.
   Status create_replacing(int parent, const std::string& leaf, const std::string& shown,
-                          const char* operation, const std::function<int()>& make);
+                          const std::string& operation, const std::function<int()>& make);
 
   UniqueFd root_;
   std::vector<std::string> cached_names_;

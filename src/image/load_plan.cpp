@@ -65,8 +65,8 @@ Result<Descriptor> select_manifest(const StagedArchive& archive, Descriptor d) {
       return d;
     }
     if (!is_index_type(type))
-      return fail(EINVAL, "manifest " + d.digest + ": unsupported media type \"" + type + "\"");
-    if (depth == kMaxIndexDepth) return fail(ELOOP, "index " + d.digest + ": nested too deeply");
+      return fail("manifest " + d.digest + ": unsupported media type \"" + type + "\"");
+    if (depth == kMaxIndexDepth) return fail("index " + d.digest + ": nested too deeply");
     ASUP_TRY(auto entries, parse_index(text));
     auto match = std::find_if(entries.begin(), entries.end(), [](const Descriptor& e) {
       return e.platform && runs_here(*e.platform) &&
@@ -74,8 +74,8 @@ Result<Descriptor> select_manifest(const StagedArchive& archive, Descriptor d) {
               is_index_type(e.media_type));
     });
     if (match == entries.end())
-      return fail(ENOENT, "image index " + d.digest + " has no manifest for linux/" +
-                              std::string{host_architecture()});
+      return fail("image index " + d.digest + " has no manifest for linux/" +
+                  std::string{host_architecture()});
     d = *match;
   }
 }
@@ -90,9 +90,9 @@ Result<PendingImage> plan_manifest(const StagedArchive& archive, const Descripto
   auto config = parse_config(config_text);
   if (!config) return fail(config.error().wrap("config " + manifest.config.digest));
   if (config.value().diff_ids.size() != manifest.layers.size())
-    return fail(EINVAL, "manifest " + manifest_desc.digest + " lists " +
-                            std::to_string(manifest.layers.size()) + " layers, its config " +
-                            std::to_string(config.value().diff_ids.size()) + " diff ids");
+    return fail("manifest " + manifest_desc.digest + " lists " +
+                std::to_string(manifest.layers.size()) + " layers, its config " +
+                std::to_string(config.value().diff_ids.size()) + " diff ids");
   PendingImage image;
   image.id = manifest.config.digest;
   image.manifest_digest = manifest_desc.digest;
@@ -125,7 +125,7 @@ Result<std::vector<PendingImage>> plan_oci_layout(const StagedArchive& archive) 
   ASUP_TRY(std::string layout_text, archive.read_text("oci-layout"));
   json layout = json::parse(layout_text, nullptr, false);
   if (layout.is_discarded() || !layout.is_object() || !layout.contains("imageLayoutVersion"))
-    return fail(EINVAL, "oci-layout: not an OCI image layout");
+    return fail("oci-layout: not an OCI image layout");
   ASUP_TRY(std::string index_text, archive.read_text("index.json"));
   auto entries = parse_index(index_text);
   if (!entries) return fail(entries.error().wrap("index.json"));
@@ -145,9 +145,9 @@ Result<std::vector<PendingImage>> plan_oci_layout(const StagedArchive& archive) 
     merge_into(images, std::move(image));
   }
   if (images.empty())
-    return fail(ENOENT, other_platforms ? "the archive has no image for linux/" +
-                                              std::string{host_architecture()}
-                                        : std::string{"index.json lists no image"});
+    return fail(other_platforms
+                    ? "the archive has no image for linux/" + std::string{host_architecture()}
+                    : std::string{"index.json lists no image"});
   return images;
 }
 
@@ -155,7 +155,7 @@ Result<std::vector<PendingImage>> plan_docker_save(const StagedArchive& archive,
                                                    const std::string& staging) {
   ASUP_TRY(std::string text, archive.read_text("manifest.json"));
   json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_array()) return fail(EINVAL, "manifest.json: not a JSON list");
+  if (doc.is_discarded() || !doc.is_array()) return fail("manifest.json: not a JSON list");
 
   // Newer `docker save` also writes an OCI layout; its manifests keep their real digests.
   std::vector<PendingImage> oci;
@@ -167,27 +167,26 @@ Result<std::vector<PendingImage>> plan_docker_save(const StagedArchive& archive,
   for (const auto& entry : doc) {
     if (!entry.is_object() || !entry.contains("Config") || !entry["Config"].is_string() ||
         !entry.contains("Layers") || !entry["Layers"].is_array())
-      return fail(EINVAL, "manifest.json: an entry lacks Config or Layers");
+      return fail("manifest.json: an entry lacks Config or Layers");
     std::string config_name = entry["Config"].get<std::string>();
     const StagedFile* config_file = archive.find(config_name);
-    if (!config_file) return fail(ENOENT, "manifest.json: config " + config_name + " is missing");
+    if (!config_file) return fail("manifest.json: config " + config_name + " is missing");
     // "HEX.json" (and blobs/sha256/HEX) name the config by its digest: hold them to it.
     std::string base = config_name.substr(config_name.rfind('/') + 1);
     if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0)
       base.resize(base.size() - 5);
     if (is_sha256_hex(base) && config_file->digest != "sha256:" + base)
-      return fail(EINVAL, "config " + config_name +
-                              " does not match its content (sha256 of "
-                              "the content is " +
-                              config_file->digest + ")");
+      return fail("config " + config_name +
+                  " does not match its content (sha256 of "
+                  "the content is " +
+                  config_file->digest + ")");
     ASUP_TRY(std::string config_text, archive.read_text(*config_file));
     auto config = parse_config(config_text);
     if (!config) return fail(config.error().wrap("config " + config_name));
     const auto& layers = entry["Layers"];
     if (layers.size() != config.value().diff_ids.size())
-      return fail(EINVAL, "manifest.json lists " + std::to_string(layers.size()) +
-                              " layers, config " + config_name + " " +
-                              std::to_string(config.value().diff_ids.size()) + " diff ids");
+      return fail("manifest.json lists " + std::to_string(layers.size()) + " layers, config " +
+                  config_name + " " + std::to_string(config.value().diff_ids.size()) + " diff ids");
 
     PendingImage image;
     image.id = config_file->digest;
@@ -195,10 +194,10 @@ Result<std::vector<PendingImage>> plan_docker_save(const StagedArchive& archive,
     image.config = std::move(config).value();
     std::vector<Descriptor> layer_descs;
     for (size_t i = 0; i < layers.size(); ++i) {
-      if (!layers[i].is_string()) return fail(EINVAL, "manifest.json: a layer is not a path");
+      if (!layers[i].is_string()) return fail("manifest.json: a layer is not a path");
       std::string layer_name = layers[i].get<std::string>();
       const StagedFile* blob = archive.find(layer_name);
-      if (!blob) return fail(ENOENT, "manifest.json: layer " + layer_name + " is missing");
+      if (!blob) return fail("manifest.json: layer " + layer_name + " is missing");
       ASUP_TRY(std::string type, layer_media_type(*blob));
       layer_descs.push_back(Descriptor{type, blob->digest, blob->size, {}, {}});
       image.layers.push_back(
@@ -231,7 +230,7 @@ Result<std::vector<PendingImage>> plan_docker_save(const StagedArchive& archive,
     }
     merge_into(images, std::move(image));
   }
-  if (images.empty()) return fail(ENOENT, "manifest.json lists no image");
+  if (images.empty()) return fail("manifest.json lists no image");
   return images;
 }
 

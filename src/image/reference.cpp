@@ -128,7 +128,7 @@ bool has_upper(std::string_view s) {
 }
 
 auto invalid(std::string_view text) {
-  return fail(EINVAL, "invalid reference format: \"" + std::string{text} + "\"");
+  return fail("invalid reference format: \"" + std::string{text} + "\"");
 }
 
 }  // namespace
@@ -192,8 +192,8 @@ Result<Reference> parse_reference(std::string_view text) {
 
   if (remainder.empty()) return invalid(text);
   if (has_upper(remainder))
-    return fail(EINVAL, "invalid reference format: repository name \"" + std::string{remainder} +
-                            "\" must be lowercase");
+    return fail("invalid reference format: repository name \"" + std::string{remainder} +
+                "\" must be lowercase");
   for (size_t start = 0;;) {
     size_t slash = remainder.find('/', start);
     if (!valid_path_component(remainder.substr(start, slash - start))) return invalid(text);
@@ -202,15 +202,15 @@ Result<Reference> parse_reference(std::string_view text) {
   }
   // A bare 64-hex name is an image id, never a repository (Docker refuses it too).
   if (ref.registry == kDefaultRegistry && is_64_hex(remainder))
-    return fail(EINVAL, "invalid repository name (" + std::string{remainder} +
-                            "), cannot specify 64-byte hexadecimal strings");
+    return fail("invalid repository name (" + std::string{remainder} +
+                "), cannot specify 64-byte hexadecimal strings");
 
   ref.repository = std::string{remainder};
   if (ref.registry == kDefaultRegistry && ref.repository.find('/') == std::string::npos)
     ref.repository = std::string{kOfficialPrefix} + ref.repository;
   if (ref.registry.size() + 1 + ref.repository.size() > kMaxNameLength)
-    return fail(EINVAL, "invalid reference format: repository name \"" + std::string{text} +
-                            "\" must not be more than 255 characters");
+    return fail("invalid reference format: repository name \"" + std::string{text} +
+                "\" must not be more than 255 characters");
   if (ref.tag.empty() && ref.digest.empty()) ref.tag = "latest";
   return ref;
 }

@@ -126,27 +126,26 @@ const StagedFile* StagedArchive::find(std::string_view raw_name) const {
 
 Result<const StagedFile*> StagedArchive::blob(const std::string& digest,
                                               std::int64_t expected_size) const {
-  if (!is_sha256_digest(digest)) return fail(EINVAL, "unsupported digest \"" + digest + "\"");
+  if (!is_sha256_digest(digest)) return fail("unsupported digest \"" + digest + "\"");
   const StagedFile* file = find(std::string{kBlobDir} + std::string{digest_hex(digest)});
-  if (!file) return fail(ENOENT, "blob " + digest + " is missing from the archive");
+  if (!file) return fail("blob " + digest + " is missing from the archive");
   if (expected_size >= 0 && file->size != expected_size)
-    return fail(EINVAL, "blob " + digest + " has " + std::to_string(file->size) +
-                            " bytes, its descriptor says " + std::to_string(expected_size));
+    return fail("blob " + digest + " has " + std::to_string(file->size) +
+                " bytes, its descriptor says " + std::to_string(expected_size));
   // Aliased names were verified under their real name only if that is a blob name too.
-  if (file->digest != digest)
-    return fail(EINVAL, "blob " + digest + ": content digest is " + file->digest);
+  if (file->digest != digest) return fail("blob " + digest + ": content digest is " + file->digest);
   return file;
 }
 
 Result<std::string> StagedArchive::read_text(const StagedFile& file) const {
   if (file.size > kMaxDocument)
-    return fail(EFBIG, file.path + ": " + std::to_string(file.size) + " bytes is too large");
+    return fail(file.path + ": " + std::to_string(file.size) + " bytes is too large");
   return fs::read_file(file.path);
 }
 
 Result<std::string> StagedArchive::read_text(std::string_view name) const {
   const StagedFile* file = find(name);
-  if (!file) return fail(ENOENT, std::string{name} + " is missing from the archive");
+  if (!file) return fail(std::string{name} + " is missing from the archive");
   return read_text(*file);
 }
 
@@ -154,11 +153,10 @@ Status StagedArchive::verify_blobs() const {
   for (const auto& [name, file] : files_) {
     if (name.compare(0, kBlobDir.size(), kBlobDir) != 0) continue;
     std::string_view hex = std::string_view{name}.substr(kBlobDir.size());
-    if (!is_sha256_hex(hex)) return fail(EINVAL, "invalid blob name " + name);
+    if (!is_sha256_hex(hex)) return fail("invalid blob name " + name);
     if (file.digest != "sha256:" + std::string{hex})
-      return fail(EINVAL, "blob sha256:" + std::string{hex} +
-                              " does not match its content (sha256 of the content is " +
-                              file.digest + ")");
+      return fail("blob sha256:" + std::string{hex} +
+                  " does not match its content (sha256 of the content is " + file.digest + ")");
   }
   return ok();
 }

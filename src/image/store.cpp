@@ -108,7 +108,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& root) {
   if (!lock) return fail_errno("open " + lock_path);
   if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK)
-      return fail(EBUSY, "open image store " + dir + ": in use by another process");
+      return fail("open image store " + dir + ": in use by another process");
     return fail_errno("lock " + lock_path);
   }
   std::unique_ptr<Store> store{new Store(dir, std::move(lock))};
@@ -135,7 +135,7 @@ Result<std::string> Store::make_staging_dir(const char* purpose) const {
 }
 
 Result<Image> Store::resolve_locked(const std::string& name) const {
-  auto not_found = [&] { return fail(ENOENT, "No such image: " + name); };
+  auto not_found = [&] { return fail("No such image: " + name); };
   std::string_view text = name;
   bool id_form = text.substr(0, 7) == "sha256:";
   if (id_form) text.remove_prefix(7);
@@ -164,7 +164,7 @@ Result<Image> Store::resolve_locked(const std::string& name) const {
   const Image* found = nullptr;
   for (auto it = images_.lower_bound("sha256:" + std::string{text}); it != images_.end(); ++it) {
     if (digest_hex(it->first).substr(0, text.size()) != text) break;
-    if (found) return fail(EINVAL, "multiple images found with provided prefix: " + name);
+    if (found) return fail("multiple images found with provided prefix: " + name);
     found = &it->second;
   }
   if (!found) return not_found();
@@ -223,8 +223,8 @@ Result<std::vector<std::string>> Store::remove(const std::string& name, bool for
   std::set<std::string> repositories;
   for (const auto& r : image.references) repositories.insert(repository_of(r));
   if (by_reference.empty() && repositories.size() > 1 && !force)
-    return fail(EBUSY, "conflict: unable to delete " + short_id(image.id) +
-                           " (must be forced) - image is referenced in multiple repositories");
+    return fail("conflict: unable to delete " + short_id(image.id) +
+                " (must be forced) - image is referenced in multiple repositories");
 
   auto saved_images = images_;
   auto saved_refs = refs_;

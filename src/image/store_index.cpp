@@ -45,9 +45,9 @@ Status Store::load_index() {
   try {
     json doc = json::parse(text);
     if (doc.value("version", 0) != kIndexVersion)
-      return fail(EINVAL, "read " + path + ": unsupported index version");
+      return fail("read " + path + ": unsupported index version");
     for (const auto& [id, j] : doc.at("images").items()) {
-      if (!is_sha256_digest(id)) return fail(EINVAL, "read " + path + ": invalid image id " + id);
+      if (!is_sha256_digest(id)) return fail("read " + path + ": invalid image id " + id);
       Image image;
       image.id = id;
       image.manifest_digest = j.at("manifest").get<std::string>();
@@ -63,7 +63,7 @@ Status Store::load_index() {
     for (const auto& [diff_id, j] : doc.at("layers").items())
       layer_sizes_[diff_id] = j.at("size").get<std::int64_t>();
   } catch (const json::exception& e) {
-    return fail(EINVAL, "read " + path + ": " + e.what());
+    return fail("read " + path + ": " + e.what());
   }
   return ok();
 }

@@ -62,9 +62,9 @@ Result<std::vector<std::string>> Store::load_staged(const std::string& tar_path,
   } else if (archive.find("oci-layout")) {
     ASUP_TRY(images, plan_oci_layout(archive));
   } else {
-    return fail(EINVAL,
-                "neither an OCI image layout (oci-layout, index.json) nor a docker save archive "
-                "(manifest.json)");
+    return fail(
+        "neither an OCI image layout (oci-layout, index.json) nor a docker save archive "
+        "(manifest.json)");
   }
   return install(images, staging);
 }
@@ -75,7 +75,7 @@ Result<std::string> Store::import_rootfs(const std::string& tar_path,
   if (!reference.empty()) {
     ASUP_TRY(auto ref, parse_reference(reference));
     if (!ref.digest.empty())
-      return fail(EINVAL, "refusing to create a tag with a digest reference: " + reference);
+      return fail("refusing to create a tag with a digest reference: " + reference);
     full = ref.full();
   }
   ASUP_TRY(std::string staging_path, make_staging_dir("import"));
@@ -172,9 +172,9 @@ Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& image
           auto unpacked = unpack_layer(layer.blob_file, unpacked_dir);
           if (!unpacked) return abandon(unpacked.error().wrap("layer " + layer.blob_digest));
           if (unpacked.value().diff_id != layer.diff_id)
-            return abandon(
-                Error{EINVAL, "layer " + layer.blob_digest + ": uncompressed content is " +
-                                  unpacked.value().diff_id + ", the config says " + layer.diff_id});
+            return abandon(Error{0, "layer " + layer.blob_digest + ": uncompressed content is " +
+                                        unpacked.value().diff_id + ", the config says " +
+                                        layer.diff_id});
           bytes = unpacked.value().bytes;
         }
         if (::rename(unpacked_dir.c_str(), dir.c_str()) == 0) {
@@ -271,7 +271,7 @@ Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& image
     if (auto r = save_index(); !r) return undo(r.error());
     return result;
   }
-  return abandon(Error{EAGAIN, "layers were deleted while the image was installed"});
+  return abandon(Error{0, "layers were deleted while the image was installed"});
 }
 
 }  // namespace asup::image

@@ -63,6 +63,7 @@ TEST_CASE("the busybox image loads and resolves", "[image][load]") {
     auto r = store->resolve(name);
     REQUIRE_FALSE(r);
     CHECK(r.error().message == "No such image: " + name);
+    CHECK(r.error().describe() == "No such image: " + name);  // no errno text appended
   }
 
   auto dirs = store->layer_dirs(image.value());
