@@ -1,0 +1,115 @@
+// Many containers at once: every launch succeeds with its own id, and other clients are
+// answered while the launches are in flight.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "harness.hpp"
+
+using namespace asup::it;
+
+TEST_CASE("50 containers launched at once while ps stays responsive",
+          "[integration][concurrency]") {
+  Daemon d;
+  constexpr int kCount = 50;
+  std::vector<Process> launches;
+  launches.reserve(kCount);
+  for (int i = 0; i < kCount; ++i)
+    launches.push_back(d.spawn({"run", "-d", "busybox", "sleep", "60"}));
+
+  auto all_done = [&] {
+    for (auto& p : launches) p.pump(0);
+    return std::all_of(launches.begin(), launches.end(), [](auto& p) { return p.exited(); });
+  };
+  // Another client's ps, again and again while the launches go on.
+  double slowest_ps = 0;
+  int ps_calls = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  do {
+    auto r = d.run({"ps"}, "", 30);
+    INFO(r);
+    CHECK(r.code == 0);
+    slowest_ps = std::max(slowest_ps, r.seconds);
+    ++ps_calls;
+  } while (!all_done() && std::chrono::steady_clock::now() < deadline);
+  REQUIRE(all_done());
+  INFO("slowest ps during the launches: " << slowest_ps << " s over " << ps_calls << " calls");
+  CHECK(ps_calls >= 1);
+  CHECK(slowest_ps < 5);
+
+  std::set<std::string> ids;
+  for (auto& p : launches) {
+    auto r = p.result();
+    INFO(r);
+    CHECK(r.code == 0);
+    std::string id = trim(r.out);
+    CHECK(is_hex_id(id));
+    ids.insert(id);
+  }
+  CHECK(ids.size() == kCount);
+
+  auto ps = d.run({"ps", "-q"});
+  INFO(ps);
+  auto listed = lines(ps.out);
+  std::set<std::string> listed_set(listed.begin(), listed.end());
+  CHECK(listed.size() == kCount);
+  for (auto& id : ids) CHECK(listed_set.count(id.substr(0, 12)) == 1);
+  CHECK(ps.seconds < 2);
+
+  auto json = d.run({"ps", "--format", "json"});
+  int running = 0;
+  for (auto& line : lines(json.out)) {
+    auto row = nlohmann::json::parse(line, nullptr, false);
+    if (row.is_object() && row["State"] == "running") ++running;
+  }
+  CHECK(running == kCount);
+
+  // Every one has its own cgroup.
+  for (auto& id : ids) CHECK(is_directory(d.cgroup_dir("memory", id)));
+
+  std::vector<std::string> rm{"rm", "-f"};
+  rm.insert(rm.end(), ids.begin(), ids.end());
+  auto r = d.run(rm, "", 120);
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(lines(r.out).size() == kCount);
+  CHECK(trim(d.run({"ps", "-aq"}).out) == "");
+  CHECK(eventually(
+      [&] {
+        for (auto& id : ids)
+          if (is_directory(d.cgroup_dir("memory", id)) || is_directory(d.container_dir(id)))
+            return false;
+        return true;
+      },
+      10));
+}
+
+TEST_CASE("many short attached runs in parallel all get their own output and code",
+          "[integration][concurrency]") {
+  Daemon d;
+  constexpr int kCount = 30;
+  std::vector<Process> runs;
+  runs.reserve(kCount);
+  for (int i = 0; i < kCount; ++i)
+    runs.push_back(d.spawn({"run", "--rm", "busybox", "sh", "-c",
+                            "echo n" + std::to_string(i) + "; exit " + std::to_string(i % 7)}));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  bool done = false;
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    done = true;
+    for (auto& p : runs) {
+      p.pump(0);
+      done = done && p.exited();
+    }
+    if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(done);
+  for (int i = 0; i < kCount; ++i) {
+    auto r = runs[i].result();
+    INFO(r);
+    CHECK(r.out == "n" + std::to_string(i) + "\n");
+    CHECK(r.code == i % 7);
+  }
+  CHECK(eventually([&] { return trim(d.run({"ps", "-aq"}).out).empty(); }, 10));
+}

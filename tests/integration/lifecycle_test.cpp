@@ -1,0 +1,172 @@
+// stop, kill, wait and rm: the signals reach the workload, the exit codes are Docker's, and
+// a removed container leaves nothing behind on the host.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+
+using namespace asup::it;
+using Catch::Contains;
+
+TEST_CASE("stop sends SIGTERM, then SIGKILL after -t", "[integration][stop]") {
+  Daemon d;
+  SECTION("a workload that ignores SIGTERM is killed after the grace period: 137") {
+    std::string id =
+        d.run_detached({"busybox", "sh", "-c", "trap '' TERM; echo ready; sleep 1000"});
+    REQUIRE(d.wait_logs(id, "ready"));
+    auto r = d.run({"stop", "-t", "1", id});
+    INFO(r);
+    CHECK(r.code == 0);
+    CHECK(trim(r.out) == id);
+    CHECK(r.seconds >= 0.9);
+    CHECK(r.seconds < 5);
+    auto j = d.inspect(id);
+    CHECK(j["State"]["Status"] == "exited");
+    CHECK(j["State"]["ExitCode"] == 137);
+    CHECK(j["State"]["OOMKilled"] == false);
+  }
+  SECTION("a sleeper dies of the SIGTERM at once: 143") {
+    std::string id = d.run_detached({"busybox", "sleep", "1000"});
+    REQUIRE(d.wait_status(id, "running"));
+    auto r = d.run({"stop", id});
+    INFO(r);
+    CHECK(r.code == 0);
+    CHECK(r.seconds < 5);  // well before the default 10 s grace
+    CHECK(d.inspect(id)["State"]["ExitCode"] == 143);
+  }
+  SECTION("a shell as pid 2 dies of the SIGTERM: 143") {
+    std::string id = d.run_detached({"busybox", "sh", "-c", "echo ready; sleep 1000; echo after"});
+    REQUIRE(d.wait_logs(id, "ready"));
+    auto r = d.run({"stop", id});
+    INFO(r);
+    CHECK(r.code == 0);
+    CHECK(r.seconds < 5);
+    CHECK(d.inspect(id)["State"]["ExitCode"] == 143);
+  }
+  SECTION("a workload with a TERM handler exits with its own code") {
+    std::string id =
+        d.run_detached({"busybox", "sh", "-c",
+                        "trap 'echo bye; exit 0' TERM; echo ready; while :; do sleep 0.1; done"});
+    REQUIRE(d.wait_logs(id, "ready"));
+    auto r = d.run({"stop", "-t", "5", id});
+    INFO(r);
+    CHECK(r.code == 0);
+    CHECK(r.seconds < 4);
+    CHECK(d.inspect(id)["State"]["ExitCode"] == 0);
+    CHECK_THAT(d.run({"logs", id}).out, Contains("bye"));
+  }
+  SECTION("stop of a container that already exited succeeds") {
+    std::string id = d.run_detached({"busybox", "true"});
+    REQUIRE(d.wait_status(id, "exited"));
+    auto r = d.run({"stop", id});
+    INFO(r);
+    CHECK(r.code == 0);
+    CHECK(d.inspect(id)["State"]["ExitCode"] == 0);
+  }
+}
+
+TEST_CASE("kill delivers the signal; wait prints the exit code", "[integration][kill]") {
+  Daemon d;
+  std::string id = d.run_detached({"busybox", "sh", "-c",
+                                   "trap 'echo got USR1' USR1; echo ready; "
+                                   "while :; do sleep 0.1; done"});
+  REQUIRE(d.wait_logs(id, "ready"));
+  auto r = d.run({"kill", "-s", "USR1", id});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(d.wait_logs(id, "got USR1", 10));
+  CHECK(d.status(id) == "running");
+
+  r = d.run({"kill", "-s", "SIGUSR1", id});
+  CHECK(r.code == 0);
+  CHECK(eventually(
+      [&] {
+        auto out = d.run({"logs", id}).out;
+        return out.find("got USR1") != out.rfind("got USR1");
+      },
+      10));
+
+  auto waiter = d.spawn({"wait", id});
+  waiter.pump(200);
+  CHECK_FALSE(waiter.exited());
+
+  r = d.run({"kill", id});  // SIGKILL by default
+  INFO(r);
+  CHECK(r.code == 0);
+  REQUIRE(waiter.wait(10));
+  INFO(waiter.result());
+  CHECK(waiter.result().code == 0);
+  CHECK(waiter.out() == "137\n");
+  CHECK(d.inspect(id)["State"]["ExitCode"] == 137);
+
+  // wait on containers that end on their own, and on one already gone.
+  std::string four = d.run_detached({"busybox", "sh", "-c", "sleep 1; exit 4"});
+  std::string zero = d.run_detached({"busybox", "true"});
+  r = d.run({"wait", four, zero});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "4\n0\n");
+  r = d.run({"wait", four});
+  CHECK(r.out == "4\n");
+
+  r = d.run({"kill", four});
+  INFO(r);
+  CHECK(r.code != 0);
+  CHECK_THAT(r.err, Contains("not running"));
+  r = d.run({"kill", "-s", "NOSUCHSIG", zero});
+  CHECK(r.code != 0);
+}
+
+TEST_CASE("rm refuses a running container without -f and cleans up fully", "[integration][rm]") {
+  Daemon d;
+  std::string id = d.run_detached({"busybox", "sleep", "1000"});
+  REQUIRE(d.wait_status(id, "running"));
+  pid_t pid = d.inspect(id)["State"]["Pid"].get<int>();
+  REQUIRE(process_alive(pid));
+  REQUIRE(is_directory(d.container_dir(id)));
+  std::vector<std::string> controllers{"memory", "cpu", "pids"};
+  for (auto& c : controllers) {
+    INFO(d.cgroup_dir(c, id));
+    CHECK(read_text(d.cgroup_dir(c, id) + "/cgroup.procs") != "");
+  }
+
+  auto r = d.run({"rm", id});
+  INFO(r);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Contains("running"));
+  CHECK(d.status(id) == "running");
+
+  r = d.run({"rm", "-f", id});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(trim(r.out) == id);
+  CHECK_FALSE(is_directory(d.container_dir(id)));
+  CHECK(eventually([&] { return !process_alive(pid); }, 5));
+  CHECK(eventually(
+      [&] {
+        for (auto& c : controllers)
+          if (is_directory(d.cgroup_dir(c, id))) return false;
+        return true;
+      },
+      3));
+  auto mentions_id = [&](const std::string& p) { return contains(p, id.substr(0, 12)); };
+  CHECK(mounts_matching("/proc/self/mountinfo", mentions_id).empty());
+  CHECK(mounts_matching("/proc/" + std::to_string(d.daemon_pid()) + "/mountinfo", mentions_id)
+            .empty());
+  r = d.run({"inspect", id});
+  CHECK(r.code != 0);
+  CHECK(trim(d.run({"ps", "-aq"}).out) == "");
+
+  // rm of an exited container needs no -f; removing several at once.
+  std::string a = d.run_detached({"busybox", "true"});
+  std::string b = d.run_detached({"busybox", "true"});
+  REQUIRE(d.wait_status(a, "exited"));
+  REQUIRE(d.wait_status(b, "exited"));
+  r = d.run({"rm", a, b});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(lines(r.out) == std::vector<std::string>{a, b});
+  CHECK_FALSE(is_directory(d.container_dir(a)));
+  CHECK(trim(d.run({"ps", "-aq"}).out) == "");
+}

@@ -1,0 +1,168 @@
+// logs: both streams kept apart, --tail, -t, -f, and the bounded ring that drops the oldest
+// output and says how much.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <regex>
+
+#include "harness.hpp"
+
+using namespace asup::it;
+using Catch::Contains;
+
+TEST_CASE("logs returns what the container wrote, on the right streams", "[integration][logs]") {
+  Daemon d;
+  std::string id =
+      d.run_detached({"busybox", "sh", "-c", "echo out1; echo err1 >&2; echo out2; exit 2"});
+  REQUIRE(d.wait_status(id, "exited"));
+  auto r = d.run({"logs", id});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "out1\nout2\n");
+  CHECK(r.err == "err1\n");
+
+  // An attached run is logged too.
+  r = d.run({"run", "--name", "att", "busybox", "echo", "attached"});
+  CHECK(r.out == "attached\n");
+  r = d.run({"logs", "att"});
+  CHECK(r.out == "attached\n");
+
+  // A container that wrote nothing has empty logs.
+  std::string quiet = d.run_detached({"busybox", "true"});
+  REQUIRE(d.wait_status(quiet, "exited"));
+  r = d.run({"logs", quiet});
+  CHECK(r.code == 0);
+  CHECK(r.out == "");
+  CHECK(r.err == "");
+}
+
+TEST_CASE("logs --tail and -t", "[integration][logs]") {
+  Daemon d;
+  std::string id =
+      d.run_detached({"busybox", "sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done"});
+  REQUIRE(d.wait_status(id, "exited"));
+  auto r = d.run({"logs", "--tail", "2", id});
+  INFO(r);
+  CHECK(r.out == "line4\nline5\n");
+  r = d.run({"logs", "--tail", "0", id});
+  CHECK(r.out == "");
+  r = d.run({"logs", "--tail", "100", id});
+  CHECK(r.out == "line1\nline2\nline3\nline4\nline5\n");
+  r = d.run({"logs", "-n", "1", id});
+  CHECK(r.out == "line5\n");
+
+  r = d.run({"logs", "-t", id});
+  INFO(r);
+  REQUIRE(r.code == 0);
+  auto rows = lines(r.out);
+  REQUIRE(rows.size() == 5);
+  std::regex stamped(
+      R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}) line\d$)");
+  for (auto& row : rows) {
+    INFO(row);
+    CHECK(std::regex_match(row, stamped));
+  }
+  // The stamps are of today, not of 1970.
+  time_t now = ::time(nullptr);
+  struct tm tm;
+  ::gmtime_r(&now, &tm);
+  char year[16];
+  std::snprintf(year, sizeof year, "%04d", tm.tm_year + 1900);
+  CHECK(rows[0].rfind(year, 0) == 0);
+
+  r = d.run({"logs", "-t", "--tail", "1", id});
+  REQUIRE(lines(r.out).size() == 1);
+  CHECK(std::regex_match(lines(r.out)[0], stamped));
+  CHECK_THAT(r.out, Contains(" line5"));
+}
+
+TEST_CASE("logs -f streams output as it comes and returns when the container exits",
+          "[integration][logs]") {
+  Daemon d;
+  std::string id = d.run_detached(
+      {"busybox", "sh", "-c", "echo one; sleep 2; echo two >&2; sleep 1; echo three"});
+  auto follower = d.spawn({"logs", "-f", id});
+  REQUIRE(follower.wait_for([&] { return contains(follower.out(), "one\n"); }, 10));
+  auto first = std::chrono::steady_clock::now();
+  CHECK_FALSE(contains(follower.out(), "three"));
+  CHECK_FALSE(follower.exited());
+  REQUIRE(follower.wait(20));
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - first).count();
+  auto r = follower.result();
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "one\nthree\n");
+  CHECK(r.err == "two\n");
+  CHECK(waited > 1.5);  // it did wait for the container, not return the first chunk
+  CHECK(d.status(id) == "exited");
+
+  // Following an exited container returns at once with everything.
+  r = d.run({"logs", "-f", id}, "", 10);
+  CHECK(r.code == 0);
+  CHECK(r.out == "one\nthree\n");
+  CHECK(r.seconds < 3);
+
+  // Two followers at once get the same bytes; a follower started late sees the earlier
+  // output first.
+  std::string id2 = d.run_detached(
+      {"busybox", "sh", "-c", "echo a; sleep 1; for i in $(seq 1 200); do echo b$i; done"});
+  auto f1 = d.spawn({"logs", "-f", id2});
+  auto f2 = d.spawn({"logs", "-f", id2});
+  REQUIRE(f1.wait(20));
+  REQUIRE(f2.wait(20));
+  CHECK(f1.out() == f2.out());
+  CHECK(lines(f1.out()).size() == 201);
+  CHECK(f1.out().rfind("a\nb1\n", 0) == 0);
+}
+
+TEST_CASE("a full log ring drops the oldest output and counts it", "[integration][logs]") {
+  Daemon d;
+  // 2000 lines of about 50 bytes: ~100 KB into a 16 KiB ring.
+  std::string id = d.run_detached(
+      {"--log-size", "16k", "busybox", "sh", "-c",
+       "i=0; while [ $i -lt 2000 ]; do echo \"line $i padding-padding-padding-padding-pad\"; "
+       "i=$((i+1)); done"});
+  REQUIRE(d.wait_status(id, "exited"));
+  std::size_t total = 0;
+  for (int i = 0; i < 2000; ++i)
+    total +=
+        std::string("line " + std::to_string(i) + " padding-padding-padding-padding-pad\n").size();
+
+  auto r = d.run({"logs", id});
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.size() <= 16 * 1024);
+  CHECK(r.out.size() >= 8 * 1024);
+  const std::string last = "line 1999 padding-padding-padding-padding-pad\n";
+  CHECK(r.out.size() >= last.size());
+  CHECK(r.out.substr(r.out.size() - std::min(r.out.size(), last.size())) == last);
+  CHECK_THAT(r.err, Contains("dropped"));
+
+  auto j = d.inspect(id);
+  INFO(j["LogRing"].dump());
+  auto dropped = j["LogRing"]["DroppedBytes"].get<std::uint64_t>();
+  CHECK(dropped > 0);
+  CHECK(dropped + r.out.size() == total);
+  CHECK(j["LogRing"]["SizeBytes"] == 16 * 1024);
+
+  r = d.run({"logs", "--tail", "2", id});
+  CHECK(r.out == "line 1998 padding-padding-padding-padding-pad\n" + last);
+
+  // What is kept on disk is bounded as well.
+  std::error_code ec;
+  std::uintmax_t on_disk = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(d.container_dir(id), ec))
+    if (e.is_regular_file() && e.path().string().find("/upper/") == std::string::npos)
+      on_disk += e.file_size();
+  CHECK(on_disk < total);
+}
+
+TEST_CASE("large output is captured in full", "[integration][logs]") {
+  Daemon d;
+  auto r = d.run({"run", "--rm", "busybox", "sh", "-c", "head -c 5000000 /dev/zero | tr '\\0' a"},
+                 "", 60);
+  CHECK(r.code == 0);
+  CHECK(r.out.size() == 5000000);
+  CHECK(r.out.find_first_not_of('a') == std::string::npos);
+  CHECK(r.seconds < 20);
+}

@@ -1,0 +1,146 @@
+// Containers outlive asupd: a new daemon on the same directories re-adopts the running
+// ones, reports the exact exit code of those that ended meanwhile, and loses no output.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "harness.hpp"
+
+using namespace asup::it;
+using Catch::Contains;
+
+namespace {
+
+nlohmann::json ps_row(Daemon& d, const std::string& id) {
+  auto r = d.run({"ps", "-a", "--format", "json"});
+  for (auto& line : lines(r.out)) {
+    auto row = nlohmann::json::parse(line, nullptr, false);
+    if (row.is_object() && row.value("ID", "") == id.substr(0, 12)) return row;
+  }
+  return nlohmann::json::object();
+}
+
+void check_restart(Daemon& d, bool crash) {
+  std::string running = d.run_detached({"--name", "long", "busybox", "sh", "-c",
+                                        "echo before; sleep 2; echo during; exec sleep 1000"});
+  std::string exited = d.run_detached({"busybox", "sh", "-c", "exit 3"});
+  std::string later = d.run_detached({"busybox", "sh", "-c", "sleep 2; exit 7"});
+  std::string killed = d.run_detached({"busybox", "sleep", "1000"});
+  REQUIRE(d.wait_status(exited, "exited"));
+  REQUIRE(d.wait_logs(running, "before"));
+  REQUIRE(d.wait_status(killed, "running"));
+  pid_t running_pid = d.inspect(running)["State"]["Pid"].get<int>();
+  pid_t later_pid = d.inspect(later)["State"]["Pid"].get<int>();
+  pid_t killed_pid = d.inspect(killed)["State"]["Pid"].get<int>();
+  REQUIRE(running_pid > 0);
+  REQUIRE(later_pid > 0);
+
+  if (crash)
+    d.crash_daemon();
+  else
+    d.stop_daemon();
+  // The containers keep running without a daemon.
+  CHECK(process_alive(running_pid));
+  CHECK(process_alive(killed_pid));
+  // One ends by itself, one is killed from outside while nobody watches.
+  CHECK(eventually([&] { return !process_alive(later_pid); }, 15));
+  ::kill(killed_pid, SIGKILL);
+  CHECK(eventually([&] { return !process_alive(killed_pid); }, 5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // "during" is written at ~2 s
+  CHECK(process_alive(running_pid));
+
+  d.start_daemon();
+
+  auto row = ps_row(d, running);
+  INFO(row.dump());
+  CHECK(row["State"] == "running");
+  CHECK(row["Status"].get<std::string>().rfind("Up", 0) == 0);
+  row = ps_row(d, exited);
+  INFO(row.dump());
+  CHECK(row["State"] == "exited");
+  CHECK_THAT(row["Status"].get<std::string>(), Contains("Exited (3)"));
+  row = ps_row(d, later);
+  INFO(row.dump());
+  CHECK(row["State"] == "exited");
+  CHECK_THAT(row["Status"].get<std::string>(), Contains("Exited (7)"));
+
+  auto j = d.inspect(later);
+  CHECK(j["State"]["ExitCode"] == 7);
+  CHECK(j["State"]["Status"] == "exited");
+  // Its init was SIGKILLed from outside: no record, and no parent alive to learn the status.
+  j = d.inspect(killed);
+  CHECK(j["State"]["Status"] == "exited");
+  CHECK(j["State"]["ExitCode"] != 0);
+  j = d.inspect(running);
+  CHECK(j["State"]["Status"] == "running");
+  CHECK(j["State"]["Pid"] == running_pid);
+  CHECK(d.inspect(exited)["State"]["ExitCode"] == 3);
+  CHECK(trim(d.run({"ps", "-q"}).out) == running.substr(0, 12));
+
+  // Output written while no daemon was there is not lost.
+  auto logs = d.run({"logs", "long"});
+  INFO(logs);
+  CHECK(logs.out == "before\nduring\n");
+
+  auto r = d.run({"exec", "long", "cat", "/etc/hostname"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == running.substr(0, 12) + "\n");
+
+  auto waiter = d.spawn({"wait", "long"});
+  auto follower = d.spawn({"logs", "-f", "long"});
+  r = d.run({"stop", "-t", "2", "long"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.seconds < 5);
+  CHECK(d.inspect(running)["State"]["ExitCode"] == 143);
+  CHECK(eventually([&] { return !process_alive(running_pid); }, 5));
+  REQUIRE(waiter.wait(10));
+  CHECK(waiter.out() == "143\n");
+  REQUIRE(follower.wait(10));
+  CHECK(follower.out() == "before\nduring\n");
+
+  // The new daemon runs new containers as usual, and cleans up the adopted ones.
+  r = d.run({"run", "--rm", "busybox", "echo", "fresh"});
+  CHECK(r.out == "fresh\n");
+  r = d.run({"rm", running, later, exited, killed});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(trim(d.run({"ps", "-aq"}).out) == "");
+  CHECK(eventually(
+      [&] {
+        for (auto& id : {running, later, exited, killed})
+          if (is_directory(d.cgroup_dir("memory", id)) || is_directory(d.container_dir(id)))
+            return false;
+        return true;
+      },
+      5));
+}
+
+}  // namespace
+
+TEST_CASE("a restarted asupd re-adopts running containers and keeps exit codes",
+          "[integration][restart]") {
+  Daemon d;
+  check_restart(d, false);
+}
+
+TEST_CASE("after an asupd crash the next one re-adopts the containers", "[integration][restart]") {
+  Daemon d;
+  check_restart(d, true);
+}
+
+TEST_CASE("a second asupd on the same run root is refused", "[integration][restart]") {
+  Daemon d;
+  Process second({bin_path("asupd"), "--root", d.root(), "--run-root", d.run_root(),
+                  "--cgroup-parent", d.cgroup_parent()});
+  REQUIRE(second.wait(10));
+  auto r = second.result();
+  INFO(r);
+  CHECK(r.code != 0);
+  CHECK_THAT(r.err + r.out, Contains("another asupd"));
+  auto ps = d.run({"ps"});
+  CHECK(ps.code == 0);
+}

@@ -1,0 +1,345 @@
+// asupctl run, attached: output, exit codes, engine errors, and what the workload sees of
+// its own container (namespaces, hostname, environment, user, mounts, devices).
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <set>
+
+#include "harness.hpp"
+
+using namespace asup::it;
+using Catch::Contains;
+
+TEST_CASE("run prints the workload's output and exits with its code", "[integration][run]") {
+  Daemon d;
+  auto r = d.run({"run", "--rm", "busybox", "echo", "hello"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "hello\n");
+  CHECK(r.err == "");
+
+  r = d.run({"run", "--rm", "busybox", "sh", "-c", "exit 3"});
+  INFO(r);
+  CHECK(r.code == 3);
+
+  r = d.run({"run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "out\n");
+  CHECK(r.err == "err\n");
+
+  // Arguments reach the workload as they were given: no re-splitting on spaces.
+  r = d.run({"run", "--rm", "busybox", "sh", "-c", "echo \"$#:$1\"", "sh", "a b  c"});
+  INFO(r);
+  CHECK(r.out == "1:a b  c\n");
+
+  // Death by a signal is 128+N.
+  r = d.run({"run", "--rm", "busybox", "sh", "-c", "kill -TERM $$"});
+  INFO(r);
+  CHECK(r.code == 143);
+
+  // The image's Cmd runs when none is given: sh with no stdin exits 0.
+  r = d.run({"run", "--rm", "busybox"});
+  INFO(r);
+  CHECK(r.code == 0);
+
+  // --rm removes the container once it has exited.
+  CHECK(eventually([&] { return trim(d.run({"ps", "-aq"}).out).empty(); }, 5));
+}
+
+TEST_CASE("run reports engine errors with Docker's exit codes", "[integration][run][errors]") {
+  Daemon d;
+  SECTION("unknown image: 125") {
+    auto r = d.run({"run", "--rm", "nosuchimage:latest", "true"});
+    INFO(r);
+    CHECK(r.code == 125);
+    CHECK_THAT(r.err, Contains("No such image"));
+    CHECK(r.out == "");
+    CHECK(lines(r.err).size() == 1);
+  }
+  SECTION("command not found: 127") {
+    auto r = d.run({"run", "--rm", "busybox", "nosuchcmd"});
+    INFO(r);
+    CHECK(r.code == 127);
+    CHECK_THAT(r.err, Contains("executable file not found"));
+  }
+  SECTION("absolute path that does not exist: 127") {
+    auto r = d.run({"run", "--rm", "busybox", "/no/such/file"});
+    INFO(r);
+    CHECK(r.code == 127);
+    CHECK(r.err != "");
+  }
+  SECTION("not executable: 126") {
+    auto r = d.run({"run", "--rm", "busybox", "/etc/passwd"});
+    INFO(r);
+    CHECK(r.code == 126);
+    CHECK(r.err != "");
+  }
+  SECTION("a directory: 126") {
+    auto r = d.run({"run", "--rm", "busybox", "/tmp"});
+    INFO(r);
+    CHECK(r.code == 126);
+  }
+  SECTION("the failed containers are not left running") {
+    d.run({"run", "--name", "broken", "busybox", "nosuchcmd"});
+    auto j = d.inspect("broken");
+    CHECK(j["State"]["Status"] == "exited");
+    CHECK(j["State"]["ExitCode"] == 127);
+    CHECK(trim(d.run({"ps", "-q"}).out) == "");
+  }
+}
+
+TEST_CASE("run: a memory hog over -m is OOM-killed with 137 and OOMKilled",
+          "[integration][run][limits]") {
+  Daemon d;
+  auto r = d.run({"run", "--name", "hog", "-m", "16m", "busybox", "sh", "-c",
+                  "a=xxxxxxxxxxxxxxxx; while true; do a=\"$a$a\"; done"},
+                 "", 120);
+  INFO(r);
+  CHECK(r.code == 137);
+  auto j = d.inspect("hog");
+  INFO(j.dump(2));
+  CHECK(j["State"]["OOMKilled"] == true);
+  CHECK(j["State"]["ExitCode"] == 137);
+  CHECK(j["HostConfig"]["Memory"] == 16 * 1024 * 1024);
+
+  // A container that exits normally under a limit is not OOM-killed.
+  r = d.run({"run", "--name", "calm", "-m", "16m", "busybox", "true"});
+  CHECK(r.code == 0);
+  CHECK(d.inspect("calm")["State"]["OOMKilled"] == false);
+}
+
+TEST_CASE("run: the workload has its own pid namespace under asup-init",
+          "[integration][run][namespaces]") {
+  Daemon d;
+  auto r = d.run({"run", "--rm", "busybox", "ls", "/proc"});
+  INFO(r);
+  REQUIRE(r.code == 0);
+  std::set<std::string> pids;
+  for (auto& entry : lines(r.out))
+    if (!entry.empty() && std::all_of(entry.begin(), entry.end(), ::isdigit)) pids.insert(entry);
+  CHECK(pids == std::set<std::string>{"1", "2"});
+
+  r = d.run({"run", "--rm", "busybox", "sh", "-c", "echo $$"});
+  INFO(r);
+  CHECK(r.out == "2\n");
+
+  r = d.run({"run", "--rm", "busybox", "cat", "/proc/1/cmdline"});
+  INFO(r);
+  CHECK_THAT(r.out, Contains("asup-init"));
+
+  // ps sees init, the shell and itself, nothing of the host.
+  r = d.run({"run", "--rm", "busybox", "sh", "-c", "ps -o pid,comm; true"});
+  INFO(r);
+  REQUIRE(r.code == 0);
+  auto rows = lines(r.out);
+  REQUIRE(rows.size() >= 2);
+  std::set<int> seen;
+  for (std::size_t i = 1; i < rows.size(); ++i) seen.insert(std::stoi(trim(rows[i])));
+  CHECK(seen.count(1) == 1);
+  CHECK(seen.count(2) == 1);
+  CHECK(*seen.rbegin() <= 3);
+  CHECK(rows.size() <= 4);
+
+  // Separate ipc and uts namespaces from the host.
+  auto host_ipc = read_text("/proc/self/ns/ipc");
+  r = d.run({"run", "--rm", "busybox", "readlink", "/proc/self/ns/ipc", "/proc/self/ns/uts",
+             "/proc/self/ns/net", "/proc/self/ns/cgroup", "/proc/self/ns/mnt"});
+  INFO(r);
+  REQUIRE(r.code == 0);
+  auto ns = lines(r.out);
+  REQUIRE(ns.size() == 5);
+  char buf[256];
+  const char* names[] = {"ipc", "uts", "net", "cgroup", "mnt"};
+  for (int i = 0; i < 5; ++i) {
+    std::string path = std::string("/proc/self/ns/") + names[i];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+    REQUIRE(n > 0);
+    INFO(names[i]);
+    CHECK(ns[i] != std::string(buf, static_cast<std::size_t>(n)));
+  }
+}
+
+TEST_CASE("run: hostname from -h, default from the id, and in /etc/hostname",
+          "[integration][run]") {
+  Daemon d;
+  auto r = d.run({"run", "--rm", "-h", "box", "busybox", "hostname"});
+  INFO(r);
+  CHECK(r.out == "box\n");
+  r = d.run({"run", "--rm", "--hostname", "box", "busybox", "cat", "/etc/hostname"});
+  INFO(r);
+  CHECK(r.out == "box\n");
+  r = d.run({"run", "--rm", "-h", "box", "busybox", "cat", "/etc/hosts"});
+  INFO(r);
+  CHECK_THAT(r.out, Contains("box"));
+  CHECK_THAT(r.out, Contains("localhost"));
+
+  r = d.run({"run", "--name", "plain", "busybox", "sh", "-c", "hostname; cat /etc/hostname"});
+  INFO(r);
+  REQUIRE(r.code == 0);
+  auto j = d.inspect("plain");
+  std::string id = j["Id"];
+  CHECK(r.out == id.substr(0, 12) + "\n" + id.substr(0, 12) + "\n");
+  CHECK(j["Config"]["Hostname"] == id.substr(0, 12));
+  CHECK(j["Name"] == "/plain");
+
+  r = d.run({"run", "--rm", "busybox", "cat", "/etc/resolv.conf"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Contains("nameserver"));
+}
+
+TEST_CASE("run: environment, working directory and user", "[integration][run]") {
+  Daemon d;
+  auto r = d.run({"run", "--rm", "-e", "FOO=bar", "busybox", "sh", "-c", "echo $FOO"});
+  INFO(r);
+  CHECK(r.out == "bar\n");
+
+  std::string env_file = d.dir() + "/env.list";
+  std::ofstream(env_file) << "# a comment\nA=1\n\nB=two words\n";
+  r = d.run({"run", "--rm", "--env-file", env_file, "-e", "C=3", "busybox", "sh", "-c",
+             "echo \"$A|$B|$C\""});
+  INFO(r);
+  CHECK(r.out == "1|two words|3\n");
+
+  // The image's PATH is there; the host's environment is not.
+  ::setenv("ASUP_IT_LEAK", "leaked", 1);
+  r = d.run({"run", "--rm", "busybox", "env"});
+  ::unsetenv("ASUP_IT_LEAK");
+  INFO(r);
+  CHECK_THAT(r.out, Contains("PATH=/"));
+  CHECK_THAT(r.out, !Contains("ASUP_IT_LEAK"));
+  CHECK_THAT(r.out, !Contains("ASUP_RUN_ROOT"));
+
+  r = d.run({"run", "--rm", "-w", "/tmp", "busybox", "pwd"});
+  INFO(r);
+  CHECK(r.out == "/tmp\n");
+  r = d.run({"run", "--rm", "-w", "/newdir/sub", "busybox", "sh", "-c", "pwd; touch f && echo ok"});
+  INFO(r);
+  CHECK(r.out == "/newdir/sub\nok\n");
+
+  r = d.run({"run", "--rm", "busybox", "sh", "-c", "id -u; id -g"});
+  INFO(r);
+  CHECK(r.out == "0\n0\n");
+  r = d.run({"run", "--rm", "-u", "33", "busybox", "id", "-u"});
+  INFO(r);
+  CHECK(r.out == "33\n");
+  r = d.run({"run", "--rm", "-u", "www-data", "busybox", "sh", "-c", "id -u; id -g"});
+  INFO(r);
+  CHECK(r.out == "33\n33\n");
+  r = d.run({"run", "--rm", "-u", "65534:33", "busybox", "sh", "-c", "id -u; id -g"});
+  INFO(r);
+  CHECK(r.out == "65534\n33\n");
+  r = d.run({"run", "--rm", "-u", "nobody", "busybox", "sh", "-c", "touch /root/x"});
+  INFO(r);
+  CHECK(r.code != 0);
+
+  r = d.run({"run", "--rm", "-u", "nosuch", "busybox", "true"});
+  INFO(r);
+  CHECK(r.code == 125);
+  CHECK_THAT(r.err, Contains("nosuch"));
+}
+
+TEST_CASE("run: entrypoint, bind mounts and tmpfs", "[integration][run][mounts]") {
+  Daemon d;
+  auto r = d.run({"run", "--rm", "--entrypoint", "echo", "busybox", "hi"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "hi\n");
+  // --entrypoint clears the image's Cmd.
+  r = d.run({"run", "--rm", "--entrypoint", "echo", "busybox"});
+  INFO(r);
+  CHECK(r.out == "\n");
+
+  std::string host = d.dir() + "/vol";
+  REQUIRE(::mkdir(host.c_str(), 0755) == 0);
+  std::ofstream(host + "/fromhost") << "h\n";
+  r = d.run({"run", "--rm", "-v", host + ":/data", "busybox", "sh", "-c",
+             "cat /data/fromhost && echo c > /data/fromctr"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "h\n");
+  CHECK(read_text(host + "/fromctr") == "c\n");
+
+  r = d.run({"run", "--rm", "-v", host + ":/data:ro", "busybox", "sh", "-c",
+             "cat /data/fromhost; echo x > /data/rofile"});
+  INFO(r);
+  CHECK(r.out == "h\n");
+  CHECK(r.code != 0);
+  CHECK_THAT(r.err, Contains("Read-only file system"));
+  CHECK_FALSE(std::ifstream(host + "/rofile").good());
+
+  r = d.run({"run", "--rm", "--tmpfs", "/scratch", "busybox", "sh", "-c",
+             "grep ' /scratch ' /proc/mounts && echo x > /scratch/f && cat /scratch/f"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Contains("tmpfs /scratch tmpfs"));
+  CHECK_THAT(r.out, Contains("x\n"));
+
+  // Nothing of the container's mounts shows on the host.
+  CHECK(mounts_matching("/proc/self/mountinfo", [&](const std::string& p) {
+          return p.rfind(d.dir(), 0) == 0;
+        }).empty());
+}
+
+TEST_CASE("run: only lo in the network namespace, a minimal /dev, read-only /sys",
+          "[integration][run][namespaces]") {
+  Daemon d;
+  auto r = d.run({"run", "--rm", "busybox", "ls", "/sys/class/net"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "lo\n");
+
+  r = d.run({"run", "--rm", "busybox", "ls", "/dev"});
+  INFO(r);
+  REQUIRE(r.code == 0);
+  auto entries = lines(r.out);
+  std::set<std::string> dev(entries.begin(), entries.end());
+  for (auto name :
+       {"null", "zero", "full", "random", "urandom", "tty", "ptmx", "pts", "shm", "mqueue"}) {
+    INFO(name);
+    CHECK(dev.count(name) == 1);
+  }
+  CHECK(dev.count("sda") == 0);
+  CHECK(dev.count("mem") == 0);
+
+  r = d.run({"run", "--rm", "busybox", "sh", "-c",
+             "test -c /dev/null && echo x > /dev/null && head -c 5 /dev/zero | wc -c && "
+             "head -c 5 /dev/urandom | wc -c && (echo x > /dev/full) 2>/dev/null || echo full"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "5\n5\nfull\n");
+
+  r = d.run({"run", "--rm", "busybox", "sh", "-c",
+             "awk '$2 == \"/sys\" { print $4 }' /proc/mounts; touch /sys/x"});
+  INFO(r);
+  CHECK(r.code != 0);
+  CHECK(r.out.rfind("ro", 0) == 0);
+
+  // The root filesystem itself is writable, and a write stays in this container.
+  r = d.run({"run", "--rm", "busybox", "sh", "-c", "echo changed > /etc/motd && cat /etc/motd"});
+  INFO(r);
+  CHECK(r.out == "changed\n");
+  r = d.run({"run", "--rm", "busybox", "cat", "/etc/motd"});
+  CHECK(r.out != "changed\n");
+}
+
+TEST_CASE("run -i passes stdin to the workload", "[integration][run]") {
+  Daemon d;
+  auto r = d.run({"run", "-i", "--rm", "busybox", "cat"}, "abc");
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "abc");
+
+  std::string big(300000, 'z');
+  r = d.run({"run", "-i", "--rm", "busybox", "wc", "-c"}, big);
+  INFO(r);
+  CHECK(trim(r.out) == "300000");
+
+  // Without -i, stdin is not connected: cat sees EOF at once.
+  r = d.run({"run", "--rm", "busybox", "cat"}, "ignored", 20);
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "");
+}
