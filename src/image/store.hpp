@@ -53,7 +53,7 @@ std::string short_id(const std::string& id);
 // without following symlinks or crossing mount points.
 Result<std::int64_t> directory_size(const std::string& dir);
 
-struct PendingImage;
+struct PendingImage;  // an image on its way in (load_plan.hpp)
 
 class Store {
  public:
@@ -63,7 +63,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // `asupctl load`: an OCI image layout tar or a `docker save` tar (plain or gzip).
+  // `asupctl load`: an OCI image layout tar or a `docker save` tar (plain or compressed).
   // Returns the full references it tagged (or image ids for untagged images).
   Result<std::vector<std::string>> load_archive(const std::string& tar_path);
   // `asupctl import`: a root filesystem tar (plain or compressed) becomes a one-layer image
