@@ -52,6 +52,10 @@ class RawClient {
     REQUIRE(::mkfifo(rep.c_str(), 0600) == 0);
     rep_ = ::open(rep.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     REQUIRE(rep_ >= 0);
+    // Held read-write before the hello (docs/protocol.md): asupd unlinks the names once it
+    // has opened them.
+    req_ = ::open(req.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    REQUIRE(req_ >= 0);
     int server = ::open((run_root + "/asupd.fifo").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     REQUIRE(server >= 0);
     nlohmann::json hello{{"hello", 1}, {"pid", ::getpid()}, {"requests", req}, {"replies", rep}};
@@ -60,8 +64,6 @@ class RawClient {
     ::close(server);
     pollfd p{rep_, POLLIN, 0};
     REQUIRE(::poll(&p, 1, 10000) == 1);
-    req_ = ::open(req.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    REQUIRE(req_ >= 0);
     auto first = read_line(10);
     REQUIRE(first);
     auto j = nlohmann::json::parse(*first, nullptr, false);

@@ -143,9 +143,8 @@ TEST_CASE("run: the workload has its own pid namespace under asup-init",
   CHECK(rows.size() <= 4);
 
   // Separate ipc and uts namespaces from the host.
-  auto host_ipc = read_text("/proc/self/ns/ipc");
-  r = d.run({"run", "--rm", "busybox", "readlink", "/proc/self/ns/ipc", "/proc/self/ns/uts",
-             "/proc/self/ns/net", "/proc/self/ns/cgroup", "/proc/self/ns/mnt"});
+  r = d.run({"run", "--rm", "busybox", "sh", "-c",
+             "for n in ipc uts net cgroup mnt; do readlink /proc/self/ns/$n; done"});
   INFO(r);
   REQUIRE(r.code == 0);
   auto ns = lines(r.out);
@@ -159,6 +158,27 @@ TEST_CASE("run: the workload has its own pid namespace under asup-init",
     INFO(names[i]);
     CHECK(ns[i] != std::string(buf, static_cast<std::size_t>(n)));
   }
+}
+
+TEST_CASE("run: the cgroup namespace is rooted at the container's own groups",
+          "[integration][run][namespaces]") {
+  Daemon d;
+  auto r = d.run({"run", "--name", "cg", "busybox", "cat", "/proc/self/cgroup"});
+  INFO(r);
+  REQUIRE(r.code == 0);
+  int checked = 0;
+  for (auto& line : lines(r.out)) {
+    auto controllers = line.substr(line.find(':') + 1);
+    controllers = controllers.substr(0, controllers.find(':'));
+    if (controllers != "memory" && controllers != "pids" && controllers != "cpu") continue;
+    INFO(line);
+    CHECK(line.substr(line.rfind(':')) == ":/");
+    ++checked;
+  }
+  CHECK(checked == 3);
+  // Nothing of the host's cgroup paths or of the daemon's naming shows inside.
+  CHECK_THAT(r.out, !Contains(d.cgroup_parent()));
+  CHECK_THAT(r.out, !Contains(".."));
 }
 
 TEST_CASE("run: hostname from -h, default from the id, and in /etc/hostname",
