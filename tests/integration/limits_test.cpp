@@ -9,7 +9,7 @@
 using namespace asup::it;
 using Catch::Contains;
 
-TEST_CASE("--pids-limit caps the number of processes", "[integration][limits]") {
+TEST_CASE("run --pids-limit caps the number of processes", "[integration][limits]") {
   Daemon d;
   std::string id = d.run_detached({"--pids-limit", "20", "busybox", "sh", "-c",
                                    "for i in $(seq 100); do sleep 5 & done; wait"});
@@ -36,7 +36,7 @@ TEST_CASE("--pids-limit caps the number of processes", "[integration][limits]") 
   CHECK(d.status(id2) == "running");
 }
 
-TEST_CASE("--cpus and -m set the v1 cpu and memory limits", "[integration][limits]") {
+TEST_CASE("run --cpus and -m set the v1 cpu and memory limits", "[integration][limits]") {
   Daemon d;
   std::string id = d.run_detached({"--cpus", "0.5", "-m", "64m", "busybox", "sleep", "1000"});
   REQUIRE(d.wait_status(id, "running"));
