@@ -286,17 +286,21 @@ void Supervisor::settle(Instance& c) {
 
 void Supervisor::finish(Instance& c) {
   int code = c.wait_status_code;
+  std::int64_t finished = now_ns();
   auto record = fs::read_file(fs::join(c.run_dir, launch::kExitFile));
   if (record) {
     auto j = nlohmann::json::parse(record.value(), nullptr, false);
-    if (j.is_object()) code = j.value("exit_code", code);
+    if (j.is_object()) {
+      code = j.value("exit_code", code);
+      finished = j.value("finished_at", finished);
+    }
   }
   if (code < 0 && c.code_from_report) code = *c.code_from_report;
   if (code < 0) code = 255;  // exited while no asupd watched and left no record
   bool was_running = c.state.status == RunState::Running || c.state.pid != 0;
   c.state.status = RunState::Exited;
   c.state.exit_code = code;
-  c.state.finished_ns = now_ns();
+  c.state.finished_ns = finished;
   if (c.cgroup) c.state.oom_killed = c.cgroup->oom_killed();
   c.state.pid = 0;
   c.barrier.reset();

@@ -259,7 +259,7 @@ void Supervisor::op_rmi(const SessionPtr& s, const nlohmann::json& req) {
         continue;
       }
     }
-    auto r = images_->remove(name);
+    auto r = images_->remove(name, force);
     if (!r)
       results.push_back({{"name", name}, {"error", r.error().describe()}});
     else
