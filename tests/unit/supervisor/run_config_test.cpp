@@ -43,7 +43,7 @@ TEST_CASE("command arguments replace Cmd but keep Entrypoint", "[run_config]") {
   CHECK(c.argv == std::vector<std::string>{"/entry", "--flag", "echo", "hi"});
 }
 
-TEST_CASE("--entrypoint replaces Entrypoint and drops the image's Cmd", "[run_config]") {
+TEST_CASE("the --entrypoint flag replaces Entrypoint and drops the image's Cmd", "[run_config]") {
   auto img = busybox_like();
   img.entrypoint = {"/entry"};
   RunRequest r;
@@ -66,7 +66,7 @@ TEST_CASE("an empty --entrypoint with no command is an error", "[run_config]") {
   CHECK(result.error().message == "no command specified");
 }
 
-TEST_CASE("-e overrides the image's Env by key; PATH and HOSTNAME are set", "[run_config]") {
+TEST_CASE("the -e flag overrides the image's Env by key; PATH and HOSTNAME are set", "[run_config]") {
   RunRequest r;
   r.env = {"LANG=en_US.UTF-8", "FOO=bar"};
   r.hostname = "box";
