@@ -27,12 +27,7 @@ void add_exec(CLI::App& app, Cli& cli) {
       if (args.size() < 2)
         return report_error("\"exec\" requires at least 2 arguments: CONTAINER COMMAND...", 1);
       std::vector<std::string> env;
-      for (auto& e : f->env) {
-        if (e.find('=') != std::string::npos)
-          env.push_back(e);
-        else if (const char* v = std::getenv(e.c_str()))
-          env.push_back(e + "=" + v);
-      }
+      for (auto& e : f->env) add_env_entry(env, e);
       nlohmann::json req{{"op", "exec"},
                          {"id", args[0]},
                          {"cmd", std::vector<std::string>(args.begin() + 1, args.end())},
@@ -49,11 +44,7 @@ void add_exec(CLI::App& app, Cli& cli) {
         if (!msg) return report_error(msg.error().describe(), 125);
         auto& h = msg.value().header;
         auto type = h.value("type", "");
-        if (type == "exit") {
-          if (h.contains("message"))
-            std::fprintf(stderr, "asupctl: %s\n", h["message"].get<std::string>().c_str());
-          return h.value("exit_code", 125);
-        }
+        if (type == "exit") return finish_exit(h);
         if (type == "error")
           return report_error(h.value("message", "unknown error"), h.value("exit", 125));
       }

@@ -1,25 +1,10 @@
 // asupctl logs [-f] [--tail N] [-t] CONTAINER
-#include <time.h>
-
 #include <cstdio>
 
 #include "cli/common.hpp"
+#include "core/time_format.hpp"
 
 namespace asup::cli {
-namespace {
-
-std::string timestamp(std::int64_t ns) {
-  time_t secs = static_cast<time_t>(ns / 1000000000);
-  struct tm tm;
-  ::gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(ns % 1000000000));
-  return buf;
-}
-
-}  // namespace
 
 void add_logs(CLI::App& app, Cli& cli) {
   struct Flags {
@@ -61,7 +46,7 @@ void add_logs(CLI::App& app, Cli& cli) {
             write_all(fd, bytes);
             continue;
           }
-          std::string ts = timestamp(h.value("time", std::int64_t{0}));
+          std::string ts = rfc3339(h.value("time", std::int64_t{0})) + " ";
           std::string out;
           for (char ch : bytes) {
             if (line_start[fd]) out += ts;

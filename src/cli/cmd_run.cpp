@@ -24,15 +24,6 @@ struct RunFlags {
   bool pids_set = false, cpus_set = false;
 };
 
-// -e KEY takes KEY's value from our own environment, as Docker does; unset keys are dropped.
-void add_env(std::vector<std::string>& out, const std::string& entry) {
-  if (entry.find('=') != std::string::npos) {
-    out.push_back(entry);
-    return;
-  }
-  if (const char* v = std::getenv(entry.c_str())) out.push_back(entry + "=" + v);
-}
-
 Result<std::vector<std::string>> read_env_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) return fail(errno, "open env file " + path);
@@ -44,7 +35,7 @@ Result<std::vector<std::string>> read_env_file(const std::string& path) {
     line = line.substr(start);
     if (line[0] == '=')
       return fail(EINVAL, "invalid environment variable in " + path + ": " + line);
-    add_env(out, line);
+    add_env_entry(out, line);
   }
   return out;
 }
@@ -89,7 +80,7 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
     if (!entries) return report_error(entries.error().describe(), 125);
     env.insert(env.end(), entries.value().begin(), entries.value().end());
   }
-  for (auto& e : f.env) add_env(env, e);
+  for (auto& e : f.env) add_env_entry(env, e);
   req["env"] = env;
   if (!f.workdir.empty()) req["workdir"] = f.workdir;
   if (!f.user.empty()) req["user"] = f.user;
@@ -146,9 +137,7 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
         std::fprintf(stderr, "asupctl: %llu bytes of output skipped (this client fell behind)\n",
                      h["skipped_bytes"].get<unsigned long long>());
     } else if (type == "exit") {
-      if (h.contains("message"))
-        std::fprintf(stderr, "asupctl: %s\n", h["message"].get<std::string>().c_str());
-      return h.value("exit_code", 125);
+      return finish_exit(h);
     } else if (type == "error") {
       return report_error(h.value("message", "unknown error"), h.value("exit", 125));
     } else if (type == "result" && f.detach) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace asup::cli {
 
@@ -25,6 +26,20 @@ Result<nlohmann::json> call(Cli& cli, const nlohmann::json& request) {
 int report_error(const std::string& message, int code) {
   std::fprintf(stderr, "asupctl: %s\n", message.c_str());
   return code;
+}
+
+void add_env_entry(std::vector<std::string>& out, const std::string& entry) {
+  if (entry.find('=') != std::string::npos) {
+    out.push_back(entry);
+    return;
+  }
+  if (const char* v = std::getenv(entry.c_str())) out.push_back(entry + "=" + v);
+}
+
+int finish_exit(const nlohmann::json& h) {
+  if (h.contains("message") && h["message"].is_string())
+    std::fprintf(stderr, "asupctl: %s\n", h["message"].get<std::string>().c_str());
+  return h.value("exit_code", 125);
 }
 
 void write_all(int fd, std::string_view bytes) {

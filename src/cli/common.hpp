@@ -25,6 +25,11 @@ Result<control::Client> connect(Cli& cli);
 
 // "asupctl: MESSAGE" on stderr; returns code.
 int report_error(const std::string& message, int code);
+// KEY=VALUE as given; a bare KEY takes its value from our own environment, as Docker does
+// for -e; an unset bare KEY is dropped.
+void add_env_entry(std::vector<std::string>& out, const std::string& entry);
+// Prints the exit message of `run`/`exec` (why a command could not run) and returns its code.
+int finish_exit(const nlohmann::json& exit_message);
 // Writes all bytes to fd (stdout/stderr), retrying short writes.
 void write_all(int fd, std::string_view bytes);
 

@@ -2,8 +2,8 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 
-#include <boost/asio/read_until.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/read_until.hpp>
 
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
@@ -124,8 +124,8 @@ void Supervisor::op_kill(const SessionPtr& s, const nlohmann::json& req) {
   s->send({{"type", "result"}, {"results", results}});
 }
 
-void Supervisor::op_stop(const SessionPtr& s, const nlohmann::json& req) {
-  int timeout = req.value("timeout", 10);
+void Supervisor::for_each_named(const SessionPtr& s, const nlohmann::json& req,
+                                const std::function<void(Instance&, Reporter)>& act) {
   auto ids = ids_of(req);
   if (ids.empty()) {
     s->send({{"type", "result"}, {"results", nlohmann::json::array()}});
@@ -133,105 +133,79 @@ void Supervisor::op_stop(const SessionPtr& s, const nlohmann::json& req) {
   }
   auto batch = std::make_shared<BatchReply>(s, ids.size());
   for (std::size_t index = 0; index < ids.size(); ++index) {
-    const std::string& q = ids[index];
-    auto found = find(q);
-    if (!found) {
-      batch->add(index, {{"name", q}, {"error", found.error().message}});
-      continue;
-    }
-    Instance& c = *found.value();
+    Reporter report = [batch, index, name = ids[index]](nlohmann::json item) {
+      item["name"] = name;
+      batch->add(index, std::move(item));
+    };
+    auto found = find(ids[index]);
+    if (!found)
+      report({{"error", found.error().message}});
+    else
+      act(*found.value(), std::move(report));
+  }
+}
+
+void Supervisor::op_stop(const SessionPtr& s, const nlohmann::json& req) {
+  int timeout = req.value("timeout", 10);
+  for_each_named(s, req, [this, timeout](Instance& c, Reporter report) {
     if (!c.watch || c.exit_seen) {
-      batch->add(index, {{"name", q}});
-      continue;
+      report({});
+      return;
     }
     int sig = SIGTERM;
     if (!c.config.stop_signal.empty()) {
       if (auto parsed = parse_signal(c.config.stop_signal)) sig = parsed.value();
     }
-    when_finished(c, [batch, q, index] { batch->add(index, {{"name", q}}); });
+    when_finished(c, [report] { report({}); });
     (void)signal(c, timeout <= 0 ? SIGKILL : sig);
-    if (timeout > 0) {
-      c.kill_timer =
-          std::make_unique<boost::asio::steady_timer>(loop_.io(), std::chrono::seconds(timeout));
-      std::string id = c.config.id;
-      c.kill_timer->async_wait([this, id](const boost::system::error_code& ec) {
-        if (ec) return;
-        auto it = containers_.find(id);
-        if (it != containers_.end() && !it->second->exit_seen) (void)signal(*it->second, SIGKILL);
-      });
-      when_finished(c, [this, id = c.config.id] {
-        auto it = containers_.find(id);
-        if (it != containers_.end() && it->second->kill_timer) it->second->kill_timer->cancel();
-      });
-    }
-  }
+    if (timeout <= 0) return;
+    c.kill_timer =
+        std::make_unique<boost::asio::steady_timer>(loop_.io(), std::chrono::seconds(timeout));
+    std::string id = c.config.id;
+    c.kill_timer->async_wait([this, id](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto it = containers_.find(id);
+      if (it != containers_.end() && !it->second->exit_seen) (void)signal(*it->second, SIGKILL);
+    });
+    when_finished(c, [this, id] {
+      auto it = containers_.find(id);
+      if (it != containers_.end() && it->second->kill_timer) it->second->kill_timer->cancel();
+    });
+  });
 }
 
 void Supervisor::op_rm(const SessionPtr& s, const nlohmann::json& req) {
   bool force = req.value("force", false);
-  auto ids = ids_of(req);
-  if (ids.empty()) {
-    s->send({{"type", "result"}, {"results", nlohmann::json::array()}});
-    return;
-  }
-  auto batch = std::make_shared<BatchReply>(s, ids.size());
-  for (std::size_t index = 0; index < ids.size(); ++index) {
-    const std::string& q = ids[index];
-    auto found = find(q);
-    if (!found) {
-      batch->add(index, {{"name", q}, {"error", found.error().message}});
-      continue;
-    }
-    Instance& c = *found.value();
-    std::string id = c.config.id;
-    auto remove = [this, batch, q, id, index] {
-      remove_container(id, [batch, q, index](Status r) {
-        if (r)
-          batch->add(index, {{"name", q}});
-        else
-          batch->add(index, {{"name", q}, {"error", r.error().describe()}});
+  for_each_named(s, req, [this, force](Instance& c, Reporter report) {
+    auto remove = [this, report, id = c.config.id] {
+      remove_container(id, [report](Status r) {
+        report(r ? nlohmann::json::object() : nlohmann::json{{"error", r.error().describe()}});
       });
     };
     bool live = c.watch && !(c.exit_seen && c.pending <= 0);
     if (!live) {
       remove();
-      continue;
+      return;
     }
     if (!force) {
-      batch->add(index, {{"name", q},
-                  {"error", "cannot remove container \"" + q +
-                                "\": container is running: stop "
-                                "the container before removing or force remove"}});
-      continue;
+      report({{"error", "cannot remove container \"" + c.config.name +
+                            "\": container is running: stop the container before removing or "
+                            "force remove"}});
+      return;
     }
     c.removing = true;  // hidden from lookups; --rm must not remove it a second time
     when_finished(c, remove);
     (void)signal(c, SIGKILL);
-  }
+  });
 }
 
 void Supervisor::op_wait(const SessionPtr& s, const nlohmann::json& req) {
-  auto ids = ids_of(req);
-  if (ids.empty()) {
-    s->send({{"type", "result"}, {"results", nlohmann::json::array()}});
-    return;
-  }
-  auto batch = std::make_shared<BatchReply>(s, ids.size());
-  for (std::size_t index = 0; index < ids.size(); ++index) {
-    const std::string& q = ids[index];
-    auto found = find(q);
-    if (!found) {
-      batch->add(index, {{"name", q}, {"error", found.error().message}});
-      continue;
-    }
-    Instance& c = *found.value();
-    std::string id = c.config.id;
-    when_finished(c, [this, batch, q, id, index] {
+  for_each_named(s, req, [this](Instance& c, Reporter report) {
+    when_finished(c, [this, report, id = c.config.id] {
       auto it = containers_.find(id);
-      int code = it == containers_.end() ? 0 : it->second->state.exit_code;
-      batch->add(index, {{"name", q}, {"exit_code", code}});
+      report({{"exit_code", it == containers_.end() ? 0 : it->second->state.exit_code}});
     });
-  }
+  });
 }
 
 void Supervisor::op_exec(const SessionPtr& s, const nlohmann::json& req) {

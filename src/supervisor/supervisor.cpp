@@ -8,7 +8,7 @@
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
 #include "supervisor/naming.hpp"
-#include "supervisor/time_format.hpp"
+#include "core/time_format.hpp"
 
 namespace asup::supervisor {
 

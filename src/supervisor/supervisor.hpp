@@ -74,6 +74,11 @@ class Supervisor {
   void send_ring(Instance& c, const SessionPtr& s, long tail, bool timestamps);
 
   // helpers
+  using Reporter = std::function<void(nlohmann::json)>;
+  // For stop, rm, wait: runs `act` on each container named in req["ids"]; the client gets
+  // one result listing every outcome, in the order given, once each has reported.
+  void for_each_named(const SessionPtr& s, const nlohmann::json& req,
+                      const std::function<void(Instance&, Reporter)>& act);
   Result<Instance*> find(const std::string& query);
   nlohmann::json summary(const Instance& c) const;
   nlohmann::json inspect(const Instance& c) const;

@@ -1,10 +1,10 @@
-#include "supervisor/time_format.hpp"
+#include "core/time_format.hpp"
 
 #include <time.h>
 
 #include <cstdio>
 
-namespace asup::supervisor {
+namespace asup {
 
 std::string rfc3339(std::int64_t unix_ns) {
   if (unix_ns <= 0) return "0001-01-01T00:00:00Z";
@@ -18,4 +18,4 @@ std::string rfc3339(std::int64_t unix_ns) {
   return buf;
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup
