@@ -130,6 +130,7 @@ TEST_CASE("a full log ring drops the oldest output and counts it", "[integration
 
   auto r = d.run({"logs", id});
   INFO(r.err);
+  INFO("kept " << r.out.size() << " bytes of " << total);
   CHECK(r.code == 0);
   CHECK(r.out.size() <= 16 * 1024);
   CHECK(r.out.size() >= 8 * 1024);
@@ -147,6 +148,18 @@ TEST_CASE("a full log ring drops the oldest output and counts it", "[integration
 
   r = d.run({"logs", "--tail", "2", id});
   CHECK(r.out == "line 1998 padding-padding-padding-padding-pad\n" + last);
+
+  // The same logs and the same count after a daemon restart: they come from disk now.
+  std::string kept = d.run({"logs", id}).out;
+  d.restart();
+  auto after = d.run({"logs", id});
+  INFO(after.err);
+  CHECK(after.out.size() == kept.size());
+  CHECK(after.out == kept);
+  CHECK_THAT(after.err, Contains("dropped"));
+  auto dropped_after = d.inspect(id)["LogRing"]["DroppedBytes"].get<std::uint64_t>();
+  CHECK(dropped_after == dropped);
+  CHECK(dropped_after + after.out.size() == total);
 
   // What is kept on disk is bounded as well.
   std::error_code ec;
