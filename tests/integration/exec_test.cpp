@@ -1,6 +1,7 @@
 // Detached containers: run -d, ps in its three formats, and exec into every namespace and
 // the cgroup of a running container.
 #include <catch2/catch.hpp>
+#include <regex>
 #include <set>
 
 #include "harness.hpp"
@@ -59,6 +60,17 @@ TEST_CASE("run -d prints the id and ps lists the container", "[integration][ps]"
   CHECK_THAT(r.out, Contains(done.substr(0, 12)));
   CHECK_THAT(r.out, Contains("Exited (6)"));
   CHECK(lines(d.run({"ps", "-aq"}).out).size() == 2);
+
+  auto state = d.inspect(done)["State"];
+  std::regex rfc3339(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$)");
+  INFO(state.dump());
+  std::string started = state["StartedAt"], finished = state["FinishedAt"];
+  CHECK(std::regex_match(started, rfc3339));
+  CHECK(std::regex_match(finished, rfc3339));
+  CHECK(started.substr(0, 19) <= finished.substr(0, 19));
+  CHECK(state["Running"] == false);
+  CHECK(state["Pid"] == 0);
+  CHECK(std::regex_match(d.inspect(done)["Created"].get<std::string>(), rfc3339));
 }
 
 TEST_CASE("exec runs in the container's namespaces and cgroup", "[integration][exec]") {
@@ -114,6 +126,14 @@ TEST_CASE("exec runs in the container's namespaces and cgroup", "[integration][e
   CHECK_THAT(r.out, Contains("PATH="));
   r = d.run({"exec", "-u", "33", id, "id", "-u"});
   CHECK(r.out == "33\n");
+  r = d.run({"exec", "-u", "www-data", id, "sh", "-c", "id -u; id -g"});
+  CHECK(r.out == "33\n33\n");
+  r = d.run({"exec", "-u", "nosuch", id, "true"});
+  INFO(r);
+  CHECK(r.code != 0);
+  CHECK_THAT(r.err, Contains("nosuch"));
+  r = d.run({"exec", "-w", "relative", id, "pwd"});
+  CHECK(r.code != 0);
   r = d.run({"exec", "-i", id, "cat"}, "piped through\n");
   INFO(r);
   CHECK(r.code == 0);

@@ -56,6 +56,16 @@ TEST_CASE("stop sends SIGTERM, then SIGKILL after -t", "[integration][stop]") {
     CHECK(d.inspect(id)["State"]["ExitCode"] == 0);
     CHECK_THAT(d.run({"logs", id}).out, Contains("bye"));
   }
+  SECTION("-t 0 kills at once: 137") {
+    std::string id =
+        d.run_detached({"busybox", "sh", "-c", "trap 'exit 0' TERM; echo ready; sleep 1000"});
+    REQUIRE(d.wait_logs(id, "ready"));
+    auto r = d.run({"stop", "-t", "0", id});
+    INFO(r);
+    CHECK(r.code == 0);
+    CHECK(r.seconds < 2);
+    CHECK(d.inspect(id)["State"]["ExitCode"] == 137);
+  }
   SECTION("stop of a container that already exited succeeds") {
     std::string id = d.run_detached({"busybox", "true"});
     REQUIRE(d.wait_status(id, "exited"));
@@ -78,7 +88,7 @@ TEST_CASE("kill delivers the signal; wait prints the exit code", "[integration][
   CHECK(d.wait_logs(id, "got USR1", 10));
   CHECK(d.status(id) == "running");
 
-  r = d.run({"kill", "-s", "SIGUSR1", id});
+  r = d.run({"kill", "-s", "10", id});  // by number: SIGUSR1 on x86
   CHECK(r.code == 0);
   CHECK(eventually(
       [&] {
@@ -131,6 +141,12 @@ TEST_CASE("rm refuses a running container without -f and cleans up fully", "[int
     CHECK(read_text(d.cgroup_dir(c, id) + "/cgroup.procs") != "");
   }
 
+  // Clients waiting on it when it goes: a follower ends, a waiter gets the code.
+  auto follower = d.spawn({"logs", "-f", id});
+  auto waiter = d.spawn({"wait", id});
+  follower.pump(100);
+  waiter.pump(100);
+
   auto r = d.run({"rm", id});
   INFO(r);
   CHECK(r.code == 1);
@@ -142,6 +158,9 @@ TEST_CASE("rm refuses a running container without -f and cleans up fully", "[int
   CHECK(r.code == 0);
   CHECK(trim(r.out) == id);
   CHECK_FALSE(is_directory(d.container_dir(id)));
+  CHECK(follower.wait(5));
+  REQUIRE(waiter.wait(5));
+  CHECK(waiter.out() == "137\n");
   CHECK(eventually([&] { return !process_alive(pid); }, 5));
   CHECK(eventually(
       [&] {
@@ -169,4 +188,12 @@ TEST_CASE("rm refuses a running container without -f and cleans up fully", "[int
   CHECK(lines(r.out) == std::vector<std::string>{a, b});
   CHECK_FALSE(is_directory(d.container_dir(a)));
   CHECK(trim(d.run({"ps", "-aq"}).out) == "");
+
+  // With every container gone, a daemon that stops leaves no cgroup of its own behind.
+  d.stop_daemon();
+  for (auto& c : controllers) {
+    std::string parent = "/sys/fs/cgroup/" + c + "/" + d.cgroup_parent();
+    INFO(parent);
+    CHECK_FALSE(is_directory(parent));
+  }
 }

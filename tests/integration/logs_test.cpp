@@ -102,6 +102,14 @@ TEST_CASE("logs -f streams output as it comes and returns when the container exi
   CHECK(r.out == "one\nthree\n");
   CHECK(r.seconds < 3);
 
+  // -f with --tail: only the last lines of what is there, then the new ones.
+  std::string id3 =
+      d.run_detached({"busybox", "sh", "-c", "echo x1; echo x2; echo x3; sleep 1; echo x4"});
+  REQUIRE(d.wait_logs(id3, "x3"));
+  auto tailer = d.spawn({"logs", "-f", "--tail", "1", id3});
+  REQUIRE(tailer.wait(20));
+  CHECK(tailer.out() == "x3\nx4\n");
+
   // Two followers at once get the same bytes; a follower started late sees the earlier
   // output first.
   std::string id2 = d.run_detached(

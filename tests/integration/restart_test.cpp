@@ -144,3 +144,22 @@ TEST_CASE("a second asupd on the same run root is refused", "[integration][resta
   auto ps = d.run({"ps"});
   CHECK(ps.code == 0);
 }
+
+TEST_CASE("output written while asupd is down is kept in full", "[integration][restart][logs]") {
+  Daemon d;
+  auto images_before = d.run({"images", "-q"}).out;
+  // 200 KB, more than a pipe holds, written while no daemon reads.
+  std::string id = d.run_detached(
+      {"busybox", "sh", "-c",
+       "sleep 1; head -c 200000 /dev/zero | tr '\\0' a; echo; echo done >&2; exit 5"});
+  d.stop_daemon();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  d.start_daemon();
+  REQUIRE(d.wait_status(id, "exited"));
+  CHECK(d.inspect(id)["State"]["ExitCode"] == 5);
+  auto r = d.run({"logs", id});
+  CHECK(r.out.size() == 200001);
+  CHECK(r.out == std::string(200000, 'a') + "\n");
+  CHECK(r.err == "done\n");
+  CHECK(d.run({"images", "-q"}).out == images_before);
+}
