@@ -34,6 +34,17 @@ TEST_CASE("run prints the workload's output and exits with its code", "[integrat
   INFO(r);
   CHECK(r.out == "1:a b  c\n");
 
+  // Output is passed through byte for byte.
+  r = d.run({"run", "--rm", "busybox", "printf", "\\000\\377\\n"});
+  INFO(r);
+  CHECK(r.out == std::string("\0\xff\n", 3));
+
+  // A request far larger than a pipe's atomic write: a 100 KB environment value.
+  r = d.run({"run", "--rm", "-e", "BIG=" + std::string(100000, 'b'), "busybox", "sh", "-c",
+             "echo ${#BIG}"});
+  INFO(r);
+  CHECK(r.out == "100000\n");
+
   // Death by a signal is 128+N.
   r = d.run({"run", "--rm", "busybox", "sh", "-c", "kill -TERM $$"});
   INFO(r);
@@ -296,6 +307,18 @@ TEST_CASE("run: entrypoint, bind mounts and tmpfs", "[integration][run][mounts]"
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Contains("tmpfs /scratch tmpfs"));
   CHECK_THAT(r.out, Contains("x\n"));
+
+  // A single file can be bind-mounted; a missing host directory is created, as Docker does.
+  std::ofstream(host + "/single") << "one file\n";
+  r = d.run(
+      {"run", "--rm", "-v", host + "/single:/etc/single:ro", "busybox", "cat", "/etc/single"});
+  INFO(r);
+  CHECK(r.out == "one file\n");
+  std::string missing = d.dir() + "/created-by-run";
+  r = d.run({"run", "--rm", "-v", missing + ":/data", "busybox", "touch", "/data/x"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(is_directory(missing));
 
   // Nothing of the container's mounts shows on the host.
   CHECK(mounts_matching("/proc/self/mountinfo", [&](const std::string& p) {
