@@ -209,7 +209,8 @@ Result<std::vector<std::string>> Store::remove(const std::string& name) {
   return remove(name, false);
 }
 
-Result<std::vector<std::string>> Store::remove(const std::string& name, bool force) {
+Result<std::vector<std::string>> Store::remove(const std::string& name, bool force,
+                                               bool keep_image) {
   std::lock_guard l(mutex_);
   ASUP_TRY(Image image, resolve_locked(name));
 
@@ -243,7 +244,7 @@ Result<std::vector<std::string>> Store::remove(const std::string& name, bool for
 
   std::vector<std::string> unused_blobs;
   std::vector<std::string> unused_layers;
-  if (stored.references.empty()) {
+  if (stored.references.empty() && !keep_image) {
     std::vector<std::string> blobs = blobs_[image.id];
     images_.erase(image.id);
     blobs_.erase(image.id);

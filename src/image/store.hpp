@@ -82,7 +82,10 @@ class Store {
   Result<std::vector<std::string>> remove(const std::string& name);
   // `force` also deletes an image by id when references in several repositories name it
   // (Docker's `rmi -f`; whether a container still uses it is the caller's business).
-  Result<std::vector<std::string>> remove(const std::string& name, bool force);
+  // keep_image: untag only, never delete (the image is still in use by a container, as
+  // Docker does for `rmi -f`); it stays listed without a name until removed by id.
+  Result<std::vector<std::string>> remove(const std::string& name, bool force,
+                                          bool keep_image = false);
 
   // Unpacked bytes of one layer (by diff id), 0 when the layer is unknown.
   std::int64_t layer_size(const std::string& diff_id) const;

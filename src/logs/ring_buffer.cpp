@@ -19,11 +19,21 @@ void RingBuffer::append(Record record) {
     // allocation alive for as long as the record stays in the ring.
     record.bytes = std::string(record.bytes, cut);
   }
+  // Evict from the front; the oldest surviving record loses only the bytes that must go,
+  // so the ring stays full to its capacity however the output was chunked.
   while (!records_.empty() && size_ + record.bytes.size() > capacity_) {
-    size_ -= records_.front().bytes.size();
-    dropped_ += records_.front().bytes.size();
-    records_.pop_front();
-    ++first_seq_;
+    std::size_t excess = size_ + record.bytes.size() - capacity_;
+    Record& front = records_.front();
+    if (front.bytes.size() <= excess) {
+      size_ -= front.bytes.size();
+      dropped_ += front.bytes.size();
+      records_.pop_front();
+      ++first_seq_;
+    } else {
+      front.bytes = std::string(front.bytes, excess);
+      size_ -= excess;
+      dropped_ += excess;
+    }
   }
   if (record.bytes.empty()) {  // capacity 0: the record was dropped whole, its number used
     ++first_seq_;

@@ -27,10 +27,10 @@ class RingBuffer {
   // Appends; a record larger than the capacity keeps only its last capacity bytes.
   void append(Record record);
   std::size_t capacity() const;
-  std::size_t size_bytes() const;      // payload bytes currently held
-  std::uint64_t dropped_bytes() const; // payload bytes evicted since creation
-  std::uint64_t first_seq() const;     // sequence number of the oldest held record
-  std::uint64_t end_seq() const;       // one past the newest record
+  std::size_t size_bytes() const;       // payload bytes currently held
+  std::uint64_t dropped_bytes() const;  // payload bytes evicted since creation
+  std::uint64_t first_seq() const;      // sequence number of the oldest held record
+  std::uint64_t end_seq() const;        // one past the newest record
   // The record with sequence number seq; seq must be in [first_seq, end_seq).
   const Record& at(std::uint64_t seq) const;
   // Sequence number from which the last n lines start (a record holding several lines is

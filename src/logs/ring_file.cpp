@@ -1,5 +1,7 @@
 #include "logs/ring_file.hpp"
 
+#include <cstdlib>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -71,9 +73,9 @@ Result<std::string> read_segment(const std::string& path) {
 }  // namespace
 
 Result<RingFile> RingFile::open(const std::string& path, std::size_t capacity_bytes) {
-  if (capacity_bytes / 2 <= kHeaderSize)
+  if (capacity_bytes <= kHeaderSize)
     return fail(EINVAL, "open log " + path + ": capacity " + std::to_string(capacity_bytes) +
-                            " is below the minimum of " + std::to_string(2 * (kHeaderSize + 1)));
+                            " is below the minimum of " + std::to_string(kHeaderSize + 1));
   ASUP_TRY(auto fd, open_segment(path));
   // After a restart: continue behind the last whole record. A torn one (asupd died
   // mid-write, the disk filled) is cut off, or every record appended after it would be
@@ -82,7 +84,22 @@ Result<RingFile> RingFile::open(const std::string& path, std::size_t capacity_by
   std::size_t end = parse_segment(existing, [](auto, auto, auto) {});
   if (end != existing.size() && ::ftruncate(fd.get(), static_cast<off_t>(end)) != 0)
     return fail_errno("truncate the torn tail of " + path);
-  return RingFile(path, capacity_bytes, std::move(fd), end);
+  std::size_t active_payload = 0;
+  parse_segment(existing.substr(0, end),
+                [&](auto, auto, std::string_view bytes) { active_payload += bytes.size(); });
+  ASUP_TRY(auto older, read_segment(older_segment(path)));
+  std::size_t older_payload = 0;
+  parse_segment(older, [&](auto, auto, std::string_view bytes) { older_payload += bytes.size(); });
+  RingFile file(path, capacity_bytes, std::move(fd), end);
+  file.payload_ = active_payload;
+  file.older_payload_ = older_payload;
+  file.dropped_ = read_dropped(path);
+  return file;
+}
+
+std::uint64_t RingFile::read_dropped(const std::string& path) {
+  auto text = fs::read_file(path + ".dropped");
+  return text ? std::strtoull(text.value().c_str(), nullptr, 10) : 0;
 }
 
 Status RingFile::append(const Record& record) {
@@ -90,13 +107,20 @@ Status RingFile::append(const Record& record) {
   if (record.stream != Stream::Stdout && record.stream != Stream::Stderr)
     return fail(EINVAL, "append to " + path_ + ": stream " +
                             std::to_string(static_cast<int>(record.stream)));
-  const std::size_t half = capacity_ / 2;
+  // Each segment holds up to the ring's capacity, so the pair always holds at least the
+  // newest `capacity` bytes the in-memory ring holds: a restarted asupd shows the same.
+  const std::size_t limit = capacity_;
   std::string_view payload = record.bytes;
   // A record larger than a segment keeps its newest bytes and fills a segment alone.
-  if (payload.size() > half - kHeaderSize)
-    payload.remove_prefix(payload.size() - (half - kHeaderSize));
+  if (payload.size() > limit) {
+    dropped_ += payload.size() - limit;
+    payload.remove_prefix(payload.size() - limit);
+  }
   const std::size_t total = kHeaderSize + payload.size();
-  if (size_ > 0 && size_ + total > half) {
+  // A segment is full when its payload would pass the capacity (so the pair always holds
+  // a capacity's worth of output, whatever the record sizes), or when headers of many tiny
+  // records make the file itself four times that: the disk bound holds in every case.
+  if (size_ > 0 && (payload_ + payload.size() > limit || size_ + total > 4 * limit)) {
     ASUP_TRY(rotate());
   }
   if (!fd_) {
@@ -136,6 +160,7 @@ Status RingFile::append(const Record& record) {
     }
   }
   size_ += total;
+  payload_ += payload.size();
   return ok();
 }
 
@@ -146,6 +171,12 @@ Status RingFile::rotate() {
   std::string older = older_segment(path_);
   if (::rename(path_.c_str(), older.c_str()) != 0 && errno != ENOENT)
     return fail_errno("rename " + path_ + " to " + older);
+  // The older segment's bytes are gone for good: count them where a restarted asupd
+  // finds them (once per segment, so the extra write is rare).
+  dropped_ += older_payload_;
+  older_payload_ = payload_;
+  payload_ = 0;
+  (void)fs::write_file_atomic(path_ + ".dropped", std::to_string(dropped_));
   fd_.reset();
   size_ = 0;
   ASUP_TRY(auto fd, open_segment(path_));
@@ -167,6 +198,7 @@ Result<std::vector<Record>> RingFile::read_all(const std::string& path) {
 void RingFile::remove(const std::string& path) {
   ::unlink(path.c_str());
   ::unlink(older_segment(path).c_str());
+  ::unlink((path + ".dropped").c_str());
 }
 
 }  // namespace asup::logs

@@ -1,6 +1,8 @@
 // The on-disk twin of the ring buffer: records appended to a file bounded in size. Two
-// segments, "PATH" and "PATH.1", each at most capacity/2: when the active one is full it
-// replaces the older one, so the oldest half goes and the total stays bounded.
+// segments, "PATH" and "PATH.1", each holding at most `capacity` payload bytes (and at
+// most 4 x capacity file bytes): when the active one is full it replaces the older one.
+// The pair holds the newest `capacity` bytes of output, as the in-memory ring does. Bytes discarded by rotation are counted in
+// "PATH.dropped", so dropped + kept stays exact across restarts.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +23,10 @@ class RingFile {
   // All records of both segments, oldest first. A torn record at the end (a crash
   // mid-write) is ignored.
   static Result<std::vector<Record>> read_all(const std::string& path);
-  // Deletes both segments.
+  // Payload bytes this file has discarded (rotation, oversized records) over its life.
+  std::uint64_t dropped_bytes() const { return dropped_; }
+  static std::uint64_t read_dropped(const std::string& path);
+  // Deletes both segments and the counter.
   static void remove(const std::string& path);
 
  private:
@@ -32,6 +37,9 @@ class RingFile {
   std::size_t capacity_;
   UniqueFd fd_;
   std::size_t size_;
+  std::size_t payload_ = 0;        // payload bytes in the active segment
+  std::size_t older_payload_ = 0;  // payload bytes in PATH.1
+  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace asup::logs

@@ -61,17 +61,12 @@ void Supervisor::append_output(Instance& c, logs::Stream stream, std::string_vie
 void Supervisor::ensure_ring_loaded(Instance& c) {
   if (c.ring_loaded) return;
   c.ring_loaded = true;
-  auto records = logs::RingFile::read_all(fs::join(c.dir, "log"));
+  std::string path = fs::join(c.dir, "log");
+  auto records = logs::RingFile::read_all(path);
   if (!records) return;
-  std::size_t total = 0;
-  for (auto& r : records.value()) total += r.bytes.size();
-  // The file holds up to its capacity; the ring may hold less: keep the newest.
-  std::vector<logs::Record> kept = std::move(records).value();
-  std::uint64_t dropped = c.state.log_dropped_bytes;
-  std::size_t start = 0;
-  while (total > c.config.log_size && start < kept.size()) total -= kept[start++].bytes.size();
-  kept.erase(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(start));
-  c.ring.restore(std::move(kept), dropped);
+  // The file holds up to twice the ring's capacity: restore() keeps the newest bytes and
+  // counts the rest as dropped, on top of what rotation already discarded.
+  c.ring.restore(std::move(records).value(), logs::RingFile::read_dropped(path));
 }
 
 void Supervisor::send_ring(Instance& c, const SessionPtr& s, long tail, bool timestamps) {

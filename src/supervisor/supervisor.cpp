@@ -7,8 +7,8 @@
 
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
-#include "supervisor/naming.hpp"
 #include "core/time_format.hpp"
+#include "supervisor/naming.hpp"
 
 namespace asup::supervisor {
 
@@ -246,20 +246,19 @@ void Supervisor::op_rmi(const SessionPtr& s, const nlohmann::json& req) {
       results.push_back({{"name", name}, {"error", img.error().message}});
       continue;
     }
-    if (!force) {
-      std::string user;
-      for (auto& [id, c] : containers_)
-        if (c->config.image_id == img.value().id && !c->removing) user = id;
-      if (!user.empty()) {
-        results.push_back(
-            {{"name", name},
-             {"error", "conflict: unable to remove repository reference \"" + name +
-                           "\" (must force) - container " + user.substr(0, 12) +
-                           " is using its referenced image " + img.value().id.substr(7, 12)}});
-        continue;
-      }
+    std::string user;
+    for (auto& [id, c] : containers_)
+      if (c->config.image_id == img.value().id && !c->removing) user = id;
+    if (!user.empty() && !force) {
+      results.push_back(
+          {{"name", name},
+           {"error", "conflict: unable to remove repository reference \"" + name +
+                         "\" (must force) - container " + user.substr(0, 12) +
+                         " is using its referenced image " + img.value().id.substr(7, 12)}});
+      continue;
     }
-    auto r = images_->remove(name, force);
+    // A container's root filesystem stands on the image's layers: -f only untags it then.
+    auto r = images_->remove(name, force, !user.empty());
     if (!r)
       results.push_back({{"name", name}, {"error", r.error().describe()}});
     else

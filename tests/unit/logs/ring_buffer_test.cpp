@@ -25,7 +25,7 @@ std::string contents(const RingBuffer& ring) {
 
 }  // namespace
 
-TEST_CASE("ring buffer: wraps whole records and counts dropped bytes exactly", "[logs]") {
+TEST_CASE("ring buffer: stays full to capacity and counts dropped bytes exactly", "[logs]") {
   RingBuffer ring(10);
   ring.append(rec("aaaa"));
   ring.append(rec("bbbb"));
@@ -36,13 +36,13 @@ TEST_CASE("ring buffer: wraps whole records and counts dropped bytes exactly", "
   CHECK(ring.first_seq() == 0);
   CHECK(ring.end_seq() == 3);
 
-  ring.append(rec("d"));  // "aaaa" goes
-  CHECK(ring.size_bytes() == 7);
-  CHECK(ring.dropped_bytes() == 4);
-  CHECK(ring.first_seq() == 1);
-  CHECK(contents(ring) == "bbbbccd");
+  ring.append(rec("d"));  // one byte of "aaaa" goes
+  CHECK(ring.size_bytes() == 10);
+  CHECK(ring.dropped_bytes() == 1);
+  CHECK(ring.first_seq() == 0);
+  CHECK(contents(ring) == "aaabbbbccd");
 
-  ring.append(rec("eeeeeee"));  // needs 7 of 10: "bbbb" goes, "cc" and "d" stay
+  ring.append(rec("eeeeeee"));  // "aaa" goes whole, then four bytes of "bbbb"
   CHECK(ring.dropped_bytes() == 8);
   CHECK(ring.first_seq() == 2);
   CHECK(ring.end_seq() == 5);
@@ -60,8 +60,14 @@ TEST_CASE("ring buffer: sequence numbers name records for ever", "[logs]") {
   CHECK(ring.end_seq() == 1000);
   CHECK(ring.first_seq() > 0);
   CHECK(ring.size_bytes() <= 100);
-  for (auto seq = ring.first_seq(); seq < ring.end_seq(); ++seq)
+  // Every record but the oldest is whole; the oldest may have lost its head.
+  for (auto seq = ring.first_seq() + 1; seq < ring.end_seq(); ++seq)
     CHECK(ring.at(seq).bytes == "line " + std::to_string(seq) + "\n");
+  std::string oldest = "line " + std::to_string(ring.first_seq()) + "\n";
+  CHECK(oldest.size() >= ring.at(ring.first_seq()).bytes.size());
+  CHECK(oldest.compare(oldest.size() - ring.at(ring.first_seq()).bytes.size(), std::string::npos,
+                       ring.at(ring.first_seq()).bytes) == 0);
+  CHECK(ring.size_bytes() == 100);
   std::uint64_t held = 0;
   for (auto seq = ring.first_seq(); seq < ring.end_seq(); ++seq) held += ring.at(seq).bytes.size();
   std::uint64_t total = 0;
@@ -89,8 +95,8 @@ TEST_CASE("ring buffer: a record larger than the ring keeps its last bytes", "[l
   CHECK(ring.size_bytes() == 8);
   CHECK(ring.dropped_bytes() == 3 + 8);  // "abc" whole, then the cut head
   ring.append(rec("x"));
-  CHECK(contents(ring) == "x");
-  CHECK(ring.dropped_bytes() == 3 + 8 + 8);
+  CHECK(contents(ring) == "9abcdefx");
+  CHECK(ring.dropped_bytes() == 3 + 8 + 1);
 }
 
 TEST_CASE("ring buffer: a ring of capacity 0 keeps nothing but numbers records", "[logs]") {
@@ -172,12 +178,12 @@ TEST_CASE("ring buffer: restore replaces content, keeps the bound and the number
   ring.append(rec("er"));
   REQUIRE(ring.end_seq() == 2);
   ring.restore({rec("aaaa"), rec("bbbb"), rec("cccc", Stream::Stderr)}, 100);
-  CHECK(ring.first_seq() == 3);  // "aaaa" (seq 2) did not fit
+  CHECK(ring.first_seq() == 2);  // "aaaa" (seq 2) keeps its last two bytes
   CHECK(ring.end_seq() == 5);
-  CHECK(ring.dropped_bytes() == 104);
-  CHECK(ring.size_bytes() == 8);
+  CHECK(ring.dropped_bytes() == 102);
+  CHECK(ring.size_bytes() == 10);
   CHECK(ring.at(4) == rec("cccc", Stream::Stderr));
   ring.append(rec("d"));
   CHECK(ring.end_seq() == 6);
-  CHECK(contents(ring) == "bbbbccccd");
+  CHECK(contents(ring) == "abbbbccccd");
 }

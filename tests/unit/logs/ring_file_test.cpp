@@ -50,6 +50,22 @@ std::vector<Record> read_all(const std::string& path) {
 
 }  // namespace
 
+std::size_t payload_of(const std::string& segment) {
+  std::size_t n = 0;
+  auto data = fs::read_file(segment);
+  if (!data) return 0;
+  // Every record is a 17-byte header and its payload; count payload by walking headers.
+  const std::string& d = data.value();
+  for (std::size_t pos = 0; pos + kHeader <= d.size();) {
+    std::uint32_t len = 0;
+    for (int i = 0; i < 4; ++i)
+      len |= static_cast<std::uint32_t>(static_cast<unsigned char>(d[pos + 5 + i])) << (8 * i);
+    n += len;
+    pos += kHeader + len;
+  }
+  return n;
+}
+
 TEST_CASE("ring file: records round-trip with stream and time", "[logs]") {
   TempDir dir;
   std::string path = dir / "c1.log";
@@ -67,7 +83,7 @@ TEST_CASE("ring file: records round-trip with stream and time", "[logs]") {
 TEST_CASE("ring file: rotation keeps the total bounded and the order", "[logs]") {
   TempDir dir;
   std::string path = dir / "c1.log";
-  const std::size_t capacity = 1000;  // segments of at most 500 bytes
+  const std::size_t capacity = 500;  // two segments of at most 500 bytes each
   auto file = RingFile::open(path, capacity);
   REQUIRE(file);
   std::vector<Record> written;
@@ -76,8 +92,9 @@ TEST_CASE("ring file: rotation keeps the total bounded and the order", "[logs]")
     std::snprintf(line, sizeof line, "line %03d %s\n", i, std::string(i % 40, '.').c_str());
     written.push_back(rec(line, i % 3 ? Stream::Stdout : Stream::Stderr, i));
     REQUIRE(file.value().append(written.back()));
-    CHECK(file_size(path) <= capacity / 2);
-    CHECK(file_size(path + ".1") <= capacity / 2);
+    CHECK(payload_of(path) <= capacity);
+    CHECK(payload_of(path + ".1") <= capacity);
+    CHECK(file_size(path) <= 4 * capacity);
   }
   CHECK(fs::exists(path + ".1"));
   auto kept = read_all(path);
@@ -85,29 +102,36 @@ TEST_CASE("ring file: rotation keeps the total bounded and the order", "[logs]")
   // The newest records, in order, ending with the last one written.
   std::size_t first = written.size() - kept.size();
   for (std::size_t i = 0; i < kept.size(); ++i) CHECK(kept[i] == written[first + i]);
-  // The older segment was full when it was rotated out: more than a record short of half.
-  CHECK(file_size(path + ".1") + kHeader + 50 > capacity / 2);
+  // The pair holds at least a capacity's worth of the newest output.
+  CHECK(payload_of(path) + payload_of(path + ".1") >= capacity);
+  // What rotation discarded is counted: dropped + kept = written, also for a reader.
+  std::uint64_t total = 0, held = 0;
+  for (auto& r : written) total += r.bytes.size();
+  for (auto& r : kept) held += r.bytes.size();
+  CHECK(file.value().dropped_bytes() + held == total);
+  CHECK(RingFile::read_dropped(path) + held == total);
 }
 
 TEST_CASE("ring file: a record larger than a segment goes alone, keeping its tail", "[logs]") {
   TempDir dir;
   std::string path = dir / "c1.log";
-  auto file = RingFile::open(path, 1000);
+  auto file = RingFile::open(path, 500);
   REQUIRE(file);
   REQUIRE(file.value().append(rec("before\n")));
   std::string huge;
   for (int i = 0; i < 300; ++i) huge += std::to_string(i % 10) + "abcdef";  // 2100 bytes
   REQUIRE(file.value().append(rec(huge, Stream::Stderr, 7)));
-  CHECK(file_size(path) == 500);
+  CHECK(file_size(path) == 500 + kHeader);
   auto kept = read_all(path);
   REQUIRE(kept.size() == 2);
   CHECK(kept[0] == rec("before\n"));
-  CHECK(kept[1] == rec(huge.substr(huge.size() - (500 - kHeader)), Stream::Stderr, 7));
+  CHECK(kept[1] == rec(huge.substr(huge.size() - 500), Stream::Stderr, 7));
+  CHECK(file.value().dropped_bytes() == huge.size() - 500);
 
   REQUIRE(file.value().append(rec("after\n")));  // the full segment rotates
   kept = read_all(path);
   REQUIRE(kept.size() == 2);
-  CHECK(kept[0].bytes.size() == 500 - kHeader);
+  CHECK(kept[0].bytes.size() == 500);
   CHECK(kept[1] == rec("after\n"));
 }
 
@@ -167,7 +191,7 @@ TEST_CASE("ring file: garbage at the end of a segment is not a record", "[logs]"
 TEST_CASE("ring file: reopening continues the active segment and its size", "[logs]") {
   TempDir dir;
   std::string path = dir / "c1.log";
-  const std::size_t capacity = 200;  // segments of 100 bytes: 4 records of 25
+  const std::size_t capacity = 32;  // segments of 32 payload bytes: 4 records of 25 file bytes
   std::string payload(8, 'p');       // 17 + 8 = 25 bytes a record
   {
     auto file = RingFile::open(path, capacity);
@@ -181,7 +205,7 @@ TEST_CASE("ring file: reopening continues the active segment and its size", "[lo
     REQUIRE(file.value().append(rec(payload, Stream::Stdout, 3)));
     CHECK(file_size(path) == 100);
     CHECK_FALSE(fs::exists(path + ".1"));
-    REQUIRE(file.value().append(rec(payload, Stream::Stdout, 4)));  // over half: rotates
+    REQUIRE(file.value().append(rec(payload, Stream::Stdout, 4)));  // segment full: rotates
     CHECK(file_size(path) == 25);
     CHECK(file_size(path + ".1") == 100);
   }
@@ -195,9 +219,9 @@ TEST_CASE("ring file: a lost active segment, missing files, remove, tiny capacit
   std::string path = dir / "c1.log";
   CHECK(read_all(path).empty());
   {
-    auto file = RingFile::open(path, 100);
+    auto file = RingFile::open(path, 20);
     REQUIRE(file);
-    // 33 bytes a record in segments of 50: one record a segment.
+    // 16 payload bytes a record in segments of 20: one record a segment.
     for (int i = 0; i < 3; ++i)
       REQUIRE(file.value().append(rec("0123456789abcdef", Stream::Stdout, i)));
   }
@@ -221,7 +245,7 @@ TEST_CASE("ring file: a lost active segment, missing files, remove, tiny capacit
   CHECK_FALSE(fs::exists(path));
   CHECK_FALSE(fs::exists(path + ".1"));
 
-  auto tiny = RingFile::open(path, 34);
+  auto tiny = RingFile::open(path, 17);
   REQUIRE_FALSE(tiny);
   CHECK_THAT(tiny.error().describe(), Catch::Contains(path));
   CHECK_FALSE(fs::exists(path));
