@@ -100,6 +100,8 @@ void ok_or_die(Status s) {
 
   report("ready");
   wait_for_barrier();
+  if (spec.late_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
+    fail_setup(Error{errno, "unshare the cgroup namespace"});
 
   WorkloadStart start = value_or_die(start_workload(spec, user));
   // From here on the daemon committed to running the container: every outcome is recorded

@@ -14,6 +14,7 @@
 
 #include "asup/unique_fd.hpp"
 #include "init/caps.hpp"
+#include "init/seccomp.hpp"
 
 namespace asup::init {
 namespace {
@@ -106,6 +107,11 @@ void write_all(int fd, const void* data, std::size_t size) {
   const std::string& workdir = spec.workdir.empty() ? std::string{"/"} : spec.workdir;
   bool in_workdir = ::chdir(workdir.c_str()) == 0;
 
+  // Loaded while init's full capabilities still allow it without no_new_privs; everything
+  // after this point (setuid, chdir, prctl, execve) is allowed by the filter.
+  if (spec.seccomp) {
+    if (auto r = install_seccomp_filter(); !r) child_fail(status_fd, 125, r.error().describe());
+  }
   if (auto r = limit_capabilities(); !r) child_fail(status_fd, 125, r.error().describe());
   if (::setgroups(user.groups.size(), user.groups.data()) != 0)
     child_fail(status_fd, 125, "setgroups: " + errno_text(errno));

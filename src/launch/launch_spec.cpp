@@ -1,7 +1,7 @@
 // Wire format (all integers little-endian):
 //   "ASPC" u32 version
 //   u8 mode, str rootfs, u32 n, n x mount, str hostname, strs argv, strs env, str workdir,
-//   str user, u8 no_new_privs, strs cgroup_procs
+//   str user, u8 no_new_privs, strs cgroup_procs, u8 seccomp, u8 late_cgroup_namespace
 //   mount: u8 kind, str source, str target, str fstype, u64 flags, str data, u32 mode,
 //          u32 major, u32 minor, u8 host_target
 //   str = u32 length + bytes; strs = u32 count + count x str
@@ -161,6 +161,8 @@ std::string encode(const LaunchSpec& spec) {
   w.str(spec.user);
   w.u8(spec.no_new_privs ? 1 : 0);
   w.strs(spec.cgroup_procs);
+  w.u8(spec.seccomp ? 1 : 0);
+  w.u8(spec.late_cgroup_namespace ? 1 : 0);
   return w.take();
 }
 
@@ -196,6 +198,8 @@ Result<LaunchSpec> decode(std::string_view bytes) {
   if (!r.str(spec.user)) return fail(corrupt("bad user"));
   if (!r.boolean(spec.no_new_privs)) return fail(corrupt("bad no_new_privs"));
   if (!r.strs(spec.cgroup_procs)) return fail(corrupt("bad cgroup_procs"));
+  if (!r.boolean(spec.seccomp)) return fail(corrupt("bad seccomp"));
+  if (!r.boolean(spec.late_cgroup_namespace)) return fail(corrupt("bad late_cgroup_namespace"));
   if (!r.done()) return fail(corrupt("trailing bytes"));
   return spec;
 }

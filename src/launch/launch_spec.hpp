@@ -88,6 +88,13 @@ struct LaunchSpec {
   bool no_new_privs = true;
   // Exec mode: cgroup.procs files (host paths) to join before entering the namespaces.
   std::vector<std::string> cgroup_procs;
+  // The workload runs under the default seccomp filter (src/init/seccomp.cpp).
+  bool seccomp = true;
+  // cgroup v1 has no CLONE_INTO_CGROUP: asupd moves init into its groups after clone3, so
+  // a cgroup namespace made by clone3 would be rooted at asupd's own group. With this set,
+  // asupd leaves CLONE_NEWCGROUP out and init unshares it once the barrier opens (by then
+  // it is in the container's groups), so the container sees its groups as "/".
+  bool late_cgroup_namespace = false;
 
   bool operator==(const LaunchSpec&) const = default;
 };

@@ -178,6 +178,11 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   spawn.namespaces =
       CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
   spawn.cgroup_fd = c.cgroup->clone_into_fd();
+  if (spawn.cgroup_fd < 0) {
+    // v1: init joins its groups only after clone3; it makes its cgroup namespace later.
+    spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
+    spawn.spec.late_cgroup_namespace = true;
+  }
   ASUP_TRY(auto spawned, launch::spawn(spawn));
   undo.armed = false;
 

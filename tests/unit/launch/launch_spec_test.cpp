@@ -37,6 +37,8 @@ LaunchSpec sample_spec() {
   spec.user = "app:staff";
   spec.no_new_privs = false;
   spec.cgroup_procs = {"/sys/fs/cgroup/pids/asup/abc/cgroup.procs"};
+  spec.seccomp = false;  // both away from their defaults, so the round trip proves them
+  spec.late_cgroup_namespace = true;
   return spec;
 }
 
