@@ -32,12 +32,20 @@ using Status = Result<void>;
 inline auto fail(int code, std::string message) {
   return boost::outcome_v2::failure(Error{code, std::move(message)});
 }
-inline auto fail(std::string message) { return fail(0, std::move(message)); }
+inline auto fail(std::string message) {
+  return fail(0, std::move(message));
+}
 // For the line right after a failed system call: captures errno.
-inline auto fail_errno(std::string operation) { return fail(errno, std::move(operation)); }
-inline auto fail(Error e) { return boost::outcome_v2::failure(std::move(e)); }
+inline auto fail_errno(std::string operation) {
+  return fail(errno, std::move(operation));
+}
+inline auto fail(Error e) {
+  return boost::outcome_v2::failure(std::move(e));
+}
 
-inline Status ok() { return boost::outcome_v2::success(); }
+inline Status ok() {
+  return boost::outcome_v2::success();
+}
 
 }  // namespace asup
 

@@ -100,6 +100,10 @@ void ok_or_die(Status s) {
 
   report("ready");
   wait_for_barrier();
+  // cgroup v1: asupd wrote this pid into the container's groups before it opened the
+  // barrier, so a namespace made now is rooted there and the workload sees "/". (/sys was
+  // mounted earlier; sysfs does not depend on the cgroup namespace.) `exec` joins this
+  // namespace through init's pidfd.
   if (spec.late_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
     fail_setup(Error{errno, "unshare the cgroup namespace"});
 

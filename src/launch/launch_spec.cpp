@@ -15,7 +15,8 @@ namespace asup::launch {
 namespace {
 
 constexpr char kMagic[4] = {'A', 'S', 'P', 'C'};
-constexpr std::uint32_t kVersion = 1;
+// 2: seccomp and late_cgroup_namespace appended.
+constexpr std::uint32_t kVersion = 2;
 
 class Writer {
  public:

@@ -128,6 +128,10 @@ Result<Spawned> spawn(const SpawnRequest& request) {
   if (request.init_path.empty() || request.init_path.front() != '/')
     return fail(EINVAL, "spawn: init path \"" + request.init_path + "\" is not absolute");
   const bool container = request.spec.mode == Mode::Container;
+  // Both would make a cgroup namespace; the one clone3 makes would be rooted wherever the
+  // child starts, which is what late_cgroup_namespace exists to avoid.
+  if (request.spec.late_cgroup_namespace && (request.namespaces & CLONE_NEWCGROUP) != 0)
+    return fail(EINVAL, "spawn: late_cgroup_namespace set and CLONE_NEWCGROUP requested");
 
   ASUP_TRY(auto spec_fd, spec_memfd(request.spec));
   ASUP_TRY(auto report, make_pipe("report"));

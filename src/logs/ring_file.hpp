@@ -1,8 +1,8 @@
 // The on-disk twin of the ring buffer: records appended to a file bounded in size. Two
 // segments, "PATH" and "PATH.1", each holding at most `capacity` payload bytes (and at
 // most 4 x capacity file bytes): when the active one is full it replaces the older one.
-// The pair holds the newest `capacity` bytes of output, as the in-memory ring does. Bytes discarded by rotation are counted in
-// "PATH.dropped", so dropped + kept stays exact across restarts.
+// The pair holds the newest `capacity` bytes of output, as the in-memory ring does. Bytes discarded
+// by rotation are counted in "PATH.dropped", so dropped + kept stays exact across restarts.
 #pragma once
 
 #include <cstdint>

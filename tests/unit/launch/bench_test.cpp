@@ -12,9 +12,10 @@ using namespace asup::launch::testing;
 
 namespace {
 
-void measure(const char* label, std::uint64_t namespaces) {
+void measure(const char* label, std::uint64_t namespaces, bool seccomp = true) {
   TempRoot root;
   LaunchSpec spec = root.spec({"true"});
+  spec.seccomp = seccomp;
   SpawnOptions options;
   options.namespaces = namespaces;
   std::vector<double> ms;
@@ -38,4 +39,6 @@ TEST_CASE("container start latency", "[.][bench][root]") {
   ASUP_REQUIRE_ROOT();
   measure("all namespaces", kContainerNamespaces);
   measure("no network namespace", kContainerNamespaces & ~std::uint64_t{CLONE_NEWNET});
+  measure("no network namespace, no seccomp filter",
+          kContainerNamespaces & ~std::uint64_t{CLONE_NEWNET}, false);
 }

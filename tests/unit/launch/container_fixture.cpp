@@ -20,9 +20,9 @@ namespace {
 
 constexpr int kTimeoutMs = 20000;
 
-const char* const kApplets[] = {"sh",    "echo", "cat",   "id",  "hostname", "ls",
-                                "sleep", "ps",   "touch", "pwd", "kill",     "true",
-                                "test",  "grep", "mkdir", "stat"};
+const char* const kApplets[] = {"sh",    "echo",  "cat",     "id",    "hostname", "ls",     "sleep",
+                                "ps",    "touch", "pwd",     "kill",  "true",     "test",   "grep",
+                                "mkdir", "stat",  "unshare", "mount", "uname",    "linux32"};
 
 void must(Status s) {
   if (!s) FAIL(s.error().describe());

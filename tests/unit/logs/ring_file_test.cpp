@@ -192,7 +192,7 @@ TEST_CASE("ring file: reopening continues the active segment and its size", "[lo
   TempDir dir;
   std::string path = dir / "c1.log";
   const std::size_t capacity = 32;  // segments of 32 payload bytes: 4 records of 25 file bytes
-  std::string payload(8, 'p');       // 17 + 8 = 25 bytes a record
+  std::string payload(8, 'p');      // 17 + 8 = 25 bytes a record
   {
     auto file = RingFile::open(path, capacity);
     REQUIRE(file);

@@ -66,14 +66,15 @@ TEST_CASE("an empty --entrypoint with no command is an error", "[run_config]") {
   CHECK(result.error().message == "no command specified");
 }
 
-TEST_CASE("the -e flag overrides the image's Env by key; PATH and HOSTNAME are set", "[run_config]") {
+TEST_CASE("the -e flag overrides the image's Env by key; PATH and HOSTNAME are set",
+          "[run_config]") {
   RunRequest r;
   r.env = {"LANG=en_US.UTF-8", "FOO=bar"};
   r.hostname = "box";
   auto c = fresh();
   REQUIRE(merge_run_config(r, busybox_like(), c));
-  CHECK(c.env == std::vector<std::string>{"PATH=/bin:/usr/bin", "LANG=en_US.UTF-8",
-                                          "HOSTNAME=box", "FOO=bar"});
+  CHECK(c.env == std::vector<std::string>{"PATH=/bin:/usr/bin", "LANG=en_US.UTF-8", "HOSTNAME=box",
+                                          "FOO=bar"});
   image::ImageConfig no_path;
   no_path.cmd = {"sh"};
   auto c2 = fresh();
@@ -81,8 +82,7 @@ TEST_CASE("the -e flag overrides the image's Env by key; PATH and HOSTNAME are s
   CHECK(c2.env.front().rfind("PATH=/usr/local/sbin:", 0) == 0);
 }
 
-TEST_CASE("workdir and user: flags override the image, relative workdir refused",
-          "[run_config]") {
+TEST_CASE("workdir and user: flags override the image, relative workdir refused", "[run_config]") {
   auto img = busybox_like();
   img.working_dir = "/app";
   img.user = "www-data";
@@ -122,8 +122,12 @@ TEST_CASE("volumes and tmpfs are validated", "[run_config]") {
 }
 
 TEST_CASE("run requests are parsed with type checks", "[run_config]") {
-  auto ok = parse_run_request({{"image", "busybox"}, {"cmd", {"true"}}, {"memory", 67108864},
-                               {"cpus", 0.5}, {"pids_limit", 20}, {"rm", true}});
+  auto ok = parse_run_request({{"image", "busybox"},
+                               {"cmd", {"true"}},
+                               {"memory", 67108864},
+                               {"cpus", 0.5},
+                               {"pids_limit", 20},
+                               {"rm", true}});
   REQUIRE(ok);
   CHECK(ok.value().limits.memory_bytes == 67108864);
   CHECK(ok.value().limits.cpus == 0.5);
