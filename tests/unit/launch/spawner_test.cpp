@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,4 +69,15 @@ TEST_CASE("exec mode has no start barrier", "[launch][spawner]") {
   CHECK_FALSE(r.value().barrier.valid());
   siginfo_t info{};
   REQUIRE(::waitid(P_PIDFD, static_cast<id_t>(r.value().pidfd.get()), &info, WEXITED) == 0);
+}
+
+TEST_CASE("spawn refuses two ways to make the cgroup namespace", "[launch][spawner]") {
+  SpawnRequest req;
+  req.init_path = "/nonexistent/asup-init";
+  req.spec.late_cgroup_namespace = true;
+  req.namespaces = CLONE_NEWNS | CLONE_NEWCGROUP;
+  auto r = spawn(req);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == EINVAL);
+  CHECK(r.error().message.find("late_cgroup_namespace") != std::string::npos);
 }
