@@ -150,13 +150,17 @@ Status remove_at(int parent, const char* name, dev_t dev, const std::string& sho
 
 }  // namespace
 
-Status remove_tree(const std::string& path) {
+Status remove_tree_at(int parent, const std::string& name, const std::string& shown) {
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) {
+  if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return ok();
-    return fail_errno("stat " + path);
+    return fail_errno("stat " + shown);
   }
-  return remove_at(AT_FDCWD, path.c_str(), st.st_dev, path);
+  return remove_at(parent, name.c_str(), st.st_dev, shown);
+}
+
+Status remove_tree(const std::string& path) {
+  return remove_tree_at(AT_FDCWD, path, path);
 }
 
 bool exists(const std::string& path) {

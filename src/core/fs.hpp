@@ -25,6 +25,9 @@ Status write_file(const std::string& path, std::string_view data, mode_t mode = 
 Status make_dirs(const std::string& path, mode_t mode = 0755);
 // rm -rf that does not follow symlinks and does not cross mount points.
 Status remove_tree(const std::string& path);
+// The same for `name` inside the directory `parent` (never leaves it: no symlink is
+// followed); `shown` names it in errors.
+Status remove_tree_at(int parent, const std::string& name, const std::string& shown);
 bool exists(const std::string& path);
 bool is_directory(const std::string& path);
 Result<std::vector<std::string>> list_dir(const std::string& path);

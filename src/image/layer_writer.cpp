@@ -1,5 +1,7 @@
 #include "image/layer_writer.hpp"
 
+#include "core/fs.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -129,38 +131,6 @@ Status write_all_at(int fd, const char* data, size_t size, off_t offset, const s
     size -= static_cast<size_t>(n);
     offset += n;
   }
-  return ok();
-}
-
-// rm -rf of `leaf` in `parent`, never following symlinks.
-Status remove_at(int parent, const std::string& leaf, const std::string& shown) {
-  struct stat st;
-  if (::fstatat(parent, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
-    return errno == ENOENT ? ok() : fail_errno("stat " + shown);
-  if (S_ISDIR(st.st_mode)) {
-    int fd = ::openat(parent, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return fail_errno("open " + shown);
-    DIR* dir = ::fdopendir(fd);
-    if (!dir) {
-      ::close(fd);
-      return fail_errno("opendir " + shown);
-    }
-    std::vector<std::string> names;
-    while (auto* ent = ::readdir(dir)) {
-      std::string n = ent->d_name;
-      if (n != "." && n != "..") names.push_back(std::move(n));
-    }
-    Status result = ok();
-    for (const auto& n : names) {
-      result = remove_at(::dirfd(dir), n, shown + "/" + n);
-      if (!result) break;
-    }
-    ::closedir(dir);
-    if (!result) return result;
-    if (::unlinkat(parent, leaf.c_str(), AT_REMOVEDIR) != 0) return fail_errno("rmdir " + shown);
-    return ok();
-  }
-  if (::unlinkat(parent, leaf.c_str(), 0) != 0) return fail_errno("unlink " + shown);
   return ok();
 }
 
@@ -450,7 +420,7 @@ Result<bool> LayerWriter::clear_slot(int parent, const std::string& leaf, bool k
   if (S_ISDIR(st.st_mode)) {
     if (keep_directory) return true;
     // The cache holds only the parent's ancestors, never anything inside this directory.
-    ASUP_TRY(remove_at(parent, leaf, shown));
+    ASUP_TRY(fs::remove_tree_at(parent, leaf, shown));
     dirs_.erase(shown);
     return false;
   }

@@ -72,13 +72,12 @@ void Supervisor::op_logs(const SessionPtr& s, const nlohmann::json& req) {
   Instance& c = *found.value();
   bool follow = req.value("follow", false);
   long tail = req.value("tail", -1L);
-  send_ring(c, s, tail, false);
-  bool finished = c.state.status == RunState::Exited && (c.pending <= 0 || !c.watch);
-  if (!follow || finished) {
+  send_ring(c, s, tail);
+  if (!follow || c.finished()) {
     s->send({{"type", "result"}});
     return;
   }
-  c.followers.push_back({s, false});
+  c.followers.push_back({s});
   std::string id = c.config.id;
   s->on_close([this, id, serial = s->serial()] {
     auto it = containers_.find(id);
@@ -182,8 +181,7 @@ void Supervisor::op_rm(const SessionPtr& s, const nlohmann::json& req) {
         report(r ? nlohmann::json::object() : nlohmann::json{{"error", r.error().describe()}});
       });
     };
-    bool live = c.watch && !(c.exit_seen && c.pending <= 0);
-    if (!live) {
+    if (c.finished()) {
       remove();
       return;
     }

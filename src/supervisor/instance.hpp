@@ -22,7 +22,6 @@ namespace asup::supervisor {
 // A client reading this container's output live: `run` attached or `logs -f`.
 struct Follower {
   std::shared_ptr<control::Session> session;
-  bool timestamps = false;
 };
 
 struct Instance {
@@ -49,8 +48,7 @@ struct Instance {
   // Outstanding reasons not to finalise yet: the process, stdout, stderr, the report pipe.
   int pending = 0;
   bool exit_seen = false;
-  int wait_status_code = -1;  // from waitid, when we are the parent
-  int reported_exit_code = -1;
+  int wait_status_code = -1;                             // from waitid, when we are the parent
   std::optional<int> code_from_report;                   // "error CODE ..." from asup-init
   std::shared_ptr<control::Session> attached;            // run without -d
   std::shared_ptr<control::Session> detached_requester;  // run -d, until "started"
@@ -59,6 +57,9 @@ struct Instance {
   bool removing = false;
 
   bool running() const { return state.status == RunState::Running; }
+  // Only finish() (or loading an exited container) sets Exited: the process, its pipes and
+  // its report are all done by then.
+  bool finished() const { return state.status == RunState::Exited; }
 };
 
 }  // namespace asup::supervisor

@@ -210,7 +210,7 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   err_pipe.second.reset();
   if (client && !request.detach) {
     c.attached = client;
-    c.followers.push_back({client, false});
+    c.followers.push_back({client});
   } else if (client) {
     c.detached_requester = client;
   }
@@ -302,7 +302,6 @@ void Supervisor::finish(Instance& c) {
   }
   if (code < 0 && c.code_from_report) code = *c.code_from_report;
   if (code < 0) code = 255;  // exited while no asupd watched and left no record
-  bool was_running = c.state.status == RunState::Running || c.state.pid != 0;
   c.state.status = RunState::Exited;
   c.state.exit_code = code;
   c.state.finished_ns = finished;
@@ -311,7 +310,6 @@ void Supervisor::finish(Instance& c) {
   c.barrier.reset();
   c.stdin_keepalive.reset();
   if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
-  (void)was_running;
   if (c.cgroup) destroy_cgroup(c.config.id, std::shared_ptr<cgroup::Group>(std::move(c.cgroup)), 0);
 
   std::string id = c.config.id;

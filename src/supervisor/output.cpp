@@ -69,7 +69,7 @@ void Supervisor::ensure_ring_loaded(Instance& c) {
   c.ring.restore(std::move(records).value(), logs::RingFile::read_dropped(path));
 }
 
-void Supervisor::send_ring(Instance& c, const SessionPtr& s, long tail, bool timestamps) {
+void Supervisor::send_ring(Instance& c, const SessionPtr& s, long tail) {
   ensure_ring_loaded(c);
   if (c.ring.dropped_bytes() > 0)
     s->send({{"type", "notice"}, {"dropped_bytes", c.ring.dropped_bytes()}});

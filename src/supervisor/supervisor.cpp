@@ -80,11 +80,7 @@ Result<Instance*> Supervisor::find(const std::string& query) {
 }
 
 void Supervisor::when_finished(Instance& c, std::function<void()> fn) {
-  if (c.state.status == RunState::Exited && !c.watch) {
-    fn();
-    return;
-  }
-  if (c.state.status == RunState::Exited && c.exit_seen && c.pending <= 0) {
+  if (c.finished()) {
     fn();
     return;
   }
@@ -186,12 +182,6 @@ void Supervisor::op_inspect(const SessionPtr& s, const nlohmann::json& req) {
     items.push_back(inspect(*c.value()));
   }
   s->send({{"type", "result"}, {"items", items}, {"errors", errors}});
-}
-
-bool Supervisor::image_in_use(const std::string& image_id) const {
-  for (auto& [id, c] : containers_)
-    if (c->config.image_id == image_id && !c->removing) return true;
-  return false;
 }
 
 void Supervisor::op_images(const SessionPtr& s, const nlohmann::json&) {

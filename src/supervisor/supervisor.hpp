@@ -71,7 +71,7 @@ class Supervisor {
   void capture(Instance& c, UniqueFd read_end, logs::Stream stream);
   void append_output(Instance& c, logs::Stream stream, std::string_view bytes);
   void ensure_ring_loaded(Instance& c);
-  void send_ring(Instance& c, const SessionPtr& s, long tail, bool timestamps);
+  void send_ring(Instance& c, const SessionPtr& s, long tail);
 
   // helpers
   using Reporter = std::function<void(nlohmann::json)>;
@@ -84,7 +84,6 @@ class Supervisor {
   nlohmann::json inspect(const Instance& c) const;
   void when_finished(Instance& c, std::function<void()> fn);
   Status signal(Instance& c, int sig);
-  bool image_in_use(const std::string& image_id) const;
 
   loop::EventLoop& loop_;
   DaemonOptions options_;
