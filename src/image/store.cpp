@@ -205,6 +205,12 @@ std::int64_t Store::layer_size(const std::string& diff_id) const {
   return it == layer_sizes_.end() ? 0 : it->second;
 }
 
+bool Store::has_layer(const std::string& diff_id, const std::string& blob_digest) const {
+  std::lock_guard l(mutex_);
+  return layer_sizes_.count(diff_id) && fs::exists(layer_dir(diff_id)) &&
+         fs::exists(blob_path(blob_digest));
+}
+
 Result<std::vector<std::string>> Store::remove(const std::string& name) {
   return remove(name, false);
 }

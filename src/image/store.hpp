@@ -87,6 +87,18 @@ class Store {
   Result<std::vector<std::string>> remove(const std::string& name, bool force,
                                           bool keep_image = false);
 
+  // `pull`: records images whose layers the caller unpacked beside their blobs in
+  // `staging` (from make_staging_dir), exactly as load does. Returns the references.
+  Result<std::vector<std::string>> install_pending(std::vector<PendingImage>& images,
+                                                   const std::string& staging) {
+    return install(images, staging);
+  }
+  // A fresh directory under ROOT/image/tmp; the caller removes it.
+  Result<std::string> make_staging_dir(const char* purpose) const;
+  // Whether the layer with this diff id is unpacked and its blob stored, so a pull can
+  // skip it.
+  bool has_layer(const std::string& diff_id, const std::string& blob_digest) const;
+
   // Unpacked bytes of one layer (by diff id), 0 when the layer is unknown.
   std::int64_t layer_size(const std::string& diff_id) const;
   // Blocks until the layers and blobs remove() handed to the background are deleted.
@@ -99,7 +111,6 @@ class Store {
   Result<Image> resolve_locked(const std::string& name) const;
   std::string layer_dir(const std::string& diff_id) const;
   std::string blob_path(const std::string& digest) const;
-  Result<std::string> make_staging_dir(const char* purpose) const;
   // Unpacks the missing layers of `images`, then records them, their blobs and their
   // references; retried when a concurrent remove() took a layer it relied on.
   Result<std::vector<std::string>> install(std::vector<PendingImage>& images,
