@@ -18,6 +18,7 @@ struct RunFlags {
   bool detach = false, interactive = false, tty = false, rm = false;
   std::vector<std::string> env, env_files, volumes, tmpfs;
   std::string workdir, user, hostname, entrypoint, name, memory, log_size;
+  std::string pull = "missing", platform;
   bool entrypoint_set = false;
   double cpus = 0;
   std::int64_t pids_limit = 0;
@@ -59,6 +60,8 @@ void proxy_signal(int sig) {
   line[n++] = '\n';
   (void)!::write(g_request_fd, line, n);
 }
+
+bool attach(Cli& cli, RunFlags& f, const nlohmann::json& req, int& code);
 
 int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
   if (args.empty())
@@ -109,13 +112,33 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
     req["log_size"] = bytes.value();
   }
 
+  if (f.pull == "always" && pull_image(cli, args[0], f.platform, false, stderr) != 0) return 125;
+  bool pulled = f.pull == "always";
+  for (;;) {
+    int code = 0;
+    if (attach(cli, f, req, code)) return code;
+    // The image is missing: Docker pulls it and asks again.
+    if (f.pull == "never" || pulled) return 125;
+    std::fprintf(stderr, "Unable to find image '%s' locally\n", args[0].c_str());
+    if (pull_image(cli, args[0], f.platform, false, stderr) != 0) return 125;
+    pulled = true;
+  }
+}
+
+// Sends the run request and follows the container; false (code unset) when asupd does
+// not have the image.
+bool attach(Cli& cli, RunFlags& f, const nlohmann::json& req, int& code) {
+  auto done = [&code](int c) {
+    code = c;
+    return true;
+  };
   auto client = connect(cli);
-  if (!client) return report_error(client.error().describe(), 125);
+  if (!client) return done(report_error(client.error().describe(), 125));
   auto& c = client.value();
-  if (auto r = c.send(req); !r) return report_error(r.error().describe(), 125);
+  if (auto r = c.send(req); !r) return done(report_error(r.error().describe(), 125));
   for (;;) {
     auto msg = c.receive();
-    if (!msg) return report_error(msg.error().describe(), 125);
+    if (!msg) return done(report_error(msg.error().describe(), 125));
     auto& h = msg.value().header;
     auto type = h.value("type", "");
     if (type == "output") {
@@ -137,12 +160,13 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
         std::fprintf(stderr, "asupctl: %llu bytes of output skipped (this client fell behind)\n",
                      h["skipped_bytes"].get<unsigned long long>());
     } else if (type == "exit") {
-      return finish_exit(h);
+      return done(finish_exit(h));
     } else if (type == "error") {
-      return report_error(h.value("message", "unknown error"), h.value("exit", 125));
+      if (h.value("no_such_image", false) && f.pull != "never") return false;
+      return done(report_error(h.value("message", "unknown error"), h.value("exit", 125)));
     } else if (type == "result" && f.detach) {
       std::printf("%s\n", h.value("id", "").c_str());
-      return 0;
+      return done(0);
     }
   }
 }
@@ -179,6 +203,10 @@ void add_run(CLI::App& app, Cli& cli) {
   cmd->add_option("--pids-limit", flags->pids_limit, "Tune container pids limit (-1 unlimited)")
       ->each([flags](const std::string&) { flags->pids_set = true; });
   cmd->add_option("--log-size", flags->log_size, "Size of the log ring (default 1m)");
+  cmd->add_option("--pull", flags->pull, "Pull image before running (always, missing, never)")
+      ->check(CLI::IsMember({"always", "missing", "never"}))
+      ->capture_default_str();
+  cmd->add_option("--platform", flags->platform, "Platform to pull (os/arch[/variant])");
   cmd->callback([cmd, flags, &cli] {
     cli.action = [cmd, flags, &cli] { return run_command(cli, *flags, cmd->remaining()); };
   });

@@ -54,6 +54,13 @@ void add_load(CLI::App& app, Cli& cli);
 void add_import(CLI::App& app, Cli& cli);
 void add_images(CLI::App& app, Cli& cli);
 void add_rmi(CLI::App& app, Cli& cli);
+void add_pull(CLI::App& app, Cli& cli);
+void add_login(CLI::App& app, Cli& cli);  // login and logout
+
+// Pulls `reference` showing progress on `out` (stdout for pull, stderr for run); returns
+// the exit code.
+int pull_image(Cli& cli, const std::string& reference, const std::string& platform, bool quiet,
+               FILE* out);
 
 // For commands acting on several containers (stop, kill, rm, wait): prints each name that
 // succeeded (or `success_text(item)`) on stdout and each error on stderr; exit 1 if any

@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   for (auto add : {asup::cli::add_run, asup::cli::add_ps, asup::cli::add_inspect,
                    asup::cli::add_logs, asup::cli::add_exec, asup::cli::add_stop,
                    asup::cli::add_kill, asup::cli::add_rm, asup::cli::add_wait, asup::cli::add_load,
-                   asup::cli::add_import, asup::cli::add_images, asup::cli::add_rmi})
+                   asup::cli::add_import, asup::cli::add_images, asup::cli::add_rmi,
+                   asup::cli::add_pull, asup::cli::add_login})
     add(app, cli);
   try {
     app.parse(argc, argv);

@@ -141,6 +141,12 @@ int main(int argc, char** argv) {
   app.add_option("--cgroup-parent", options.cgroup_parent, "Cgroup under which containers go")
       ->capture_default_str();
   app.add_option("--init", options.init_path, "Path of asup-init (default: next to asupd)");
+  app.add_option("--insecure-registry", options.insecure_registries,
+                 "Registry (host[:port] or IPv4 CIDR) reached over plain HTTP; repeatable");
+  app.add_option("--max-concurrent-downloads", options.max_concurrent_downloads,
+                 "Layer downloads running at once, over all pulls")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   app.add_flag("-d,--detach", detach, "Run in the background");
   CLI11_PARSE(app, argc, argv);
   if (options.init_path.empty()) options.init_path = sibling_path("asup-init");

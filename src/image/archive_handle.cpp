@@ -57,17 +57,41 @@ void enable_decompression(archive* a) {
   archive_read_support_filter_bzip2(a);
 }
 
-Result<ArchiveReader> open_decompressed(const std::string& path, bool& empty) {
+namespace {
+
+Result<ArchiveReader> new_raw_reader() {
   ArchiveReader a{archive_read_new()};
   if (!a) return fail(ENOMEM, "archive_read_new");
   enable_decompression(a.get());
   archive_read_support_format_raw(a.get());
-  ASUP_TRY(open_path(a.get(), path));
+  return a;
+}
+
+// Positions a raw reader at its one entry; an empty stream has none.
+Status start_raw(archive* a, const std::string& what, bool& empty) {
   archive_entry* entry = nullptr;
-  int r = archive_read_next_header(a.get(), &entry);
+  int r = archive_read_next_header(a, &entry);
   empty = r == ARCHIVE_EOF;
   if (r != ARCHIVE_OK && r != ARCHIVE_WARN && r != ARCHIVE_EOF)
-    return fail("read " + path + ": " + archive_message(a.get()));
+    return fail("read " + what + ": " + archive_message(a));
+  return ok();
+}
+
+}  // namespace
+
+Result<ArchiveReader> open_decompressed(const std::string& path, bool& empty) {
+  ASUP_TRY(auto a, new_raw_reader());
+  ASUP_TRY(open_path(a.get(), path));
+  ASUP_TRY(start_raw(a.get(), path, empty));
+  return a;
+}
+
+Result<ArchiveReader> open_decompressed(archive_read_callback* read, void* client,
+                                        const std::string& what, bool& empty) {
+  ASUP_TRY(auto a, new_raw_reader());
+  if (archive_read_open(a.get(), client, nullptr, read, nullptr) != ARCHIVE_OK)
+    return fail("read " + what + ": " + archive_message(a.get()));
+  ASUP_TRY(start_raw(a.get(), what, empty));
   return a;
 }
 

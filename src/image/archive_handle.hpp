@@ -23,6 +23,10 @@ void enable_decompression(archive* a);
 // Opens `path` read-only as a decompressed byte stream (no archive format: libarchive's raw
 // format), ready for archive_read_data. Sets `empty` when the file holds no data at all.
 Result<ArchiveReader> open_decompressed(const std::string& path, bool& empty);
+// Same over a byte stream `read` delivers (libarchive's read callback convention); the
+// stream's owner outlives the reader. `what` names the stream in errors.
+Result<ArchiveReader> open_decompressed(archive_read_callback* read, void* client,
+                                        const std::string& what, bool& empty);
 // Opens `path` as a (possibly compressed) tar archive.
 Result<ArchiveReader> open_tar(const std::string& path);
 

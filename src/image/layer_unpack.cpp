@@ -68,30 +68,30 @@ la_ssize_t source_read(archive* a, void* client, const void** out) {
 
 }  // namespace
 
-Result<UnpackedLayer> unpack_layer(const std::string& blob_path, const std::string& dest,
-                                   int copy_to) {
-  bool empty = false;
-  ASUP_TRY(auto raw, open_decompressed(blob_path, empty));
+namespace {
+
+Result<UnpackedLayer> unpack_decompressed(archive* raw, bool empty, const std::string& dest,
+                                          int copy_to, const std::string& what) {
   HashingSource src;
-  src.raw = raw.get();
+  src.raw = raw;
   src.copy_to = copy_to;
   src.eof = empty;
   ASUP_TRY(auto writer, LayerWriter::open(dest));
 
   // An empty stream is an empty layer; the tar reader would call it an unknown format.
   src.pending = src.next();
-  if (src.pending < 0) return fail("read " + blob_path + ": " + src.error);
+  if (src.pending < 0) return fail("read " + what + ": " + src.error);
   if (src.pending > 0) {
     ArchiveReader tar{archive_read_new()};
     if (!tar) return fail(ENOMEM, "archive_read_new");
     archive_read_support_format_tar(tar.get());
     if (archive_read_open(tar.get(), &src, nullptr, source_read, nullptr) != ARCHIVE_OK)
-      return fail("read " + blob_path + ": " + archive_message(tar.get()));
+      return fail("read " + what + ": " + archive_message(tar.get()));
     for (;;) {
       archive_entry* entry = nullptr;
       int r = archive_read_next_header(tar.get(), &entry);
       if (r == ARCHIVE_EOF) break;
-      if (r < ARCHIVE_WARN) return fail("read " + blob_path + ": " + archive_message(tar.get()));
+      if (r < ARCHIVE_WARN) return fail("read " + what + ": " + archive_message(tar.get()));
       ASUP_TRY(writer.write(tar.get(), entry));
     }
     ASUP_TRY(writer.finish());
@@ -99,10 +99,26 @@ Result<UnpackedLayer> unpack_layer(const std::string& blob_path, const std::stri
   // Whatever follows the end-of-archive marker is part of the diff id too.
   for (;;) {
     la_ssize_t n = src.next();
-    if (n < 0) return fail("read " + blob_path + ": " + src.error);
+    if (n < 0) return fail("read " + what + ": " + src.error);
     if (n == 0) break;
   }
   return UnpackedLayer{"sha256:" + src.sha.hex(), writer.bytes()};
+}
+
+}  // namespace
+
+Result<UnpackedLayer> unpack_layer(const std::string& blob_path, const std::string& dest,
+                                   int copy_to) {
+  bool empty = false;
+  ASUP_TRY(auto raw, open_decompressed(blob_path, empty));
+  return unpack_decompressed(raw.get(), empty, dest, copy_to, blob_path);
+}
+
+Result<UnpackedLayer> unpack_layer(archive_read_callback* read, void* client,
+                                   const std::string& what, const std::string& dest) {
+  bool empty = false;
+  ASUP_TRY(auto raw, open_decompressed(read, client, what, empty));
+  return unpack_decompressed(raw.get(), empty, dest, -1, what);
 }
 
 }  // namespace asup::image

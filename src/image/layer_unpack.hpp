@@ -3,6 +3,8 @@
 // known when the last entry is written without reading the blob twice.
 #pragma once
 
+#include <archive.h>
+
 #include <cstdint>
 #include <string>
 
@@ -20,5 +22,10 @@ struct UnpackedLayer {
 // diff id with what the image config promises and discards `dest` on a mismatch.
 Result<UnpackedLayer> unpack_layer(const std::string& blob_path, const std::string& dest,
                                    int copy_to = -1);
+
+// Same, from a (compressed) byte stream: `read` follows libarchive's read callback
+// convention over `client`. `what` names the stream in errors.
+Result<UnpackedLayer> unpack_layer(archive_read_callback* read, void* client,
+                                   const std::string& what, const std::string& dest);
 
 }  // namespace asup::image

@@ -42,6 +42,14 @@ void Supervisor::op_run(const SessionPtr& s, const nlohmann::json& req) {
     s->send_error(protocol::kExitEngineError, request.error().message);
     return;
   }
+  // Tells `asupctl run --pull missing` to pull and ask again.
+  if (auto image = images_->resolve(request.value().image); !image) {
+    s->send({{"type", "error"},
+             {"exit", protocol::kExitEngineError},
+             {"message", image.error().describe()},
+             {"no_such_image", true}});
+    return;
+  }
   auto id = create_and_start(request.value(), s);
   if (!id) {
     s->send_error(protocol::kExitEngineError, id.error().describe());

@@ -20,6 +20,11 @@ Status Supervisor::start() {
   ASUP_TRY(fs::make_dirs(fs::join(options_.run_root, "containers"), 0700));
   ASUP_TRY(images_, image::Store::open(options_.root));
   ASUP_TRY(cgroups_, cgroup::detect(options_.cgroup_parent));
+  registry_ = std::make_unique<registry::RegistryClient>(
+      loop_.io(), registry::RegistryOptions{options_.insecure_registries,
+                                            fs::join(options_.root, "auth.json")});
+  fetcher_ = std::make_unique<registry::LayerFetcher>(loop_, *registry_, *images_,
+                                                      options_.max_concurrent_downloads);
   spdlog::info("cgroup {} backend, parent \"{}\"", cgroups_->version(), options_.cgroup_parent);
   load_containers();
   return ok();
@@ -31,6 +36,8 @@ void Supervisor::shutdown() {
     (void)persist_state(*c);
   }
   cgroups_->remove_parent_if_empty();
+  // Stops the downloads and joins the extraction threads while the loop still exists.
+  fetcher_.reset();
 }
 
 void Supervisor::reap_strays() {
@@ -55,7 +62,8 @@ void Supervisor::handle(const SessionPtr& s, const nlohmann::json& req) {
              {"kill", &Supervisor::op_kill},       {"rm", &Supervisor::op_rm},
              {"wait", &Supervisor::op_wait},       {"load", &Supervisor::op_load},
              {"import", &Supervisor::op_import},   {"images", &Supervisor::op_images},
-             {"rmi", &Supervisor::op_rmi}};
+             {"rmi", &Supervisor::op_rmi},         {"pull", &Supervisor::op_pull},
+             {"login", &Supervisor::op_login},     {"logout", &Supervisor::op_logout}};
   auto op = req.contains("op") && req["op"].is_string() ? req["op"].get<std::string>() : "";
   auto it = ops.find(op);
   if (it == ops.end()) {

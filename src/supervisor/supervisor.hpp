@@ -12,6 +12,8 @@
 #include "control/session.hpp"
 #include "image/store.hpp"
 #include "loop/event_loop.hpp"
+#include "registry/layer_fetcher.hpp"
+#include "registry/registry_client.hpp"
 #include "supervisor/instance.hpp"
 #include "supervisor/run_config.hpp"
 
@@ -22,6 +24,8 @@ struct DaemonOptions {
   std::string run_root = "/run/asup";
   std::string init_path;  // asup-init next to asupd
   std::string cgroup_parent = "asup";
+  std::vector<std::string> insecure_registries;
+  std::size_t max_concurrent_downloads = 4;
 };
 
 using SessionPtr = std::shared_ptr<control::Session>;
@@ -53,6 +57,10 @@ class Supervisor {
   void op_import(const SessionPtr& s, const nlohmann::json& req);
   void op_images(const SessionPtr& s, const nlohmann::json& req);
   void op_rmi(const SessionPtr& s, const nlohmann::json& req);
+  // registry (registry_ops.cpp)
+  void op_pull(const SessionPtr& s, const nlohmann::json& req);
+  void op_login(const SessionPtr& s, const nlohmann::json& req);
+  void op_logout(const SessionPtr& s, const nlohmann::json& req);
 
   // lifecycle (lifecycle.cpp)
   Result<std::string> create_and_start(const RunRequest& request, const SessionPtr& client);
@@ -89,6 +97,8 @@ class Supervisor {
   DaemonOptions options_;
   std::unique_ptr<image::Store> images_;
   std::unique_ptr<cgroup::Manager> cgroups_;
+  std::unique_ptr<registry::RegistryClient> registry_;
+  std::unique_ptr<registry::LayerFetcher> fetcher_;
   std::map<std::string, std::unique_ptr<Instance>> containers_;
   // exec helpers still running, by pid, so the SIGCHLD net does not steal their status
   std::map<pid_t, std::unique_ptr<loop::PidfdWatch>> execs_;
