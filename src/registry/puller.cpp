@@ -90,8 +90,8 @@ class Pull : public std::enable_shared_from_this<Pull> {
         if (!e.platform || !platform_matches(*e.platform, platform_)) continue;
         return fetch_manifest(e.digest, depth + 1);
       }
-      return finish(fail(ENOENT, "no matching manifest for " + platform_text(platform_) +
-                                     " in the manifest list entries of " + ref_.familiar()));
+      return finish(fail("no matching manifest for " + platform_text(platform_) +
+                         " in the manifest list entries of " + ref_.familiar()));
     }
     if (!image::is_manifest_type(type))
       return finish(fail("manifest " + doc.digest + ": unsupported media type \"" + type + "\""));

@@ -234,8 +234,8 @@ void RegistryClient::authenticate(const std::shared_ptr<Call>& call, const HttpR
     }
     auto& resp = r.value();
     if (resp.status == 401 || resp.status == 403) {
-      call->done(fail(EACCES, with_credentials ? "unauthorized: incorrect username or password"
-                                               : "unauthorized: authentication required"));
+      call->done(fail(with_credentials ? "unauthorized: incorrect username or password"
+                                       : "unauthorized: authentication required"));
       return;
     }
     if (resp.status != 200) {
@@ -279,11 +279,11 @@ void RegistryClient::fetch_manifest(const Repository& repo, const std::string& r
     if (!r) return done(fail(r.error()));
     auto& resp = r.value();
     if (resp.status == 404)
-      return done(fail(ENOENT, "manifest for " + repo.registry + "/" + repo.name + ":" + reference +
-                                   " not found: " + describe_status(resp)));
+      return done(fail("manifest for " + repo.registry + "/" + repo.name + ":" + reference +
+                       " not found: " + describe_status(resp)));
     if (resp.status == 401 || resp.status == 403)
-      return done(fail(EACCES, "pull access denied for " + repo.registry + "/" + repo.name +
-                                   ", repository does not exist or may require 'asupctl login'"));
+      return done(fail("pull access denied for " + repo.registry + "/" + repo.name +
+                       ", repository does not exist or may require 'asupctl login'"));
     if (resp.status != 200)
       return done(
           fail("fetch manifest " + repo.name + ":" + reference + ": " + describe_status(resp)));
@@ -352,7 +352,7 @@ void RegistryClient::login(const std::string& registry, const Credentials& crede
   call->done = [this, registry, credentials, done](Result<HttpResponse> r) {
     if (!r) return done(fail(r.error()));
     if (r.value().status == 401 || r.value().status == 403)
-      return done(fail(EACCES, "unauthorized: incorrect username or password"));
+      return done(fail("unauthorized: incorrect username or password"));
     if (r.value().status != 200)
       return done(fail("login to " + registry + ": " + describe_status(r.value())));
     if (auto saved = credentials_.save(registry, credentials); !saved)
