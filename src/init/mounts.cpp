@@ -8,6 +8,7 @@
 
 #include <cerrno>
 
+#include "init/fs_context.hpp"
 #include "init/in_root.hpp"
 
 namespace asup::init {
@@ -15,6 +16,9 @@ namespace {
 
 using launch::MountKind;
 using launch::MountOp;
+
+// mount(2) copies at most a page of option data.
+constexpr std::size_t kMountDataLimit = 4096;
 
 // Flags a bind remount must keep: the kernel refuses (EPERM) to clear a locked one, and
 // silently dropping nosuid/nodev/noexec from a mount would be a surprise anyway.
@@ -85,6 +89,9 @@ class Executor {
     const char* data = op.data.empty() ? nullptr : op.data.c_str();
     switch (op.kind) {
       case MountKind::Mount:
+        // Options past one page would be cut short by mount(2).
+        if (op.data.size() >= kMountDataLimit && op.flags == 0)
+          return mount_with_fs_context(op.fstype, op.data, op.target);
         if (::mount(op.source.c_str(), op.target.c_str(), op.fstype.c_str(), op.flags, data) != 0)
           return fail_errno("mount " + op.fstype + " on " + op.target);
         return ok();
