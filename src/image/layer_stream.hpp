@@ -25,6 +25,8 @@ class ChunkQueue {
   // Producer side. False (nothing taken) when the queue is full or was cancelled; after a
   // refusal `on_drained` runs, on the consumer's thread, once half the queue is free.
   bool push(std::string_view chunk);
+  // Same for a producer thread: waits while the queue is full; false once cancelled.
+  bool push_wait(std::string_view chunk);
   // The stream ended; with an error, the consumer fails with it.
   void finish(std::optional<std::string> error = std::nullopt);
   void set_on_drained(std::function<void()> fn);
@@ -38,7 +40,8 @@ class ChunkQueue {
 
  private:
   mutable std::mutex mutex_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        // consumers wait for data
+  std::condition_variable space_cv_;  // push_wait waits for room
   std::deque<std::string> chunks_;
   std::size_t bytes_ = 0;
   std::size_t capacity_;
@@ -58,7 +61,9 @@ struct StreamedLayer {
 
 // Consumes `queue` to its end: every byte is appended to `blob_fd`, and the decompressed
 // tar is unpacked into `dest` (an existing, empty directory). Cancels the queue on failure.
-// Runs on a thread of its own; `what` names the blob in errors.
+// Runs on a thread of its own and starts one more: one thread keeps, hashes and
+// decompresses the blob, the other hashes the tar and writes the files, so a large layer
+// keeps two cores busy. `what` names the blob in errors.
 Result<StreamedLayer> unpack_stream(ChunkQueue& queue, int blob_fd, const std::string& dest,
                                     const std::string& what);
 
