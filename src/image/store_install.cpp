@@ -179,7 +179,10 @@ Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& image
         }
         if (::rename(unpacked_dir.c_str(), dir.c_str()) == 0) {
           placed.push_back(layer.diff_id);
-        } else if (errno != EEXIST && errno != ENOTEMPTY) {
+        } else if (errno != EEXIST && errno != ENOTEMPTY &&
+                   // Pulls sharing one download share its directory: the first to
+                   // install moved it already.
+                   !(errno == ENOENT && fs::exists(dir))) {
           return abandon(Error{errno, "rename " + unpacked_dir + " to " + dir});
         }
         // else a concurrent load placed the same layer first; ours goes with the staging.
