@@ -22,7 +22,7 @@ TEST_CASE("load prints the image name and images lists it", "[integration][image
   auto r = d.run({"images", "-q"});
   CHECK(r.code == 0);
   CHECK(r.out == "");
-  r = d.run({"run", "--rm", "busybox", "true"});
+  r = d.run({"run", "--rm", "--pull", "never", "busybox", "true"});
   CHECK(r.code == 125);
   CHECK_THAT(r.err, Contains("No such image"));
 
@@ -115,7 +115,7 @@ TEST_CASE("rmi is refused while a container uses the image, unless -f", "[integr
   INFO(r);
   CHECK(r.code == 0);
   CHECK_THAT(d.run({"images"}).out, !Contains("busybox"));
-  r = d.run({"run", "--rm", "busybox", "true"});
+  r = d.run({"run", "--rm", "--pull", "never", "busybox", "true"});
   CHECK(r.code == 125);
   CHECK_THAT(r.err, Contains("No such image"));
   // The running container does not notice.

@@ -62,12 +62,23 @@ TEST_CASE("run prints the workload's output and exits with its code", "[integrat
 TEST_CASE("run reports engine errors with Docker's exit codes", "[integration][run][errors]") {
   Daemon d;
   SECTION("unknown image: 125") {
-    auto r = d.run({"run", "--rm", "nosuchimage:latest", "true"});
+    auto r = d.run({"run", "--rm", "--pull", "never", "nosuchimage:latest", "true"});
     INFO(r);
     CHECK(r.code == 125);
     CHECK_THAT(r.err, Contains("No such image"));
     CHECK(r.out == "");
     CHECK(lines(r.err).size() == 1);
+  }
+  SECTION("unknown image that cannot be pulled: 125, after Docker's notice") {
+    // Nothing listens on port 1 of loopback.
+    auto r = d.run({"run", "--rm", "127.0.0.1:1/nosuchimage:latest", "true"});
+    INFO(r);
+    CHECK(r.code == 125);
+    auto err = lines(r.err);
+    REQUIRE(err.size() >= 2);
+    CHECK(err.front() == "Unable to find image '127.0.0.1:1/nosuchimage:latest' locally");
+    CHECK_THAT(err.back(), Contains("127.0.0.1:1"));
+    CHECK(r.out == "");
   }
   SECTION("command not found: 127") {
     auto r = d.run({"run", "--rm", "busybox", "nosuchcmd"});

@@ -92,7 +92,7 @@ TEST_CASE("plain HTTP only for loopback and listed registries", "[registry][poli
   CHECK(api_host("ghcr.io") == "ghcr.io");
 }
 
-TEST_CASE("--platform takes os/arch[/variant]", "[registry][platform]") {
+TEST_CASE("platforms are os/arch[/variant] as --platform takes them", "[registry][platform]") {
   auto p = parse_platform("linux/arm64/v8");
   REQUIRE(p);
   CHECK(p.value().os == "linux");
