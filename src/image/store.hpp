@@ -109,6 +109,9 @@ class Store {
   Status load_index();
   Status save_index();  // mutex_ held
   Result<Image> resolve_locked(const std::string& name) const;
+  // mutex_ held: the full reference `name` is when it is a tag of image `id`, else "" (an
+  // id, a digest reference, a tag of another image).
+  std::string reference_named(const std::string& name, const std::string& id) const;
   std::string layer_dir(const std::string& diff_id) const;
   std::string blob_path(const std::string& digest) const;
   // Unpacks the missing layers of `images`, then records them, their blobs and their
@@ -120,6 +123,27 @@ class Store {
   Result<std::vector<std::string>> import_staged(const std::string& tar_path,
                                                  const std::string& reference,
                                                  const std::string& staging);
+  // The index maps as they were before a change, to put back if writing the index fails.
+  struct Snapshot {
+    std::map<std::string, Image> images;
+    std::map<std::string, std::string> refs;
+    std::map<std::string, std::vector<std::string>> blobs;
+    std::map<std::string, std::int64_t> layer_sizes;
+  };
+  Snapshot snapshot() const;      // mutex_ held
+  void restore(Snapshot before);  // mutex_ held
+  // mutex_ held: saves the index, or puts `before` back when that fails.
+  Status commit(Snapshot& before);
+  // What deleting an image left without a user.
+  struct Unused {
+    std::vector<std::string> blobs;   // digests
+    std::vector<std::string> layers;  // diff ids, in the image's order
+    std::int64_t layer_bytes = 0;     // their unpacked size
+  };
+  // mutex_ held: drops the image `id` and its references, appending Docker's lines for it
+  // ("Untagged: ..." for each reference, "Deleted: ..." for the image and
+  // each freed layer) to `lines`. The caller discards the unused blobs and layers.
+  Unused delete_image(const std::string& id, std::vector<std::string>& lines);
   // mutex_ held: moves what no image uses any more out of sight, for the reaper to delete.
   void discard_unused(const std::vector<std::string>& blobs,
                       const std::vector<std::string>& layers);

@@ -21,6 +21,7 @@
 
 #include "core/fs.hpp"
 #include "image/digest.hpp"
+#include "image/store.hpp"
 
 namespace asup::image::test {
 
@@ -40,6 +41,12 @@ class TempDir {
  private:
   std::string path_;
 };
+
+inline std::unique_ptr<Store> open_store(const TempDir& dir) {
+  auto store = Store::open(dir.path());
+  REQUIRE(store);
+  return std::move(store).value();
+}
 
 // What a tar entry records besides its name and type.
 struct Meta {
