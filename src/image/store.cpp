@@ -133,9 +133,14 @@ Result<Image> Store::resolve_locked(const std::string& name) const {
   if (!id_form) {
     if (auto ref = parse_reference(name)) {
       if (!ref.value().digest.empty()) {
-        // Pinned by manifest digest: prefer an image of that repository.
+        // Pinned by manifest digest: the image the registry knows by it, else one with that
+        // manifest, preferably of that repository.
         const Image* any = nullptr;
         std::string repo = ref.value().registry + "/" + ref.value().repository;
+        std::string repo_digest = repo + "@" + ref.value().digest;
+        for (const auto& [id, image] : images_)
+          for (const auto& d : image.repo_digests)
+            if (d == repo_digest) return image;
         for (const auto& [id, image] : images_) {
           if (image.manifest_digest != ref.value().digest) continue;
           for (const auto& r : image.references)
@@ -269,6 +274,7 @@ Store::Unused Store::delete_image(const std::string& id, std::vector<std::string
     refs_.erase(r);
     lines.push_back("Untagged: " + familiar_form(r));
   }
+  for (const auto& d : image.repo_digests) lines.push_back("Untagged: " + familiar_form(d));
   std::vector<std::string> blobs = std::move(blobs_[id]);
   images_.erase(id);
   blobs_.erase(id);

@@ -41,7 +41,10 @@ struct Image {
   std::string id;                       // config digest "sha256:HEX" (Docker's image id)
   std::string manifest_digest;          // "sha256:HEX"
   std::vector<std::string> references;  // full references pointing at this image
-  std::vector<std::string> diff_ids;    // bottom layer first
+  // "docker.io/library/busybox@sha256:HEX": the manifest digests registries know it by
+  // (filled by pull; load and import leave it empty, as Docker does).
+  std::vector<std::string> repo_digests;
+  std::vector<std::string> diff_ids;  // bottom layer first
   ImageConfig config;
   std::int64_t created = 0;  // unix seconds from the config, 0 if absent
   std::int64_t size = 0;     // unpacked bytes of all layers
@@ -141,7 +144,7 @@ class Store {
     std::int64_t layer_bytes = 0;     // their unpacked size
   };
   // mutex_ held: drops the image `id` and its references, appending Docker's lines for it
-  // ("Untagged: ..." for each reference, "Deleted: ..." for the image and
+  // ("Untagged: ..." for each reference and repo digest, "Deleted: ..." for the image and
   // each freed layer) to `lines`. The caller discards the unused blobs and layers.
   Unused delete_image(const std::string& id, std::vector<std::string>& lines);
   // mutex_ held: moves what no image uses any more out of sight, for the reaper to delete.

@@ -246,6 +246,7 @@ Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& image
         std::set<std::string> unique(image.diff_ids.begin(), image.diff_ids.end());
         for (const auto& d : unique) image.size += layer_sizes_[d];
       }
+      for (const auto& d : pending.repo_digests) append_unique(image.repo_digests, d);
       auto& owned = blobs_[pending.id];
       for (const auto& b : blobs) append_unique(owned, b);
 
