@@ -251,6 +251,27 @@ Result<std::vector<std::string>> Store::remove(const std::string& name, bool for
   return lines;
 }
 
+Result<std::string> Store::tag(const std::string& source, const std::string& target) {
+  ASUP_TRY(auto ref, parse_reference(target));
+  if (!ref.digest.empty())
+    return fail("refusing to create a tag with a digest reference: " + target);
+  std::string full = ref.full();
+  std::lock_guard l(mutex_);
+  ASUP_TRY(Image image, resolve_locked(source));
+  auto old = refs_.find(full);
+  if (old != refs_.end() && old->second == image.id) return full;
+  auto before = snapshot();
+  // Docker moves the tag: the image it leaves keeps existing, untagged if it was its last.
+  if (old != refs_.end()) {
+    auto& refs = images_.at(old->second).references;
+    refs.erase(std::remove(refs.begin(), refs.end(), full), refs.end());
+  }
+  refs_[full] = image.id;
+  images_.at(image.id).references.push_back(full);
+  if (auto r = commit(before); !r) return fail(r.error().wrap("tag " + target));
+  return full;
+}
+
 Store::Snapshot Store::snapshot() const {
   return Snapshot{images_, refs_, blobs_, layer_sizes_};
 }

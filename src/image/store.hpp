@@ -90,6 +90,11 @@ class Store {
   Result<std::vector<std::string>> remove(const std::string& name, bool force,
                                           bool keep_image = false);
 
+  // `tag SOURCE TARGET`: SOURCE is a reference, an id or a unique id prefix; TARGET a
+  // reference without a digest. A tag that named another image moves, and that image
+  // stays, untagged, when it was its last one. Returns TARGET in full form.
+  Result<std::string> tag(const std::string& source, const std::string& target);
+
   // `pull`: records images whose layers the caller unpacked beside their blobs in
   // `staging` (from make_staging_dir), exactly as load does. Returns the references.
   Result<std::vector<std::string>> install_pending(std::vector<PendingImage>& images,
