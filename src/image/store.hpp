@@ -95,6 +95,13 @@ class Store {
   // stays, untagged, when it was its last one. Returns TARGET in full form.
   Result<std::string> tag(const std::string& source, const std::string& target);
 
+  // `save`: writes the named images as one OCI image layout tar that is also a Docker 25+
+  // `docker save` archive (index.json, manifest.json, blobs/sha256/...). A name without a
+  // tag saves every tag of that repository; an id saves the image untagged. The file
+  // appears complete or not at all: it is written beside `path` and renamed. With
+  // `in_place`, `path` is written to as it is (appended to: a client's stdout).
+  Status save(const std::vector<std::string>& names, const std::string& path, bool in_place);
+
   // `pull`: records images whose layers the caller unpacked beside their blobs in
   // `staging` (from make_staging_dir), exactly as load does. Returns the references.
   Result<std::vector<std::string>> install_pending(std::vector<PendingImage>& images,
