@@ -179,6 +179,14 @@ Result<Image> Store::resolve(const std::string& name) const {
   return resolve_locked(name);
 }
 
+Result<ImageDetails> Store::inspect(const std::string& name) const {
+  std::lock_guard l(mutex_);
+  ASUP_TRY(Image image, resolve_locked(name));
+  // A few kilobytes, read under the lock so that a concurrent rmi cannot take it away.
+  ASUP_TRY(std::string config, fs::read_file(blob_path(image.id)));
+  return ImageDetails{std::move(image), std::move(config)};
+}
+
 std::vector<Image> Store::list() const {
   std::vector<Image> out;
   {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +58,19 @@ std::string short_id(const std::string& id);
 Result<std::int64_t> directory_size(const std::string& dir);
 
 struct PendingImage;  // an image on its way in (load_plan.hpp)
+
+// What `image prune` did: rmi's lines ("Untagged: busybox:latest", "Deleted: sha256:...")
+// and the bytes of layers and blobs it deleted.
+struct PruneReport {
+  std::vector<std::string> lines;
+  std::int64_t reclaimed = 0;
+};
+
+// An image with its config document (the JSON its id is the digest of).
+struct ImageDetails {
+  Image image;
+  std::string config;
+};
 
 class Store {
  public:
@@ -101,6 +115,13 @@ class Store {
   // appears complete or not at all: it is written beside `path` and renamed. With
   // `in_place`, `path` is written to as it is (appended to: a client's stdout).
   Status save(const std::vector<std::string>& names, const std::string& path, bool in_place);
+
+  // `image inspect`: the image and its config document.
+  Result<ImageDetails> inspect(const std::string& name) const;
+
+  // `image prune`: deletes the untagged images (with `all`: every image) whose id is not
+  // in `in_use`, then the layer directories and blobs no image uses.
+  Result<PruneReport> prune(bool all, const std::set<std::string>& in_use);
 
   // `pull`: records images whose layers the caller unpacked beside their blobs in
   // `staging` (from make_staging_dir), exactly as load does. Returns the references.
