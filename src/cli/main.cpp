@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
                    asup::cli::add_kill, asup::cli::add_rm, asup::cli::add_wait, asup::cli::add_load,
                    asup::cli::add_import, asup::cli::add_images, asup::cli::add_rmi})
     add(app, cli);
+  for (auto add : {asup::cli::add_tag, asup::cli::add_save, asup::cli::add_image}) add(app, cli);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
