@@ -1,41 +1,117 @@
-// asupctl images
+// asupctl images [-a] [-q] [--digests] [--no-trunc] [--format FORMAT] (also `image ls`)
+#include <time.h>
+
 #include "cli/common.hpp"
+#include "cli/list_format.hpp"
 #include "image/reference.hpp"
 
 namespace asup::cli {
+namespace {
+
+const std::map<std::string, std::string> kColumns{{"Containers", "CONTAINERS"},
+                                                  {"CreatedAt", "CREATED AT"},
+                                                  {"CreatedSince", "CREATED"},
+                                                  {"Digest", "DIGEST"},
+                                                  {"ID", "IMAGE ID"},
+                                                  {"Repository", "REPOSITORY"},
+                                                  {"SharedSize", "SHARED SIZE"},
+                                                  {"Size", "SIZE"},
+                                                  {"Tag", "TAG"},
+                                                  {"UniqueSize", "UNIQUE SIZE"},
+                                                  {"VirtualSize", "VIRTUAL SIZE"}};
+constexpr const char* kTable = "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+constexpr const char* kTableWithDigests =
+    "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+
+// Go's time.String() of the local time, as Docker prints CreatedAt.
+std::string created_at(std::int64_t seconds) {
+  time_t t = static_cast<time_t>(seconds);
+  struct tm tm;
+  ::localtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+  return buf;
+}
+
+// One listing row per tag; an untagged image has one row per repo digest, or one of
+// <none>s. A tag's digest is the repo digest of the same repository.
+std::vector<nlohmann::json> rows_of(const nlohmann::json& img, bool no_trunc) {
+  std::string id = img.value("id", "");
+  std::int64_t created = img.value("created", std::int64_t{0});
+  std::string size = human_size(img.value("size", std::int64_t{0}));
+  nlohmann::json base{
+      {"Containers", std::to_string(img.value("containers", 0))},
+      {"CreatedAt", created > 0 ? created_at(created) : "N/A"},
+      {"CreatedSince", created > 0 ? human_duration(now_seconds() - created) + " ago" : "N/A"},
+      {"ID", no_trunc ? id : id.substr(id.find(':') + 1, 12)},
+      {"SharedSize", "N/A"},
+      {"Size", size},
+      {"UniqueSize", "N/A"},
+      {"VirtualSize", size}};
+  auto row = [&](std::string repository, std::string tag, std::string digest) {
+    nlohmann::json r = base;
+    r["Repository"] = std::move(repository);
+    r["Tag"] = std::move(tag);
+    r["Digest"] = std::move(digest);
+    return r;
+  };
+
+  std::vector<std::pair<std::string, std::string>> digests;  // familiar repository, digest
+  for (auto& d : img.value("repo_digests", std::vector<std::string>{}))
+    if (auto ref = image::parse_reference(d); ref && !ref.value().digest.empty())
+      digests.emplace_back(ref.value().familiar_repository(), ref.value().digest);
+  std::vector<nlohmann::json> rows;
+  for (auto& r : img.value("references", std::vector<std::string>{})) {
+    auto ref = image::parse_reference(r);
+    if (!ref) continue;
+    std::string repository = ref.value().familiar_repository();
+    std::string digest = "<none>";
+    for (auto& [repo, d] : digests)
+      if (repo == repository) {
+        digest = d;
+        break;
+      }
+    rows.push_back(row(repository, ref.value().tag.empty() ? "<none>" : ref.value().tag, digest));
+  }
+  if (rows.empty())
+    for (auto& [repo, d] : digests) rows.push_back(row(repo, "<none>", d));
+  if (rows.empty()) rows.push_back(row("<none>", "<none>", "<none>"));
+  return rows;
+}
+
+}  // namespace
 
 void add_images(CLI::App& app, Cli& cli) {
-  auto quiet = std::make_shared<bool>(false);
+  struct Flags {
+    bool all = false, quiet = false, digests = false, no_trunc = false;
+    std::string format;
+  };
+  auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("images", "List images");
-  cmd->add_flag("-q,--quiet", *quiet, "Only show image ids");
-  cmd->callback([quiet, &cli] {
-    cli.action = [quiet, &cli] {
+  cmd->add_flag("-a,--all", f->all, "Show all images (there are no intermediate ones to hide)");
+  cmd->add_flag("-q,--quiet", f->quiet, "Only show image ids");
+  cmd->add_flag("--digests", f->digests, "Show digests");
+  cmd->add_flag("--no-trunc", f->no_trunc, "Don't truncate output");
+  cmd->add_option("--format", f->format,
+                  "\"table\", \"json\" (a JSON object per line), or a Go-style template "
+                  "such as '{{.Repository}}:{{.Tag}}'");
+  cmd->callback([f, &cli] {
+    cli.action = [f, &cli] {
+      auto format = ListFormat::parse(f->format, kColumns, f->digests ? kTableWithDigests : kTable);
+      if (!format) return report_error(format.error().describe(), 1);
       auto reply = call(cli, {{"op", "images"}});
       if (!reply) return report_error(reply.error().describe(), 1);
-      std::vector<std::vector<std::string>> rows{
-          {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"}};
+      std::vector<nlohmann::json> rows;
       std::string ids;
       for (auto& img : reply.value().value("images", nlohmann::json::array())) {
-        std::string id = img.value("id", "");
-        std::string short_id = id.substr(id.find(':') + 1, 12);
-        ids += short_id + "\n";
-        std::int64_t created = img.value("created", std::int64_t{0});
-        std::string age = created > 0 ? human_duration(now_seconds() - created) + " ago" : "N/A";
-        std::string size = human_size(img.value("size", std::int64_t{0}));
-        auto refs = img.value("references", std::vector<std::string>{});
-        if (refs.empty()) rows.push_back({"<none>", "<none>", short_id, age, size});
-        for (auto& r : refs) {
-          auto ref = image::parse_reference(r);
-          if (!ref) continue;
-          rows.push_back({ref.value().familiar_repository(),
-                          ref.value().tag.empty() ? "<none>" : ref.value().tag, short_id, age,
-                          size});
-        }
+        auto image_rows = rows_of(img, f->no_trunc);
+        ids += image_rows.front().value("ID", "") + "\n";
+        rows.insert(rows.end(), image_rows.begin(), image_rows.end());
       }
-      if (*quiet)
+      if (f->quiet)
         write_all(1, ids);
       else
-        print_table(rows);
+        format.value().print(rows);
       return 0;
     };
   });

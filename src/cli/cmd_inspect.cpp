@@ -1,6 +1,4 @@
 // asupctl inspect ID...: Docker's JSON array; exit 1 if any was not found.
-#include <cstdio>
-
 #include "cli/common.hpp"
 
 namespace asup::cli {
@@ -13,13 +11,7 @@ void add_inspect(CLI::App& app, Cli& cli) {
     cli.action = [ids, &cli] {
       auto reply = call(cli, {{"op", "inspect"}, {"ids", *ids}});
       if (!reply) return report_error(reply.error().describe(), 1);
-      write_all(1, reply.value().value("items", nlohmann::json::array()).dump(4) + "\n");
-      int code = 0;
-      for (auto& e : reply.value().value("errors", nlohmann::json::array())) {
-        std::fprintf(stderr, "Error: %s\n", e.get<std::string>().c_str());
-        code = 1;
-      }
-      return code;
+      return print_inspect(reply.value());
     };
   });
 }

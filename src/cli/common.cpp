@@ -117,6 +117,16 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   write_all(1, out);
 }
 
+int print_inspect(const nlohmann::json& reply) {
+  write_all(1, reply.value("items", nlohmann::json::array()).dump(4) + "\n");
+  int code = 0;
+  for (auto& e : reply.value("errors", nlohmann::json::array())) {
+    std::fprintf(stderr, "Error: %s\n", e.get<std::string>().c_str());
+    code = 1;
+  }
+  return code;
+}
+
 int print_results(const nlohmann::json& reply,
                   const std::function<std::string(const nlohmann::json&)>& success_text) {
   int code = 0;

@@ -61,6 +61,15 @@ void add_login(CLI::App& app, Cli& cli);  // login and logout
 // the exit code.
 int pull_image(Cli& cli, const std::string& reference, const std::string& platform, bool quiet,
                FILE* out);
+void add_tag(CLI::App& app, Cli& cli);
+void add_save(CLI::App& app, Cli& cli);
+void add_image(CLI::App& app, Cli& cli);  // the `image` group, below it:
+void add_image_inspect(CLI::App& app, Cli& cli);
+void add_image_prune(CLI::App& app, Cli& cli);
+
+// For inspect and image inspect: prints the reply's items as a JSON array, then each of
+// its errors as "Error: ..." on stderr; exit 1 if there was any.
+int print_inspect(const nlohmann::json& reply);
 
 // For commands acting on several containers (stop, kill, rm, wait): prints each name that
 // succeeded (or `success_text(item)`) on stdout and each error on stderr; exit 1 if any

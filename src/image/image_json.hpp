@@ -27,6 +27,13 @@ inline constexpr std::string_view kDockerManifest =
     "application/vnd.docker.distribution.manifest.v2+json";
 }  // namespace media_type
 
+// Annotations of index.json entries that name an image: the full reference (containerd,
+// Docker 25+) and the tag alone (OCI; what skopeo's oci-archive:FILE:TAG looks up).
+namespace annotation {
+inline constexpr const char* kImageName = "io.containerd.image.name";
+inline constexpr const char* kRefName = "org.opencontainers.image.ref.name";
+}  // namespace annotation
+
 struct Platform {
   std::string os;
   std::string architecture;

@@ -15,8 +15,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kContainerdName = "io.containerd.image.name";
-constexpr const char* kOciRefName = "org.opencontainers.image.ref.name";
+using annotation::kImageName;
+using annotation::kRefName;
 // Indexes may nest (an index of indexes); a cycle or a deep chain is not an image.
 constexpr int kMaxIndexDepth = 4;
 
@@ -38,17 +38,17 @@ void merge_into(std::vector<PendingImage>& images, PendingImage image) {
 
 // The name an index.json entry gives its image, or "" for none.
 Result<std::string> oci_entry_name(const Descriptor& d) {
-  if (auto it = d.annotations.find(kContainerdName); it != d.annotations.end()) {
+  if (auto it = d.annotations.find(kImageName); it != d.annotations.end()) {
     auto ref = parse_reference(it->second);
-    if (!ref) return fail(ref.error().wrap(std::string{"annotation "} + kContainerdName));
+    if (!ref) return fail(ref.error().wrap(std::string{"annotation "} + kImageName));
     // A name pinned to a digest is not a tag.
     return ref.value().digest.empty() ? ref.value().full() : std::string{};
   }
-  if (auto it = d.annotations.find(kOciRefName); it != d.annotations.end()) {
+  if (auto it = d.annotations.find(kRefName); it != d.annotations.end()) {
     // A bare tag ("latest") names nothing without a repository: the image stays untagged.
     if (it->second.find_first_of("/:@") == std::string::npos) return std::string{};
     auto ref = parse_reference(it->second);
-    if (!ref) return fail(ref.error().wrap(std::string{"annotation "} + kOciRefName));
+    if (!ref) return fail(ref.error().wrap(std::string{"annotation "} + kRefName));
     return ref.value().digest.empty() ? ref.value().full() : std::string{};
   }
   return std::string{};

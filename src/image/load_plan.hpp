@@ -28,7 +28,8 @@ struct PendingImage {
   std::string config_file;
   std::vector<PendingLayer> layers;  // bottom first
   Config config;
-  std::vector<std::string> references;  // full references to tag
+  std::vector<std::string> references;    // full references to tag
+  std::vector<std::string> repo_digests;  // "REGISTRY/REPO@sha256:HEX", set by pull
 };
 
 // An OCI image layout: index.json, its manifests (indexes resolved to this platform).

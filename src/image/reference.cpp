@@ -215,4 +215,14 @@ Result<Reference> parse_reference(std::string_view text) {
   return ref;
 }
 
+std::string familiar_form(const std::string& full) {
+  auto ref = parse_reference(full);
+  return ref ? ref.value().familiar() : full;
+}
+
+std::string repository_of(const std::string& full) {
+  auto ref = parse_reference(full);
+  return ref ? ref.value().registry + "/" + ref.value().repository : full;
+}
+
 }  // namespace asup::image

@@ -25,4 +25,10 @@ struct Reference {
 
 Result<Reference> parse_reference(std::string_view text);
 
+// For references the store holds in full form: "docker.io/library/busybox:latest" ->
+// "busybox:latest" (text that does not parse is returned as it is) ...
+std::string familiar_form(const std::string& full);
+// ... and -> "docker.io/library/busybox".
+std::string repository_of(const std::string& full);
+
 }  // namespace asup::image

@@ -18,16 +18,6 @@
 namespace asup::image {
 namespace {
 
-std::string familiar_form(const std::string& full) {
-  auto ref = parse_reference(full);
-  return ref ? ref.value().familiar() : full;
-}
-
-std::string repository_of(const std::string& full) {
-  auto ref = parse_reference(full);
-  return ref ? ref.value().registry + "/" + ref.value().repository : full;
-}
-
 bool all_hex(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -143,9 +133,14 @@ Result<Image> Store::resolve_locked(const std::string& name) const {
   if (!id_form) {
     if (auto ref = parse_reference(name)) {
       if (!ref.value().digest.empty()) {
-        // Pinned by manifest digest: prefer an image of that repository.
+        // Pinned by manifest digest: the image the registry knows by it, else one with that
+        // manifest, preferably of that repository.
         const Image* any = nullptr;
         std::string repo = ref.value().registry + "/" + ref.value().repository;
+        std::string repo_digest = repo + "@" + ref.value().digest;
+        for (const auto& [id, image] : images_)
+          for (const auto& d : image.repo_digests)
+            if (d == repo_digest) return image;
         for (const auto& [id, image] : images_) {
           if (image.manifest_digest != ref.value().digest) continue;
           for (const auto& r : image.references)
@@ -171,9 +166,25 @@ Result<Image> Store::resolve_locked(const std::string& name) const {
   return *found;
 }
 
+std::string Store::reference_named(const std::string& name, const std::string& id) const {
+  if (name.compare(0, 7, "sha256:") == 0) return {};
+  auto ref = parse_reference(name);
+  if (!ref || !ref.value().digest.empty()) return {};
+  auto it = refs_.find(ref.value().full());
+  return it != refs_.end() && it->second == id ? it->first : std::string{};
+}
+
 Result<Image> Store::resolve(const std::string& name) const {
   std::lock_guard l(mutex_);
   return resolve_locked(name);
+}
+
+Result<ImageDetails> Store::inspect(const std::string& name) const {
+  std::lock_guard l(mutex_);
+  ASUP_TRY(Image image, resolve_locked(name));
+  // A few kilobytes, read under the lock so that a concurrent rmi cannot take it away.
+  ASUP_TRY(std::string config, fs::read_file(blob_path(image.id)));
+  return ImageDetails{std::move(image), std::move(config)};
 }
 
 std::vector<Image> Store::list() const {
@@ -221,11 +232,7 @@ Result<std::vector<std::string>> Store::remove(const std::string& name, bool for
   ASUP_TRY(Image image, resolve_locked(name));
 
   // Like Docker: a name that is one of the image's references only untags; an id deletes.
-  std::string by_reference;
-  if (name.compare(0, 7, "sha256:") != 0)
-    if (auto ref = parse_reference(name); ref && ref.value().digest.empty())
-      if (auto it = refs_.find(ref.value().full()); it != refs_.end() && it->second == image.id)
-        by_reference = it->first;
+  std::string by_reference = reference_named(name, image.id);
 
   std::set<std::string> repositories;
   for (const auto& r : image.references) repositories.insert(repository_of(r));
@@ -233,10 +240,7 @@ Result<std::vector<std::string>> Store::remove(const std::string& name, bool for
     return fail("conflict: unable to delete " + short_id(image.id) +
                 " (must be forced) - image is referenced in multiple repositories");
 
-  auto saved_images = images_;
-  auto saved_refs = refs_;
-  auto saved_blobs = blobs_;
-  auto saved_sizes = layer_sizes_;
+  auto before = snapshot();
   std::vector<std::string> lines;
   Image& stored = images_.at(image.id);
   std::vector<std::string> untag =
@@ -248,38 +252,82 @@ Result<std::vector<std::string>> Store::remove(const std::string& name, bool for
     lines.push_back("Untagged: " + familiar_form(r));
   }
 
-  std::vector<std::string> unused_blobs;
-  std::vector<std::string> unused_layers;
-  if (stored.references.empty() && !keep_image) {
-    std::vector<std::string> blobs = blobs_[image.id];
-    images_.erase(image.id);
-    blobs_.erase(image.id);
-    lines.push_back("Deleted: " + image.id);
-    std::set<std::string> used_blobs;
-    std::set<std::string> used_layers;
-    for (const auto& [id, b] : blobs_) used_blobs.insert(b.begin(), b.end());
-    for (const auto& [id, other] : images_)
-      used_layers.insert(other.diff_ids.begin(), other.diff_ids.end());
-    for (const auto& b : blobs)
-      if (!used_blobs.count(b)) unused_blobs.push_back(b);
-    std::set<std::string> seen;
-    for (const auto& d : image.diff_ids) {
-      if (used_layers.count(d) || !seen.insert(d).second) continue;
-      unused_layers.push_back(d);
-      layer_sizes_.erase(d);
-      lines.push_back("Deleted: " + d);
-    }
-  }
-
-  if (auto r = save_index(); !r) {
-    images_ = std::move(saved_images);
-    refs_ = std::move(saved_refs);
-    blobs_ = std::move(saved_blobs);
-    layer_sizes_ = std::move(saved_sizes);
-    return fail(r.error().wrap("remove " + name));
-  }
-  discard_unused(unused_blobs, unused_layers);
+  Unused unused;
+  if (stored.references.empty() && !keep_image) unused = delete_image(image.id, lines);
+  if (auto r = commit(before); !r) return fail(r.error().wrap("remove " + name));
+  discard_unused(unused.blobs, unused.layers);
   return lines;
+}
+
+Result<std::string> Store::tag(const std::string& source, const std::string& target) {
+  ASUP_TRY(auto ref, parse_reference(target));
+  if (!ref.digest.empty())
+    return fail("refusing to create a tag with a digest reference: " + target);
+  std::string full = ref.full();
+  std::lock_guard l(mutex_);
+  ASUP_TRY(Image image, resolve_locked(source));
+  auto old = refs_.find(full);
+  if (old != refs_.end() && old->second == image.id) return full;
+  auto before = snapshot();
+  // Docker moves the tag: the image it leaves keeps existing, untagged if it was its last.
+  if (old != refs_.end()) {
+    auto& refs = images_.at(old->second).references;
+    refs.erase(std::remove(refs.begin(), refs.end(), full), refs.end());
+  }
+  refs_[full] = image.id;
+  images_.at(image.id).references.push_back(full);
+  if (auto r = commit(before); !r) return fail(r.error().wrap("tag " + target));
+  return full;
+}
+
+Store::Snapshot Store::snapshot() const {
+  return Snapshot{images_, refs_, blobs_, layer_sizes_};
+}
+
+void Store::restore(Snapshot before) {
+  images_ = std::move(before.images);
+  refs_ = std::move(before.refs);
+  blobs_ = std::move(before.blobs);
+  layer_sizes_ = std::move(before.layer_sizes);
+}
+
+Status Store::commit(Snapshot& before) {
+  auto r = save_index();
+  if (!r) restore(std::move(before));
+  return r;
+}
+
+Store::Unused Store::delete_image(const std::string& id, std::vector<std::string>& lines) {
+  Image image = std::move(images_.at(id));
+  for (const auto& r : image.references) {
+    refs_.erase(r);
+    lines.push_back("Untagged: " + familiar_form(r));
+  }
+  for (const auto& d : image.repo_digests) lines.push_back("Untagged: " + familiar_form(d));
+  std::vector<std::string> blobs = std::move(blobs_[id]);
+  images_.erase(id);
+  blobs_.erase(id);
+  lines.push_back("Deleted: " + id);
+
+  std::set<std::string> used_blobs;
+  std::set<std::string> used_layers;
+  for (const auto& [other_id, b] : blobs_) used_blobs.insert(b.begin(), b.end());
+  for (const auto& [other_id, other] : images_)
+    used_layers.insert(other.diff_ids.begin(), other.diff_ids.end());
+  Unused unused;
+  for (const auto& b : blobs)
+    if (!used_blobs.count(b)) unused.blobs.push_back(b);
+  std::set<std::string> seen;
+  for (const auto& d : image.diff_ids) {
+    if (used_layers.count(d) || !seen.insert(d).second) continue;
+    unused.layers.push_back(d);
+    if (auto size = layer_sizes_.find(d); size != layer_sizes_.end()) {
+      unused.layer_bytes += size->second;
+      layer_sizes_.erase(size);
+    }
+    lines.push_back("Deleted: " + d);
+  }
+  return unused;
 }
 
 void Store::discard_unused(const std::vector<std::string>& blobs,

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,7 +42,10 @@ struct Image {
   std::string id;                       // config digest "sha256:HEX" (Docker's image id)
   std::string manifest_digest;          // "sha256:HEX"
   std::vector<std::string> references;  // full references pointing at this image
-  std::vector<std::string> diff_ids;    // bottom layer first
+  // "docker.io/library/busybox@sha256:HEX": the manifest digests registries know it by
+  // (filled by pull; load and import leave it empty, as Docker does).
+  std::vector<std::string> repo_digests;
+  std::vector<std::string> diff_ids;  // bottom layer first
   ImageConfig config;
   std::int64_t created = 0;  // unix seconds from the config, 0 if absent
   std::int64_t size = 0;     // unpacked bytes of all layers
@@ -54,6 +58,19 @@ std::string short_id(const std::string& id);
 Result<std::int64_t> directory_size(const std::string& dir);
 
 struct PendingImage;  // an image on its way in (load_plan.hpp)
+
+// What `image prune` did: rmi's lines ("Untagged: busybox:latest", "Deleted: sha256:...")
+// and the bytes of layers and blobs it deleted.
+struct PruneReport {
+  std::vector<std::string> lines;
+  std::int64_t reclaimed = 0;
+};
+
+// An image with its config document (the JSON its id is the digest of).
+struct ImageDetails {
+  Image image;
+  std::string config;
+};
 
 class Store {
  public:
@@ -87,6 +104,25 @@ class Store {
   Result<std::vector<std::string>> remove(const std::string& name, bool force,
                                           bool keep_image = false);
 
+  // `tag SOURCE TARGET`: SOURCE is a reference, an id or a unique id prefix; TARGET a
+  // reference without a digest. A tag that named another image moves, and that image
+  // stays, untagged, when it was its last one. Returns TARGET in full form.
+  Result<std::string> tag(const std::string& source, const std::string& target);
+
+  // `save`: writes the named images as one OCI image layout tar that is also a Docker 25+
+  // `docker save` archive (index.json, manifest.json, blobs/sha256/...). A name without a
+  // tag saves every tag of that repository; an id saves the image untagged. The file
+  // appears complete or not at all: it is written beside `path` and renamed. With
+  // `in_place`, `path` is written to as it is (appended to: a client's stdout).
+  Status save(const std::vector<std::string>& names, const std::string& path, bool in_place);
+
+  // `image inspect`: the image and its config document.
+  Result<ImageDetails> inspect(const std::string& name) const;
+
+  // `image prune`: deletes the untagged images (with `all`: every image) whose id is not
+  // in `in_use`, then the layer directories and blobs no image uses.
+  Result<PruneReport> prune(bool all, const std::set<std::string>& in_use);
+
   // `pull`: records images whose layers the caller unpacked beside their blobs in
   // `staging` (from make_staging_dir), exactly as load does. Returns the references.
   Result<std::vector<std::string>> install_pending(std::vector<PendingImage>& images,
@@ -109,6 +145,9 @@ class Store {
   Status load_index();
   Status save_index();  // mutex_ held
   Result<Image> resolve_locked(const std::string& name) const;
+  // mutex_ held: the full reference `name` is when it is a tag of image `id`, else "" (an
+  // id, a digest reference, a tag of another image).
+  std::string reference_named(const std::string& name, const std::string& id) const;
   std::string layer_dir(const std::string& diff_id) const;
   std::string blob_path(const std::string& digest) const;
   // Unpacks the missing layers of `images`, then records them, their blobs and their
@@ -120,6 +159,27 @@ class Store {
   Result<std::vector<std::string>> import_staged(const std::string& tar_path,
                                                  const std::string& reference,
                                                  const std::string& staging);
+  // The index maps as they were before a change, to put back if writing the index fails.
+  struct Snapshot {
+    std::map<std::string, Image> images;
+    std::map<std::string, std::string> refs;
+    std::map<std::string, std::vector<std::string>> blobs;
+    std::map<std::string, std::int64_t> layer_sizes;
+  };
+  Snapshot snapshot() const;      // mutex_ held
+  void restore(Snapshot before);  // mutex_ held
+  // mutex_ held: saves the index, or puts `before` back when that fails.
+  Status commit(Snapshot& before);
+  // What deleting an image left without a user.
+  struct Unused {
+    std::vector<std::string> blobs;   // digests
+    std::vector<std::string> layers;  // diff ids, in the image's order
+    std::int64_t layer_bytes = 0;     // their unpacked size
+  };
+  // mutex_ held: drops the image `id` and its references, appending Docker's lines for it
+  // ("Untagged: ..." for each reference and repo digest, "Deleted: ..." for the image and
+  // each freed layer) to `lines`. The caller discards the unused blobs and layers.
+  Unused delete_image(const std::string& id, std::vector<std::string>& lines);
   // mutex_ held: moves what no image uses any more out of sight, for the reaper to delete.
   void discard_unused(const std::vector<std::string>& blobs,
                       const std::vector<std::string>& layers);

@@ -52,6 +52,8 @@ Status Store::load_index() {
       image.id = id;
       image.manifest_digest = j.at("manifest").get<std::string>();
       image.references = j.at("references").get<std::vector<std::string>>();
+      // Indexes written before repo digests existed have none.
+      image.repo_digests = j.value("repo_digests", std::vector<std::string>{});
       image.diff_ids = j.at("diff_ids").get<std::vector<std::string>>();
       image.config = config_from_json(j.at("config"));
       image.created = j.value("created", std::int64_t{0});
@@ -74,6 +76,7 @@ Status Store::save_index() {
     auto blobs = blobs_.find(id);
     images[id] = json{{"manifest", image.manifest_digest},
                       {"references", image.references},
+                      {"repo_digests", image.repo_digests},
                       {"diff_ids", image.diff_ids},
                       {"blobs", blobs == blobs_.end() ? std::vector<std::string>{} : blobs->second},
                       {"config", config_to_json(image.config)},

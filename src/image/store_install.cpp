@@ -27,6 +27,10 @@ namespace {
 // it again. Two rounds of that in a row mean something keeps deleting: give up.
 constexpr int kInstallAttempts = 3;
 
+void append_unique(std::vector<std::string>& list, const std::string& value) {
+  if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
+}
+
 class StagingDir {
  public:
   explicit StagingDir(std::string path) : path_(std::move(path)) {}
@@ -134,9 +138,9 @@ Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& image
   std::vector<std::string> placed;            // layer dirs this call created
   size_t counter = 0;
 
-  // On failure: layers this call put in place that no recorded image uses go again.
-  auto abandon = [&](Error error) -> Result<std::vector<std::string>> {
-    std::lock_guard l(mutex_);
+  // On failure (mutex_ held): layers this call put in place that no recorded image uses go
+  // again.
+  auto discard_placed = [&] {
     std::set<std::string> used;
     for (const auto& [id, image] : images_)
       used.insert(image.diff_ids.begin(), image.diff_ids.end());
@@ -144,6 +148,10 @@ Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& image
     for (const auto& d : placed)
       if (!used.count(d)) unused.push_back(d);
     discard_unused({}, unused);
+  };
+  auto abandon = [&](Error error) -> Result<std::vector<std::string>> {
+    std::lock_guard l(mutex_);
+    discard_placed();
     return fail(std::move(error));
   };
 
@@ -197,24 +205,12 @@ Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& image
         complete = complete && fs::exists(layer_dir(layer.diff_id));
     if (!complete) continue;
 
-    auto saved_images = images_;
-    auto saved_refs = refs_;
-    auto saved_blobs = blobs_;
-    auto saved_sizes = layer_sizes_;
+    auto before = snapshot();
     std::vector<std::string> new_blobs;
     auto undo = [&](Error error) -> Result<std::vector<std::string>> {
-      images_ = std::move(saved_images);
-      refs_ = std::move(saved_refs);
-      blobs_ = std::move(saved_blobs);
-      layer_sizes_ = std::move(saved_sizes);
+      restore(std::move(before));
       for (const auto& b : new_blobs) ::unlink(b.c_str());
-      std::set<std::string> used;
-      for (const auto& [id, image] : images_)
-        used.insert(image.diff_ids.begin(), image.diff_ids.end());
-      std::vector<std::string> unused;
-      for (const auto& d : placed)
-        if (!used.count(d)) unused.push_back(d);
-      discard_unused({}, unused);
+      discard_placed();
       return fail(std::move(error));
     };
     auto place_blob = [&](const std::string& digest, const std::string& file) -> Status {
@@ -253,9 +249,9 @@ Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& image
         std::set<std::string> unique(image.diff_ids.begin(), image.diff_ids.end());
         for (const auto& d : unique) image.size += layer_sizes_[d];
       }
+      for (const auto& d : pending.repo_digests) append_unique(image.repo_digests, d);
       auto& owned = blobs_[pending.id];
-      for (const auto& b : blobs)
-        if (std::find(owned.begin(), owned.end(), b) == owned.end()) owned.push_back(b);
+      for (const auto& b : blobs) append_unique(owned, b);
 
       for (const auto& ref : pending.references) {
         // A tag moves to the new image; the one it leaves may end up untagged (dangling).
@@ -264,9 +260,7 @@ Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& image
           refs.erase(std::remove(refs.begin(), refs.end(), ref), refs.end());
         }
         refs_[ref] = pending.id;
-        if (std::find(image.references.begin(), image.references.end(), ref) ==
-            image.references.end())
-          image.references.push_back(ref);
+        append_unique(image.references, ref);
         result.push_back(ref);
       }
       if (pending.references.empty()) result.push_back(pending.id);

@@ -142,6 +142,9 @@ class Pull : public std::enable_shared_from_this<Pull> {
         existing && existing.value().id == pending_.id)
       up_to_date_ = true;
     if (ref_.digest.empty()) pending_.references.push_back(ref_.full());
+    // What the registry calls this image: the digest the reference resolved to (an
+    // index's, when it named one), as Docker records it.
+    pending_.repo_digests.push_back(ref_.registry + "/" + ref_.repository + "@" + top_digest_);
     pending_.layers.resize(manifest_.layers.size());
     layers_.resize(manifest_.layers.size());
 

@@ -56,14 +56,26 @@ void Supervisor::reap_strays() {
 
 void Supervisor::handle(const SessionPtr& s, const nlohmann::json& req) {
   static const std::map<std::string, void (Supervisor::*)(const SessionPtr&, const nlohmann::json&)>
-      ops = {{"run", &Supervisor::op_run},         {"ps", &Supervisor::op_ps},
-             {"inspect", &Supervisor::op_inspect}, {"logs", &Supervisor::op_logs},
-             {"exec", &Supervisor::op_exec},       {"stop", &Supervisor::op_stop},
-             {"kill", &Supervisor::op_kill},       {"rm", &Supervisor::op_rm},
-             {"wait", &Supervisor::op_wait},       {"load", &Supervisor::op_load},
-             {"import", &Supervisor::op_import},   {"images", &Supervisor::op_images},
-             {"rmi", &Supervisor::op_rmi},         {"pull", &Supervisor::op_pull},
-             {"login", &Supervisor::op_login},     {"logout", &Supervisor::op_logout}};
+      ops = {{"run", &Supervisor::op_run},
+             {"ps", &Supervisor::op_ps},
+             {"inspect", &Supervisor::op_inspect},
+             {"logs", &Supervisor::op_logs},
+             {"exec", &Supervisor::op_exec},
+             {"stop", &Supervisor::op_stop},
+             {"kill", &Supervisor::op_kill},
+             {"rm", &Supervisor::op_rm},
+             {"wait", &Supervisor::op_wait},
+             {"load", &Supervisor::op_load},
+             {"import", &Supervisor::op_import},
+             {"images", &Supervisor::op_images},
+             {"rmi", &Supervisor::op_rmi},
+             {"tag", &Supervisor::op_tag},
+             {"save", &Supervisor::op_save},
+             {"image_inspect", &Supervisor::op_image_inspect},
+             {"image_prune", &Supervisor::op_image_prune},
+             {"pull", &Supervisor::op_pull},
+             {"login", &Supervisor::op_login},
+             {"logout", &Supervisor::op_logout}};
   auto op = req.contains("op") && req["op"].is_string() ? req["op"].get<std::string>() : "";
   auto it = ops.find(op);
   if (it == ops.end()) {
@@ -190,79 +202,6 @@ void Supervisor::op_inspect(const SessionPtr& s, const nlohmann::json& req) {
     items.push_back(inspect(*c.value()));
   }
   s->send({{"type", "result"}, {"items", items}, {"errors", errors}});
-}
-
-void Supervisor::op_images(const SessionPtr& s, const nlohmann::json&) {
-  nlohmann::json out = nlohmann::json::array();
-  for (auto& img : images_->list()) {
-    nlohmann::json refs = nlohmann::json::array();
-    for (auto& r : img.references) refs.push_back(r);
-    out.push_back(
-        {{"id", img.id}, {"references", refs}, {"created", img.created}, {"size", img.size}});
-  }
-  s->send({{"type", "result"}, {"images", out}});
-}
-
-void Supervisor::op_load(const SessionPtr& s, const nlohmann::json& req) {
-  std::string path = req.value("path", "");
-  if (path.empty() || path[0] != '/') {
-    s->send_error(protocol::kExitEngineError, "load: an absolute archive path is required");
-    return;
-  }
-  auto* store = images_.get();
-  loop_.offload([store, path] { return store->load_archive(path); },
-                [s](Result<std::vector<std::string>> r) {
-                  if (!r)
-                    s->send_error(protocol::kExitEngineError, r.error().describe());
-                  else
-                    s->send({{"type", "result"}, {"loaded", r.value()}});
-                });
-}
-
-void Supervisor::op_import(const SessionPtr& s, const nlohmann::json& req) {
-  std::string path = req.value("path", ""), ref = req.value("reference", "");
-  if (path.empty() || path[0] != '/') {
-    s->send_error(protocol::kExitEngineError, "import: an absolute archive path is required");
-    return;
-  }
-  auto* store = images_.get();
-  loop_.offload([store, path, ref] { return store->import_rootfs(path, ref); },
-                [s](Result<std::string> r) {
-                  if (!r)
-                    s->send_error(protocol::kExitEngineError, r.error().describe());
-                  else
-                    s->send({{"type", "result"}, {"id", r.value()}});
-                });
-}
-
-void Supervisor::op_rmi(const SessionPtr& s, const nlohmann::json& req) {
-  bool force = req.value("force", false);
-  nlohmann::json results = nlohmann::json::array();
-  for (auto& name : req.value("images", std::vector<std::string>{})) {
-    auto img = images_->resolve(name);
-    if (!img) {
-      results.push_back({{"name", name}, {"error", img.error().message}});
-      continue;
-    }
-    std::string user;
-    for (auto& [id, c] : containers_)
-      if (c->config.image_id == img.value().id && !c->removing) user = id;
-    if (!user.empty() && !force) {
-      results.push_back(
-          {{"name", name},
-           {"error", "conflict: unable to remove repository reference \"" + name +
-                         "\" (must force) - container " + user.substr(0, 12) +
-                         " is using its referenced image " + img.value().id.substr(7, 12)}});
-      continue;
-    }
-    // A container's root filesystem stands on the image's layers: -f only untags it then.
-    auto r = images_->remove(name, force, !user.empty());
-    if (!r)
-      results.push_back({{"name", name}, {"error", r.error().describe()}});
-    else
-      results.push_back({{"name", name}, {"lines", r.value()}});
-  }
-  s->send({{"type", "result"}, {"results", results}});
 }
 
 }  // namespace asup::supervisor

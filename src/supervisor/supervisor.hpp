@@ -53,10 +53,15 @@ class Supervisor {
   void op_kill(const SessionPtr& s, const nlohmann::json& req);
   void op_rm(const SessionPtr& s, const nlohmann::json& req);
   void op_wait(const SessionPtr& s, const nlohmann::json& req);
+  // images (image_ops.cpp)
   void op_load(const SessionPtr& s, const nlohmann::json& req);
   void op_import(const SessionPtr& s, const nlohmann::json& req);
   void op_images(const SessionPtr& s, const nlohmann::json& req);
   void op_rmi(const SessionPtr& s, const nlohmann::json& req);
+  void op_tag(const SessionPtr& s, const nlohmann::json& req);
+  void op_save(const SessionPtr& s, const nlohmann::json& req);
+  void op_image_inspect(const SessionPtr& s, const nlohmann::json& req);
+  void op_image_prune(const SessionPtr& s, const nlohmann::json& req);
   // registry (registry_ops.cpp)
   void op_pull(const SessionPtr& s, const nlohmann::json& req);
   void op_login(const SessionPtr& s, const nlohmann::json& req);

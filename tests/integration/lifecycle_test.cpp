@@ -76,7 +76,7 @@ TEST_CASE("stop sends SIGTERM, then SIGKILL after -t", "[integration][stop]") {
   }
 }
 
-TEST_CASE("kill delivers the signal; wait prints the exit code", "[integration][kill]") {
+TEST_CASE("kill delivers the signal, and wait prints the exit code", "[integration][kill]") {
   Daemon d;
   std::string id = d.run_detached({"busybox", "sh", "-c",
                                    "trap 'echo got USR1' USR1; echo ready; "

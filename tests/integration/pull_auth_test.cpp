@@ -19,7 +19,7 @@ std::string auth_file(const Daemon& d) {
 
 }  // namespace
 
-TEST_CASE("Basic auth: pull needs login; logout forgets the credentials", "[pull][auth]") {
+TEST_CASE("Basic auth: pull needs login, and logout forgets the credentials", "[pull][auth]") {
   Credentials alice{"alice", "s3cret"};
   Registry reg(Registry::Options{.basic_auth = alice});
   push_layers(reg, "private/app:1", {TarBuilder().file("secret", "classified\n").bytes()});

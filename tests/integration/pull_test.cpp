@@ -178,7 +178,7 @@ TEST_CASE("an interrupted download leaves nothing behind and the next pull succe
         std::to_string(noise.size()) + " /big\n");
 }
 
-TEST_CASE("layers in the store are not fetched again; concurrent pulls share downloads",
+TEST_CASE("layers in the store are not fetched again, and concurrent pulls share downloads",
           "[pull][share]") {
   Registry reg;
   std::string noise;
@@ -248,6 +248,12 @@ TEST_CASE("pull by digest, unknown tags and bad references", "[pull][errors]") {
   REQUIRE(digest.size() == 71);
   auto by_digest = d.run({"pull", ref(reg, "test/digest@" + digest)});
   CHECK(lines(by_digest.out).back() == ref(reg, "test/digest@" + digest));
+  auto inspected =
+      nlohmann::json::parse(d.run({"image", "inspect", ref(reg, "test/digest:1")}).out);
+  CHECK(inspected[0]["RepoDigests"] == nlohmann::json::array({ref(reg, "test/digest@" + digest)}));
+  CHECK(contains(d.run({"images", "--digests"}).out, digest));
+  // The digest names the image too.
+  CHECK(d.run({"run", "--rm", ref(reg, "test/digest@" + digest), "cat", "/d"}).out == "d\n");
 
   auto wrong = d.try_run({"pull", ref(reg, "test/digest@sha256:" + std::string(64, '0'))});
   CHECK(wrong.code == 1);

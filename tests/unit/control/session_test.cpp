@@ -79,7 +79,7 @@ TEST_CASE("output frames carry raw bytes, NULs included", "[control]") {
   CHECK(done.value().header["type"] == "result");
 }
 
-TEST_CASE("malformed and oversized requests get errors; the session survives", "[control]") {
+TEST_CASE("malformed and oversized requests get errors, and the session survives", "[control]") {
   EchoServer srv;
   auto client = control::Client::connect(srv.dir);
   REQUIRE(client);

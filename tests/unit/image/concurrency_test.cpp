@@ -11,16 +11,6 @@ using namespace asup::image;
 using namespace asup::image::test;
 namespace fs = asup::fs;
 
-namespace {
-
-std::unique_ptr<Store> open_store(const TempDir& dir) {
-  auto store = Store::open(dir.path());
-  REQUIRE(store);
-  return std::move(store).value();
-}
-
-}  // namespace
-
 TEST_CASE("concurrent loads of one archive install it once", "[image][concurrency]") {
   TempDir root;
   auto store = open_store(root);

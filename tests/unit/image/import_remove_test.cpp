@@ -11,12 +11,6 @@ namespace fs = asup::fs;
 
 namespace {
 
-std::unique_ptr<Store> open_store(const TempDir& dir) {
-  auto store = Store::open(dir.path());
-  REQUIRE(store);
-  return std::move(store).value();
-}
-
 std::string rootfs_tar(const char* filter = nullptr) {
   TarBuilder tar{filter};
   tar.dir("bin").file("bin/app", "binary", {.mode = 04755}).symlink("bin/sh", "app");

@@ -16,12 +16,6 @@ namespace fs = asup::fs;
 
 namespace {
 
-std::unique_ptr<Store> open_store(const TempDir& dir) {
-  auto store = Store::open(dir.path());
-  REQUIRE(store);
-  return std::move(store).value();
-}
-
 // The store holds nothing and left nothing behind.
 void check_store_empty(Store& store, const TempDir& root) {
   store.wait_for_cleanup();

@@ -11,12 +11,6 @@ namespace fs = asup::fs;
 
 namespace {
 
-std::unique_ptr<Store> open_store(const TempDir& dir) {
-  auto store = Store::open(dir.path());
-  REQUIRE(store);
-  return std::move(store).value();
-}
-
 std::string layer_tar(const std::string& marker) {
   return TarBuilder{}
       .dir("etc")

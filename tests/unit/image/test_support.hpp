@@ -21,6 +21,7 @@
 
 #include "core/fs.hpp"
 #include "image/digest.hpp"
+#include "image/store.hpp"
 
 namespace asup::image::test {
 
@@ -40,6 +41,12 @@ class TempDir {
  private:
   std::string path_;
 };
+
+inline std::unique_ptr<Store> open_store(const TempDir& dir) {
+  auto store = Store::open(dir.path());
+  REQUIRE(store);
+  return std::move(store).value();
+}
 
 // What a tar entry records besides its name and type.
 struct Meta {
@@ -288,6 +295,24 @@ inline std::string oci_layout(const std::vector<Layer>& layers, OciOptions opt =
              replaced == opt.replace_blobs.end() ? content : replaced->second);
   }
   return tar.bytes();
+}
+
+// The entries of a tar file in archive order: name and content (directories: "").
+inline std::vector<std::pair<std::string, std::string>> read_tar(const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> out;
+  archive* a = archive_read_new();
+  archive_read_support_format_tar(a);
+  REQUIRE(archive_read_open_filename(a, path.c_str(), 65536) == ARCHIVE_OK);
+  archive_entry* e;
+  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+    std::string content;
+    char buf[65536];
+    for (la_ssize_t n; (n = archive_read_data(a, buf, sizeof buf)) > 0;)
+      content.append(buf, static_cast<size_t>(n));
+    out.emplace_back(archive_entry_pathname(e), std::move(content));
+  }
+  archive_read_free(a);
+  return out;
 }
 
 inline std::string write(const TempDir& dir, const std::string& name, const std::string& data) {

@@ -408,7 +408,7 @@ TEST_CASE("a dangling image symlink is followed inside the root", "[launch][root
   check_nothing_mounted(root);
 }
 
-TEST_CASE("the workload inherits only stdio; init keeps the log holds", "[launch][root]") {
+TEST_CASE("the workload inherits only stdio, and init keeps the log holds", "[launch][root]") {
   ASUP_REQUIRE_ROOT();
   TempRoot root;
   SpawnOptions opts;

@@ -73,7 +73,8 @@ TEST_CASE("seccomp profile: what Docker keeps from default capabilities fails wi
   }
 }
 
-TEST_CASE("seccomp profile: clone may not make namespaces; clone3 is ENOSYS", "[launch][seccomp]") {
+TEST_CASE("seccomp profile: clone may not make namespaces, and clone3 is ENOSYS",
+          "[launch][seccomp]") {
   const auto rules = default_seccomp_profile();
   // What fork() and pthread_create() pass.
   const std::uint64_t fork_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;

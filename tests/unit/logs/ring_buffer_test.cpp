@@ -75,7 +75,7 @@ TEST_CASE("ring buffer: sequence numbers name records for ever", "[logs]") {
   CHECK(ring.dropped_bytes() + held == total);
 }
 
-TEST_CASE("ring buffer: streams and timestamps are kept; empty records are ignored", "[logs]") {
+TEST_CASE("ring buffer: streams and timestamps are kept, and empty records are ignored", "[logs]") {
   RingBuffer ring(64);
   ring.append(rec("out", Stream::Stdout, 11));
   ring.append(rec("", Stream::Stdout, 12));

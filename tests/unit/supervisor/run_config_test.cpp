@@ -66,7 +66,7 @@ TEST_CASE("an empty --entrypoint with no command is an error", "[run_config]") {
   CHECK(result.error().message == "no command specified");
 }
 
-TEST_CASE("the -e flag overrides the image's Env by key; PATH and HOSTNAME are set",
+TEST_CASE("the -e flag overrides the image's Env by key, and PATH and HOSTNAME are set",
           "[run_config]") {
   RunRequest r;
   r.env = {"LANG=en_US.UTF-8", "FOO=bar"};

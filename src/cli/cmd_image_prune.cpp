@@ -1,0 +1,67 @@
+// asupctl image prune [-a] [-f]: removes dangling images (-a: every image no container
+// uses) and whatever the store holds that no image needs; asks first unless -f.
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "cli/common.hpp"
+
+namespace asup::cli {
+namespace {
+
+// Docker's prompt: only "y" or "yes" (any case) goes ahead; no answer at all is a no.
+bool confirm(const char* warning) {
+  std::printf("%s\nAre you sure you want to continue? [y/N] ", warning);
+  std::fflush(stdout);
+  char line[64] = {};
+  bool answered = std::fgets(line, sizeof line, stdin) != nullptr;
+  // A terminal echoed the answer and its newline; input from elsewhere did not.
+  if (!::isatty(0)) std::printf("\n");
+  if (!answered) return false;
+  std::string answer;
+  for (char* c = line; *c; ++c)
+    if (!std::isspace(static_cast<unsigned char>(*c)))
+      answer += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+  return answer == "y" || answer == "yes";
+}
+
+}  // namespace
+
+void add_image_prune(CLI::App& app, Cli& cli) {
+  auto all = std::make_shared<bool>(false);
+  auto force = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("prune", "Remove unused images");
+  cmd->add_flag("-a,--all", *all, "Remove all unused images, not just dangling ones");
+  cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
+  cmd->callback([all, force, &cli] {
+    cli.action = [all, force, &cli] {
+      const char* warning =
+          *all ? "WARNING! This will remove all images without at least one container "
+                 "associated to them."
+               : "WARNING! This will remove all dangling images.";
+      std::string out;
+      if (*force || confirm(warning)) {
+        auto reply = call(cli, {{"op", "image_prune"}, {"all", *all}});
+        if (!reply) return report_error(reply.error().describe(), 1);
+        auto lines = reply.value().value("lines", std::vector<std::string>{});
+        if (!lines.empty()) {
+          out += "Deleted Images:\n";
+          // rmi's "Untagged: x" is prune's "untagged: x" in Docker.
+          for (auto& line : lines)
+            out += static_cast<char>(std::tolower(line[0])) + line.substr(1) + "\n";
+          out += "\n";
+        }
+        out += "Total reclaimed space: " +
+               human_size(reply.value().value("reclaimed", std::int64_t{0})) + "\n";
+      } else {
+        out += "Total reclaimed space: 0B\n";
+      }
+      std::fflush(stdout);
+      write_all(1, out);
+      return 0;
+    };
+  });
+}
+
+}  // namespace asup::cli
