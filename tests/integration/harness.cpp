@@ -421,9 +421,9 @@ Process Daemon::spawn(const std::vector<std::string>& args, const std::string& s
   return Process(ctl_argv(args), stdin_data, keep_stdin_open);
 }
 
-Result Daemon::try_run(const std::vector<std::string>& args, const std::string& stdin_data,
-                       double timeout_seconds) {
-  Process p(ctl_argv(args), stdin_data);
+Result run_tool(const std::vector<std::string>& argv, double timeout_seconds,
+                const std::string& stdin_data) {
+  Process p(argv, stdin_data);
   if (!p.wait(timeout_seconds)) {
     Result r = p.result();
     p.signal(SIGKILL);
@@ -431,6 +431,11 @@ Result Daemon::try_run(const std::vector<std::string>& args, const std::string& 
     return r;
   }
   return p.result();
+}
+
+Result Daemon::try_run(const std::vector<std::string>& args, const std::string& stdin_data,
+                       double timeout_seconds) {
+  return run_tool(ctl_argv(args), timeout_seconds, stdin_data);
 }
 
 Result Daemon::run(const std::vector<std::string>& args, const std::string& stdin_data,

@@ -74,6 +74,12 @@ class Process {
   double seconds_ = 0;
 };
 
+// Runs argv (argv[0] a path) to completion with `stdin_data` on its stdin; a command still
+// running after timeout_seconds is killed and the result says timed_out. Never fails the
+// test by itself.
+Result run_tool(const std::vector<std::string>& argv, double timeout_seconds = 60,
+                const std::string& stdin_data = "");
+
 // Polls `pred` every 20 ms for up to `timeout_seconds`.
 bool eventually(const std::function<bool()>& pred, double timeout_seconds);
 

@@ -592,17 +592,6 @@ std::string Credentials::authorization() const {
   return "Basic " + base64_encode(joined());
 }
 
-Result run_tool(const std::vector<std::string>& argv, double timeout_seconds) {
-  Process p(argv);
-  if (!p.wait(timeout_seconds)) {
-    Result r = p.result();
-    p.signal(SIGKILL);
-    p.wait(5);
-    return r;
-  }
-  return p.result();
-}
-
 bool is_blob_path(std::string_view path) {
   static const std::string_view marker = "/blobs/sha256:";
   if (path.rfind("/v2/", 0) != 0) return false;

@@ -126,10 +126,6 @@ struct Credentials {
   std::string authorization() const;                            // "Basic base64(u:p)"
 };
 
-// Runs argv (argv[0] a path) to completion; a command still running after timeout_seconds
-// is killed and the result says timed_out. Never fails the test by itself.
-Result run_tool(const std::vector<std::string>& argv, double timeout_seconds = 60);
-
 // True for /v2/<name>/blobs/sha256:<64 hex> (the path of a blob GET or HEAD).
 bool is_blob_path(std::string_view path);
 

@@ -51,6 +51,12 @@ std::vector<Layer> push_layers(Registry& registry, const std::string& repo_and_t
   return layers;
 }
 
+std::string digits(std::size_t bytes, unsigned step) {
+  std::string out;
+  for (unsigned i = 0; out.size() < bytes; ++i) out += std::to_string(i * step);
+  return out;
+}
+
 std::vector<std::string> staging_leftovers(const Daemon& daemon) {
   std::vector<std::string> out;
   for (auto& name : entries(daemon.root() + "/image/tmp"))

@@ -19,6 +19,8 @@ void start_busybox_image(OciLayoutBuilder& builder, Compression compression = Co
 std::vector<Layer> push_layers(Registry& registry, const std::string& repo_and_tag,
                                const std::vector<std::string>& tars,
                                Compression compression = Compression::gzip);
+// At least `bytes` of digits that compress poorly (a run of multiples of `step`).
+std::string digits(std::size_t bytes, unsigned step);
 // Entries directly below ROOT/image/tmp (staging): empty when nothing was left behind.
 std::vector<std::string> staging_leftovers(const Daemon& daemon);
 // Unpacked layer directories in the store.

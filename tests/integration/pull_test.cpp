@@ -158,8 +158,7 @@ TEST_CASE("a blob that does not match its digest fails the pull and leaves nothi
 TEST_CASE("an interrupted download leaves nothing behind and the next pull succeeds",
           "[pull][interrupt]") {
   Registry reg;
-  std::string noise;
-  for (int i = 0; noise.size() < (2 << 20); ++i) noise += std::to_string(i * 2654435761u);
+  std::string noise = digits(2 << 20, 2654435761u);
   push_layers(reg, "test/flaky:1", {TarBuilder().file("big", noise).bytes()});
   FlakyProxy proxy(reg.host(), {.cut_first = 1, .bytes_before_cut = 100000});
   Daemon d;
@@ -181,8 +180,7 @@ TEST_CASE("an interrupted download leaves nothing behind and the next pull succe
 TEST_CASE("layers in the store are not fetched again, and concurrent pulls share downloads",
           "[pull][share]") {
   Registry reg;
-  std::string noise;
-  for (int i = 0; noise.size() < (4 << 20); ++i) noise += std::to_string(i * 40503u);
+  std::string noise = digits(4 << 20, 40503u);
   push_layers(reg, "test/a:1", {TarBuilder().file("a", noise).bytes()});
   push_layers(reg, "test/b:1", {TarBuilder().file("b", "b\n").bytes()});
   FlakyProxy counter(reg.host(), {.cut_first = 0, .bytes_before_cut = 0});
