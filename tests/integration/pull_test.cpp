@@ -283,3 +283,22 @@ TEST_CASE("an image of 200 layers pulls and runs", "[pull][layers]") {
 }
 
 }  // namespace asup::it
+
+namespace asup::it {
+
+TEST_CASE("pull on a terminal redraws one progress line per layer", "[pull][tty]") {
+  Registry reg;
+  push_layers(reg, "test/tty:1", {TarBuilder().file("big", digits(1 << 20, 7u)).bytes()});
+  Daemon d;
+  // script(1) gives asupctl a pseudo-terminal for its stdout.
+  std::string command;
+  for (auto& a : d.ctl_argv({"pull", reg.host() + "/test/tty:1"})) command += a + " ";
+  auto r = run_tool({"/usr/bin/script", "-qec", command, "/dev/null"}, 60);
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "\033["));  // cursor movement: lines rewritten in place
+  CHECK(contains(r.out, "Pull complete"));
+  CHECK(contains(r.out, "Status: Downloaded newer image for " + reg.host() + "/test/tty:1"));
+}
+
+}  // namespace asup::it
