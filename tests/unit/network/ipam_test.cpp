@@ -62,7 +62,7 @@ TEST_CASE("addresses skip the network, gateway and broadcast, and run out cleanl
   REQUIRE(ipam.value().release("nobody"));
 }
 
-TEST_CASE("--ip takes exactly the address asked for, once", "[network][ipam]") {
+TEST_CASE("a requested address (--ip) is handed out exactly, once", "[network][ipam]") {
   TempDir tmp;
   auto ipam =
       Ipam::open(tmp.path + "/net.json", Subnet::parse("10.90.0.0/24").value(), ip("10.90.0.1"));
