@@ -169,16 +169,9 @@ void LayerFetcher::begin(const std::shared_ptr<Fetch>& fetch) {
 void LayerFetcher::extracted(const std::shared_ptr<Fetch>& fetch, Result<image::StreamedLayer> r) {
   if (fetch->extractor.joinable()) fetch->extractor.join();
   auto fail_with = [&](std::string message) { settle(fetch, fail(std::move(message))); };
-  // The extractor may finish while the download is still going: a truncated or
-  // oversized body shows up only when the transfer ends. Wait for it.
-  if (!fetch->download_done) {
-    if (!r) {
-      fetch->download->cancel("extraction failed");
-      return settle(fetch, fail(r.error()));
-    }
-    // A well-formed stream ended early: the queue is drained; what follows must be
-    // nothing. Let the transfer's end decide.
-  }
+  // The extractor reads to the end of the stream, so it finishes early only by failing:
+  // then the download has nothing left to feed.
+  if (!fetch->download_done) fetch->download->cancel("extraction failed");
   if (!fetch->download_error.empty()) return fail_with(fetch->download_error);
   if (!r) return settle(fetch, fail(r.error()));
   auto& layer = r.value();

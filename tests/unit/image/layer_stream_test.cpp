@@ -41,6 +41,19 @@ std::thread produce(ChunkQueue& q, std::string data, std::size_t chunk,
   });
 }
 
+// Streams `data` through a queue of `capacity` bytes into tmp/layer, keeping tmp/blob.
+Result<StreamedLayer> stream(const TempDir& tmp, ChunkQueue& q, const std::string& data,
+                             std::size_t chunk, std::optional<std::string> error = std::nullopt) {
+  std::string dest = tmp / "layer";
+  REQUIRE(::mkdir(dest.c_str(), 0700) == 0);
+  auto blob = fs::open_fd(tmp / "blob", O_WRONLY | O_CREAT | O_EXCL, 0644);
+  REQUIRE(blob);
+  auto producer = produce(q, data, chunk, std::move(error));
+  auto r = unpack_stream(q, blob.value().get(), dest, "layer sha256:test");
+  producer.join();
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("a streamed layer is kept, hashed and unpacked in one pass", "[image][stream]") {
@@ -54,12 +67,7 @@ TEST_CASE("a streamed layer is kept, hashed and unpacked in one pass", "[image][
   // A small queue forces the producer to wait for the extractor many times.
   ChunkQueue q(64 << 10);
   std::string dest = tmp / "layer";
-  REQUIRE(::mkdir(dest.c_str(), 0700) == 0);
-  auto blob = fs::open_fd(tmp / "blob", O_WRONLY | O_CREAT | O_EXCL, 0644);
-  REQUIRE(blob);
-  auto producer = produce(q, gz, 7000);
-  auto r = unpack_stream(q, blob.value().get(), dest, "layer sha256:test");
-  producer.join();
+  auto r = stream(tmp, q, gz, 7000);
   REQUIRE(r);
   CHECK(r.value().blob_digest == test::digest_of(gz));
   CHECK(r.value().blob_size == static_cast<std::int64_t>(gz.size()));
@@ -77,11 +85,7 @@ TEST_CASE("zstd and uncompressed layers stream too", "[image][stream]") {
     std::string blob_bytes = TarBuilder{filter}.file("a", "alpha").bytes();
     ChunkQueue q(1 << 20);
     std::string dest = tmp / "layer";
-    REQUIRE(::mkdir(dest.c_str(), 0700) == 0);
-    auto blob = fs::open_fd(tmp / "blob", O_WRONLY | O_CREAT | O_EXCL, 0644);
-    auto producer = produce(q, blob_bytes, 100);
-    auto r = unpack_stream(q, blob.value().get(), dest, "layer");
-    producer.join();
+    auto r = stream(tmp, q, blob_bytes, 100);
     REQUIRE(r);
     CHECK(r.value().diff_id == test::digest_of(plain));
     CHECK(fs::read_file(dest + "/a").value() == "alpha");
@@ -92,12 +96,7 @@ TEST_CASE("a download that fails midway fails the extraction with its reason", "
   TempDir tmp;
   std::string gz = TarBuilder{"gzip"}.file("a", std::string(1 << 20, 'q')).bytes();
   ChunkQueue q(1 << 20);
-  std::string dest = tmp / "layer";
-  REQUIRE(::mkdir(dest.c_str(), 0700) == 0);
-  auto blob = fs::open_fd(tmp / "blob", O_WRONLY | O_CREAT | O_EXCL, 0644);
-  auto producer = produce(q, gz.substr(0, gz.size() / 2), 4096, std::string{"connection reset"});
-  auto r = unpack_stream(q, blob.value().get(), dest, "layer sha256:x");
-  producer.join();
+  auto r = stream(tmp, q, gz.substr(0, gz.size() / 2), 4096, std::string{"connection reset"});
   REQUIRE_FALSE(r);
   CHECK_THAT(r.error().message, Catch::Contains("connection reset"));
 }
@@ -107,12 +106,7 @@ TEST_CASE("a hostile streamed layer stops the download", "[image][stream][securi
   std::string tar =
       TarBuilder{}.file("../escape", "x").file("pad", std::string(4 << 20, 'p')).bytes();
   ChunkQueue q(64 << 10);
-  std::string dest = tmp / "layer";
-  REQUIRE(::mkdir(dest.c_str(), 0700) == 0);
-  auto blob = fs::open_fd(tmp / "blob", O_WRONLY | O_CREAT | O_EXCL, 0644);
-  auto producer = produce(q, tar, 8192);
-  auto r = unpack_stream(q, blob.value().get(), dest, "layer");
-  producer.join();
+  auto r = stream(tmp, q, tar, 8192);
   REQUIRE_FALSE(r);
   CHECK_THAT(r.error().message, Catch::Contains("../escape"));
   CHECK(q.cancelled());
