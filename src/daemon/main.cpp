@@ -140,6 +140,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--cgroup-parent", options.cgroup_parent, "Cgroup under which containers go")
       ->capture_default_str();
+  app.add_option("--bridge", options.bridge, "Bridge of the default network (default asup0)");
+  app.add_option("--subnet", options.subnet,
+                 "Subnet of the default network (default 10.88.0.0/16; gateway: first address)");
   app.add_option("--init", options.init_path, "Path of asup-init (default: next to asupd)");
   app.add_option("--insecure-registry", options.insecure_registries,
                  "Registry (host[:port] or IPv4 CIDR) reached over plain HTTP; repeatable");

@@ -47,7 +47,12 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"log_size", c.log_size},
           {"auto_remove", c.auto_remove},
           {"interactive", c.interactive},
-          {"stop_signal", c.stop_signal}};
+          {"stop_signal", c.stop_signal},
+          {"network_mode", c.network_mode},
+          {"requested_ip", c.requested_ip},
+          {"publish", c.publish},
+          {"publish_all", c.publish_all},
+          {"network_aliases", c.network_aliases}};
 }
 
 ContainerConfig config_from_json(const nlohmann::json& j) {
@@ -73,11 +78,36 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   c.auto_remove = j.value("auto_remove", false);
   c.interactive = j.value("interactive", false);
   c.stop_signal = j.value("stop_signal", "");
+  c.network_mode = j.value("network_mode", "none");
+  c.requested_ip = j.value("requested_ip", "");
+  c.publish = j.value("publish", std::vector<std::string>{});
+  c.publish_all = j.value("publish_all", false);
+  c.network_aliases = j.value("network_aliases", std::vector<std::string>{});
   return c;
 }
 
 nlohmann::json to_json(const ContainerState& s) {
-  return {{"status", to_string(s.status)},
+  nlohmann::json endpoints = nlohmann::json::array(), ports = nlohmann::json::array();
+  for (auto& e : s.endpoints)
+    endpoints.push_back({{"network_id", e.network_id},
+                         {"network_name", e.network_name},
+                         {"address", e.address},
+                         {"prefix", e.prefix},
+                         {"gateway", e.gateway},
+                         {"ifname", e.ifname},
+                         {"host_ifname", e.host_ifname},
+                         {"mac", e.mac},
+                         {"aliases", e.aliases}});
+  for (auto& p : s.ports)
+    ports.push_back({{"host_ip", p.host_ip},
+                     {"host_port", p.host_port},
+                     {"container_port", p.container_port},
+                     {"protocol", p.protocol},
+                     {"network_id", p.network_id},
+                     {"container_ip", p.container_ip}});
+  return {{"endpoints", endpoints},
+          {"ports", ports},
+          {"status", to_string(s.status)},
           {"pid", s.pid},
           {"pid_start_time", s.pid_start_time},
           {"started", s.started_ns},
@@ -102,6 +132,16 @@ ContainerState state_from_json(const nlohmann::json& j) {
   s.oom_killed = j.value("oom_killed", false);
   s.error = j.value("error", "");
   s.log_dropped_bytes = j.value("log_dropped_bytes", std::uint64_t{0});
+  for (auto& e : j.value("endpoints", nlohmann::json::array()))
+    s.endpoints.push_back({e.value("network_id", ""), e.value("network_name", ""),
+                           e.value("address", std::uint32_t{0}), e.value("prefix", 0),
+                           e.value("gateway", std::uint32_t{0}), e.value("ifname", ""),
+                           e.value("host_ifname", ""), e.value("mac", ""),
+                           e.value("aliases", std::vector<std::string>{})});
+  for (auto& p : j.value("ports", nlohmann::json::array()))
+    s.ports.push_back({p.value("host_ip", std::uint32_t{0}), p.value("host_port", std::uint16_t{0}),
+                       p.value("container_port", std::uint16_t{0}), p.value("protocol", "tcp"),
+                       p.value("network_id", ""), p.value("container_ip", std::uint32_t{0})});
   return s;
 }
 

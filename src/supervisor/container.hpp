@@ -32,7 +32,35 @@ struct ContainerConfig {
   std::size_t log_size = 1 << 20;
   bool auto_remove = false;
   bool interactive = false;
-  std::string stop_signal;  // from the image; empty means SIGTERM
+  std::string stop_signal;            // from the image; empty means SIGTERM
+  std::string network_mode = "none";  // bridge | none | host | a user network's name
+  std::string requested_ip;           // --ip
+  std::vector<std::string> publish;   // -p as typed, plus the image's ports with -P
+  bool publish_all = false;
+  std::vector<std::string> network_aliases;
+};
+
+// The container's attachment to one network while it runs.
+struct Endpoint {
+  std::string network_id;
+  std::string network_name;
+  std::uint32_t address = 0;  // host byte order
+  int prefix = 0;
+  std::uint32_t gateway = 0;
+  std::string ifname;       // inside: eth0, eth1, ...
+  std::string host_ifname;  // the host end of the veth pair
+  std::string mac;
+  std::vector<std::string> aliases;
+};
+
+// A published port with its host port resolved (-p 80 gets one from the kernel).
+struct PublishedPort {
+  std::uint32_t host_ip = 0;  // 0: every address
+  std::uint16_t host_port = 0;
+  std::uint16_t container_port = 0;
+  std::string protocol = "tcp";
+  std::string network_id;  // whose table holds the mapping
+  std::uint32_t container_ip = 0;
 };
 
 enum class RunState { Created, Running, Exited };
@@ -48,6 +76,8 @@ struct ContainerState {
   bool oom_killed = false;
   std::string error;  // why the start failed, or why the command could not run
   std::uint64_t log_dropped_bytes = 0;
+  std::vector<Endpoint> endpoints;  // empty unless running on a network with addresses
+  std::vector<PublishedPort> ports;
 };
 
 nlohmann::json to_json(const ContainerConfig& config);

@@ -15,6 +15,7 @@
 #include "logs/ring_buffer.hpp"
 #include "logs/ring_file.hpp"
 #include "loop/event_loop.hpp"
+#include "network/port_reservation.hpp"
 #include "supervisor/container.hpp"
 
 namespace asup::supervisor {
@@ -55,6 +56,10 @@ struct Instance {
   std::vector<std::function<void()>> on_finished;
   std::unique_ptr<boost::asio::steady_timer> kill_timer;
   bool removing = false;
+  // Published host ports stay bound here while the container runs, so nothing else takes
+  // them; the DNAT elements are in the network's table once ports_programmed.
+  std::vector<network::PortReservation> port_holds;
+  bool ports_programmed = false;
 
   bool running() const { return state.status == RunState::Running; }
   // Only finish() (or loading an exited container) sets Exited: the process, its pipes and

@@ -20,17 +20,11 @@
 namespace asup::supervisor {
 namespace {
 
-std::string hosts_file(const std::string& hostname) {
-  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-         "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-         "ff02::2\tip6-allrouters\n127.0.1.1\t" +
-         hostname + "\n";
-}
-
 // The host's resolv.conf minus loopback nameservers, which mean nothing inside the
 // container's network namespace; public resolvers when none are left, as Docker does.
-std::string resolv_conf() {
+std::string resolv_conf(bool host_network) {
   auto host = fs::read_file("/etc/resolv.conf");
+  if (host_network && host) return host.value();
   std::string out, line;
   bool nameserver = false;
   if (host) {
@@ -106,6 +100,7 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
     ~Undo() {
       if (!armed) return;
       if (c->cgroup) (void)c->cgroup->destroy();
+      self->release_network(*c);
       (void)fs::remove_tree(c->dir);
       (void)fs::remove_tree(c->run_dir);
     }
@@ -136,8 +131,9 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   ASUP_TRY(fs::make_dirs(layout.work_dir, 0700));
   ASUP_TRY(fs::make_dirs(c.run_dir, 0700));
   ASUP_TRY(fs::write_file(layout.hostname_file, config.hostname + "\n"));
-  ASUP_TRY(fs::write_file(layout.hosts_file, hosts_file(config.hostname)));
-  ASUP_TRY(fs::write_file(layout.resolv_conf_file, resolv_conf()));
+  ASUP_TRY(plan_network(c));
+  ASUP_TRY(fs::write_file(layout.hosts_file, hosts_content(c)));
+  ASUP_TRY(fs::write_file(layout.resolv_conf_file, resolv_conf(config.network_mode == "host")));
   ASUP_TRY(fs::write_file_atomic(fs::join(c.dir, "config.json"), to_json(config).dump()));
   ASUP_TRY(persist_state(c));
 
@@ -177,6 +173,7 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   spawn.stderr_hold_fd = err_pipe.first.get();
   spawn.namespaces =
       CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+  if (config.network_mode == "host") spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWNET);
   spawn.cgroup_fd = c.cgroup->clone_into_fd();
   if (spawn.cgroup_fd < 0) {
     // v1: init joins its groups only after clone3; it makes its cgroup namespace later.
@@ -199,6 +196,15 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
       spawned.barrier.reset();
     }
   }
+  if (spawned.barrier) {
+    // Runs while asup-init mounts the root filesystem on the other side of the barrier.
+    if (auto r = wire_network(c, spawned.pidfd.get()); !r) {
+      spdlog::warn("container {}: {}", config.id.substr(0, 12), r.error().describe());
+      c.state.error = r.error().describe();
+      c.code_from_report = protocol::kExitEngineError;
+      spawned.barrier.reset();
+    }
+  }
   c.barrier = std::move(spawned.barrier);
   c.pending = 4;  // process exit, stdout EOF, stderr EOF, report EOF
   std::string id = config.id;
@@ -215,6 +221,7 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
     c.detached_requester = client;
   }
   containers_.emplace(id, std::move(owned));
+  refresh_peer_hosts(c.state.endpoints, &c);
   capture(c, std::move(out_pipe.first), logs::Stream::Stdout);
   capture(c, std::move(err_pipe.first), logs::Stream::Stderr);
   on_report(c);
@@ -309,6 +316,7 @@ void Supervisor::finish(Instance& c) {
   c.state.pid = 0;
   c.barrier.reset();
   c.stdin_keepalive.reset();
+  release_network(c);
   if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
   if (c.cgroup) destroy_cgroup(c.config.id, std::shared_ptr<cgroup::Group>(std::move(c.cgroup)), 0);
 

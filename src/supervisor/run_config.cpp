@@ -51,6 +51,12 @@ Result<RunRequest> parse_run_request(const nlohmann::json& j) {
   ASUP_TRY(r.detach, field<bool>(j, "detach", false));
   ASUP_TRY(r.auto_remove, field<bool>(j, "rm", false));
   ASUP_TRY(r.interactive, field<bool>(j, "interactive", false));
+  ASUP_TRY(r.network, field<std::string>(j, "network", "bridge"));
+  if (r.network.empty() || r.network == "default") r.network = "bridge";
+  ASUP_TRY(r.ip, field<std::string>(j, "ip", ""));
+  ASUP_TRY(r.publish, field<std::vector<std::string>>(j, "publish", {}));
+  ASUP_TRY(r.publish_all, field<bool>(j, "publish_all", false));
+  ASUP_TRY(r.network_aliases, field<std::vector<std::string>>(j, "network_aliases", {}));
 
   if (memory && *memory < 6 * 1024 * 1024)
     return fail(EINVAL, "minimum memory limit allowed is 6MB");
@@ -100,6 +106,24 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   c.argv = entrypoint;
   c.argv.insert(c.argv.end(), cmd.begin(), cmd.end());
   if (c.argv.empty()) return fail(EINVAL, "no command specified");
+  c.network_mode = r.network;
+  c.requested_ip = r.ip;
+  c.publish = r.publish;
+  c.publish_all = r.publish_all;
+  // -P publishes every port the image exposes on a port the kernel picks.
+  if (r.publish_all)
+    for (auto& port : image.exposed_ports) c.publish.push_back(port);
+  c.network_aliases = r.network_aliases;
+  if (!r.ip.empty() && (r.network == "bridge" || r.network == "none" || r.network == "host"))
+    return fail(EINVAL, "user specified IP address is supported on user defined networks only");
+  if (r.network == "none" && !c.publish.empty())
+    return fail(EINVAL, "conflicting options: port publishing and the container type network mode");
+  // Docker discards published ports with the host's network: the ports are the host's.
+  if (r.network == "host") c.publish.clear();
+  if (!r.network_aliases.empty() &&
+      (r.network == "bridge" || r.network == "none" || r.network == "host"))
+    return fail(EINVAL,
+                "network-scoped alias is supported only for containers in user defined networks");
 
   c.hostname = r.hostname.value_or(c.id.substr(0, 12));
   if (c.hostname.empty() || c.hostname.size() > 64)

@@ -31,6 +31,11 @@ struct RunRequest {
   bool detach = false;
   bool auto_remove = false;
   bool interactive = false;
+  std::string network = "bridge";    // bridge | none | host | a user network's name or id
+  std::string ip;                    // --ip
+  std::vector<std::string> publish;  // -p, as typed
+  bool publish_all = false;          // -P
+  std::vector<std::string> network_aliases;
 };
 
 Result<RunRequest> parse_run_request(const nlohmann::json& request);

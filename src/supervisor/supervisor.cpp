@@ -9,6 +9,7 @@
 #include "core/fs.hpp"
 #include "core/time_format.hpp"
 #include "supervisor/naming.hpp"
+#include "supervisor/network_view.hpp"
 
 namespace asup::supervisor {
 
@@ -26,7 +27,9 @@ Status Supervisor::start() {
   fetcher_ = std::make_unique<registry::LayerFetcher>(loop_, *registry_, *images_,
                                                       options_.max_concurrent_downloads);
   spdlog::info("cgroup {} backend, parent \"{}\"", cgroups_->version(), options_.cgroup_parent);
+  ASUP_TRY(start_networks());
   load_containers();
+  ASUP_TRY(resume_networks());
   return ok();
 }
 
@@ -58,6 +61,13 @@ void Supervisor::handle(const SessionPtr& s, const nlohmann::json& req) {
   static const std::map<std::string, void (Supervisor::*)(const SessionPtr&, const nlohmann::json&)>
       ops = {{"run", &Supervisor::op_run},
              {"ps", &Supervisor::op_ps},
+             {"network_create", &Supervisor::op_network_create},
+             {"network_ls", &Supervisor::op_network_ls},
+             {"network_inspect", &Supervisor::op_network_inspect},
+             {"network_rm", &Supervisor::op_network_rm},
+             {"network_connect", &Supervisor::op_network_connect},
+             {"network_disconnect", &Supervisor::op_network_disconnect},
+             {"port", &Supervisor::op_port},
              {"inspect", &Supervisor::op_inspect},
              {"logs", &Supervisor::op_logs},
              {"exec", &Supervisor::op_exec},
@@ -117,7 +127,9 @@ nlohmann::json Supervisor::summary(const Instance& c) const {
           {"started", c.state.started_ns},
           {"finished", c.state.finished_ns},
           {"exit_code", c.state.exit_code},
-          {"oom_killed", c.state.oom_killed}};
+          {"oom_killed", c.state.oom_killed},
+          {"ports", ports_json(c.state.ports)},
+          {"networks", network_names(c)}};
 }
 
 nlohmann::json Supervisor::inspect(const Instance& c) const {
@@ -170,7 +182,9 @@ nlohmann::json Supervisor::inspect(const Instance& c) const {
         {"NanoCpus", static_cast<std::int64_t>(cfg.limits.cpus.value_or(0) * 1e9)},
         {"PidsLimit", cfg.limits.pids.value_or(0)},
         {"AutoRemove", cfg.auto_remove},
-        {"NetworkMode", "none"}}},
+        {"NetworkMode", cfg.network_mode},
+        {"PortBindings", port_bindings(cfg)}}},
+      {"NetworkSettings", network_settings(c)},
       {"Mounts", mounts},
       {"LogRing",
        {{"SizeBytes", cfg.log_size},

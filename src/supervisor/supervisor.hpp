@@ -6,12 +6,16 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "cgroup/cgroup.hpp"
 #include "control/session.hpp"
 #include "image/store.hpp"
 #include "loop/event_loop.hpp"
+#include "network/netlink.hpp"
+#include "network/networks.hpp"
+#include "network/nftables.hpp"
 #include "registry/layer_fetcher.hpp"
 #include "registry/registry_client.hpp"
 #include "supervisor/instance.hpp"
@@ -26,6 +30,8 @@ struct DaemonOptions {
   std::string cgroup_parent = "asup";
   std::vector<std::string> insecure_registries;
   std::size_t max_concurrent_downloads = 4;
+  std::string bridge = "asup0";         // the default network's bridge
+  std::string subnet = "10.88.0.0/16";  // and its subnet; the gateway is the first address
 };
 
 using SessionPtr = std::shared_ptr<control::Session>;
@@ -66,6 +72,14 @@ class Supervisor {
   void op_pull(const SessionPtr& s, const nlohmann::json& req);
   void op_login(const SessionPtr& s, const nlohmann::json& req);
   void op_logout(const SessionPtr& s, const nlohmann::json& req);
+  // networks (network_ops.cpp)
+  void op_network_create(const SessionPtr& s, const nlohmann::json& req);
+  void op_network_ls(const SessionPtr& s, const nlohmann::json& req);
+  void op_network_inspect(const SessionPtr& s, const nlohmann::json& req);
+  void op_network_rm(const SessionPtr& s, const nlohmann::json& req);
+  void op_network_connect(const SessionPtr& s, const nlohmann::json& req);
+  void op_network_disconnect(const SessionPtr& s, const nlohmann::json& req);
+  void op_port(const SessionPtr& s, const nlohmann::json& req);
 
   // lifecycle (lifecycle.cpp)
   Result<std::string> create_and_start(const RunRequest& request, const SessionPtr& client);
@@ -79,6 +93,25 @@ class Supervisor {
   Status persist_state(Instance& c);
   void load_containers();
   void adopt(Instance& c);
+
+  // network stage (networking.cpp)
+  Status start_networks();
+  Status resume_networks();
+  Status bring_up(network::Network& net);
+  Status tear_down(network::Network& net);
+  Status nft_apply(Result<std::string> script);
+  Result<network::Network*> network_for(const std::string& mode);
+  // Before clone3: addresses and port reservations. Undone by release_network.
+  Status plan_network(Instance& c);
+  Status plan_endpoint(Instance& c, network::Network& net, const std::string& ip,
+                       const std::vector<std::string>& aliases);
+  // After clone3, before the barrier: veths, addresses, routes, DNAT elements.
+  Status wire_network(Instance& c, int pidfd);
+  Status wire_endpoint(Instance& c, const Endpoint& e, int pidfd);
+  void release_network(Instance& c);
+  std::string hosts_content(const Instance& c) const;
+  void refresh_peer_hosts(const std::vector<Endpoint>& endpoints, const Instance* self);
+  std::vector<network::Subnet> host_subnets() const;
 
   // output (output.cpp)
   void capture(Instance& c, UniqueFd read_end, logs::Stream stream);
@@ -105,6 +138,10 @@ class Supervisor {
   std::unique_ptr<registry::RegistryClient> registry_;
   std::unique_ptr<registry::LayerFetcher> fetcher_;
   std::map<std::string, std::unique_ptr<Instance>> containers_;
+  std::unique_ptr<network::Networks> networks_;
+  UniqueFd host_netns_;
+  std::optional<network::RouteSocket> host_route_;
+  std::unique_ptr<network::Nftables> nft_;
   // exec helpers still running, by pid, so the SIGCHLD net does not steal their status
   std::map<pid_t, std::unique_ptr<loop::PidfdWatch>> execs_;
 };
