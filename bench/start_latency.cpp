@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
     at = comma + 1;
   }
   auto command = [&](const std::string& network) {
-    return std::vector<std::string>{asupctl, "--run-root", run_root, "run",   "--rm",
-                                    "--network", network,  image,    "true"};
+    return std::vector<std::string>{asupctl,     "--run-root", run_root, "run", "--rm",
+                                    "--network", network,      image,    "true"};
   };
   for (auto& network : networks)
     for (int i = 0; i < warmup; ++i) run(command(network));

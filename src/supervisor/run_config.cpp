@@ -1,5 +1,7 @@
 #include "supervisor/run_config.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace asup::supervisor {
@@ -126,6 +128,11 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
                 "network-scoped alias is supported only for containers in user defined networks");
 
   c.hostname = r.hostname.value_or(c.id.substr(0, 12));
+  if (!r.hostname && r.network == "host") {
+    // Docker: a container on the host's network carries the host's name too.
+    char host[65] = {};
+    if (::gethostname(host, sizeof host - 1) == 0 && host[0]) c.hostname = host;
+  }
   if (c.hostname.empty() || c.hostname.size() > 64)
     return fail(EINVAL, "invalid hostname \"" + c.hostname + "\"");
 

@@ -138,3 +138,54 @@ TEST_CASE("run requests are parsed with type checks", "[run_config]") {
   CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"name", "bad name"}}));
   CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"env", {"=x"}}}));
 }
+
+TEST_CASE("network options follow Docker's rules", "[run_config][network]") {
+  auto img = busybox_like();
+  img.exposed_ports = {"80/tcp", "53/udp"};
+  {
+    auto parsed = parse_run_request({{"image", "busybox"}});
+    REQUIRE(parsed);
+    CHECK(parsed.value().network == "bridge");
+    auto c = fresh();
+    REQUIRE(merge_run_config(parsed.value(), img, c));
+    CHECK(c.network_mode == "bridge");
+    CHECK(c.publish.empty());
+  }
+  {
+    // -P adds every exposed port, after the explicit ones.
+    auto parsed =
+        parse_run_request({{"image", "busybox"}, {"publish", {"8080:80"}}, {"publish_all", true}});
+    REQUIRE(parsed);
+    auto c = fresh();
+    REQUIRE(merge_run_config(parsed.value(), img, c));
+    CHECK(c.publish == std::vector<std::string>{"8080:80", "80/tcp", "53/udp"});
+  }
+  {
+    RunRequest r;
+    r.image = "busybox";
+    r.network = "host";
+    r.publish = {"8080:80"};
+    auto c = fresh();
+    REQUIRE(merge_run_config(r, img, c));
+    CHECK(c.publish.empty());  // the host's ports are the container's
+  }
+  auto refused = [&](RunRequest r, const std::string& message) {
+    r.image = "busybox";
+    auto c = fresh();
+    auto merged = merge_run_config(r, img, c);
+    REQUIRE_FALSE(merged);
+    CHECK_THAT(merged.error().message, Catch::Contains(message));
+  };
+  RunRequest none;
+  none.network = "none";
+  none.publish = {"80"};
+  refused(none, "conflicting options");
+  RunRequest ip_on_default;
+  ip_on_default.ip = "10.88.0.9";
+  refused(ip_on_default, "user defined networks only");
+  RunRequest alias_on_default;
+  alias_on_default.network_aliases = {"web"};
+  refused(alias_on_default, "user defined networks");
+  CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"publish", "80"}}));
+  CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"network", 5}}));
+}
