@@ -1,6 +1,4 @@
 // asupctl images [-a] [-q] [--digests] [--no-trunc] [--format FORMAT] (also `image ls`)
-#include <time.h>
-
 #include "cli/common.hpp"
 #include "cli/list_format.hpp"
 #include "image/reference.hpp"
@@ -23,16 +21,6 @@ constexpr const char* kTable = "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSi
 constexpr const char* kTableWithDigests =
     "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
 
-// Go's time.String() of the local time, as Docker prints CreatedAt.
-std::string created_at(std::int64_t seconds) {
-  time_t t = static_cast<time_t>(seconds);
-  struct tm tm;
-  ::localtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
-  return buf;
-}
-
 // One listing row per tag; an untagged image has one row per repo digest, or one of
 // <none>s. A tag's digest is the repo digest of the same repository.
 std::vector<nlohmann::json> rows_of(const nlohmann::json& img, bool no_trunc) {
@@ -41,7 +29,7 @@ std::vector<nlohmann::json> rows_of(const nlohmann::json& img, bool no_trunc) {
   std::string size = human_size(img.value("size", std::int64_t{0}));
   nlohmann::json base{
       {"Containers", std::to_string(img.value("containers", 0))},
-      {"CreatedAt", created > 0 ? created_at(created) : "N/A"},
+      {"CreatedAt", created > 0 ? go_time_text(created) : "N/A"},
       {"CreatedSince", created > 0 ? human_duration(now_seconds() - created) + " ago" : "N/A"},
       {"ID", no_trunc ? id : id.substr(id.find(':') + 1, 12)},
       {"SharedSize", "N/A"},

@@ -1,5 +1,8 @@
 // asupctl ps [-a] [-q] [--format json]
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <tuple>
 
 #include "cli/common.hpp"
 
@@ -22,6 +25,65 @@ std::string command_text(const nlohmann::json& c) {
   for (auto& a : c.value("command", std::vector<std::string>{}))
     cmd += (cmd.empty() ? "" : " ") + a;
   return "\"" + truncate(cmd, 20) + "\"";
+}
+
+// Docker's DisplayablePorts: ports published on their own number (and exposed ones not
+// published) are folded into ranges, "0.0.0.0:8000-8001->8000-8001/tcp", "80-81/tcp";
+// every other mapping follows as "IP:HOST->CONTAINER/PROTO". Sorted as Docker sorts them.
+std::string ports_text(const nlohmann::json& c) {
+  struct Port {
+    int private_port, public_port;
+    std::string ip, protocol;
+  };
+  std::vector<Port> ports;
+  for (auto& p : c.value("ports", nlohmann::json::array()))
+    ports.push_back({p.value("container_port", 0), p.value("host_port", 0), p.value("host_ip", ""),
+                     p.value("protocol", "tcp")});
+  std::sort(ports.begin(), ports.end(), [](const Port& a, const Port& b) {
+    return std::tie(a.private_port, a.ip, a.public_port, a.protocol) <
+           std::tie(b.private_port, b.ip, b.public_port, b.protocol);
+  });
+  struct Group {
+    std::string ip, protocol;
+    int first, last;
+  };
+  auto group_text = [](const Group& g) {
+    std::string range = std::to_string(g.first);
+    if (g.last != g.first) range += "-" + std::to_string(g.last);
+    if (!g.ip.empty()) range = g.ip + ":" + range + "->" + range;  // unbracketed, as Docker does
+    return range + "/" + g.protocol;
+  };
+  std::vector<std::string> items, mappings;
+  std::vector<Group> open;  // one per (ip, protocol), in the order they first appear
+  for (auto& p : ports) {
+    if (!p.ip.empty() && p.public_port != p.private_port) {
+      mappings.push_back(host_and_port(p.ip, p.public_port) + "->" +
+                         std::to_string(p.private_port) + "/" + p.protocol);
+      continue;
+    }
+    auto g = std::find_if(open.begin(), open.end(),
+                          [&](const Group& x) { return x.ip == p.ip && x.protocol == p.protocol; });
+    if (g == open.end()) {
+      open.push_back({p.ip, p.protocol, p.private_port, p.private_port});
+    } else if (p.private_port == g->last + 1) {
+      g->last = p.private_port;
+    } else {
+      items.push_back(group_text(*g));
+      g->first = g->last = p.private_port;
+    }
+  }
+  for (auto& g : open) items.push_back(group_text(g));
+  items.insert(items.end(), mappings.begin(), mappings.end());
+  std::string out;
+  for (auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+std::string networks_text(const nlohmann::json& c) {
+  std::string out;
+  for (auto& n : c.value("networks", std::vector<std::string>{}))
+    out += (out.empty() ? "" : ",") + n;
+  return out;
 }
 
 }  // namespace
@@ -57,6 +119,8 @@ void add_ps(CLI::App& app, Cli& cli) {
                              {"CreatedAt", c.value("created", std::int64_t{0}) / 1000000000},
                              {"State", c.value("state", "")},
                              {"Status", status_text(c)},
+                             {"Ports", ports_text(c)},
+                             {"Networks", networks_text(c)},
                              {"Names", c.value("name", "")}};
           out += row.dump() + "\n";
         }
@@ -68,7 +132,8 @@ void add_ps(CLI::App& app, Cli& cli) {
       for (auto& c : list) {
         std::int64_t age = now_seconds() - c.value("created", std::int64_t{0}) / 1000000000;
         rows.push_back({c.value("id", "").substr(0, 12), c.value("image", ""), command_text(c),
-                        human_duration(age) + " ago", status_text(c), "", c.value("name", "")});
+                        human_duration(age) + " ago", status_text(c), ports_text(c),
+                        c.value("name", "")});
       }
       print_table(rows);
       return 0;

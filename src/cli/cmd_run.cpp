@@ -16,8 +16,9 @@ namespace {
 
 struct RunFlags {
   bool detach = false, interactive = false, tty = false, rm = false;
-  std::vector<std::string> env, env_files, volumes, tmpfs;
-  std::string workdir, user, hostname, entrypoint, name, memory, log_size;
+  std::vector<std::string> env, env_files, volumes, tmpfs, publish, network_aliases;
+  std::string workdir, user, hostname, entrypoint, name, memory, log_size, network, ip;
+  bool publish_all = false;
   std::string pull = "missing", platform;
   bool entrypoint_set = false;
   double cpus = 0;
@@ -103,6 +104,12 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
       return report_error("invalid argument \"" + f.memory + "\" for \"-m, --memory\"", 125);
     req["memory"] = bytes.value();
   }
+  // -p is passed as typed: the daemon parses it, as it must for any client.
+  if (!f.publish.empty()) req["publish"] = f.publish;
+  if (f.publish_all) req["publish_all"] = true;
+  if (!f.network.empty()) req["network"] = f.network;
+  if (!f.ip.empty()) req["ip"] = f.ip;
+  if (!f.network_aliases.empty()) req["network_aliases"] = f.network_aliases;
   if (f.cpus_set) req["cpus"] = f.cpus;
   if (f.pids_set) req["pids_limit"] = f.pids_limit;
   if (!f.log_size.empty()) {
@@ -196,6 +203,17 @@ void add_run(CLI::App& app, Cli& cli) {
       ->allow_extra_args(false);
   cmd->add_option("--tmpfs", flags->tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
   cmd->add_option("--name", flags->name, "Assign a name to the container");
+  cmd->add_option("-p,--publish", flags->publish,
+                  "Publish a container's port to the host ([IP:][HOST:]CONTAINER[/PROTO])")
+      ->allow_extra_args(false);
+  cmd->add_flag("-P,--publish-all", flags->publish_all,
+                "Publish every exposed port to a random host port");
+  cmd->add_option("--network,--net", flags->network,
+                  "Connect to a network: bridge (default), none, host or a user network");
+  cmd->add_option("--ip", flags->ip, "IPv4 address on that network (e.g. 10.89.0.7)");
+  cmd->add_option("--network-alias", flags->network_aliases,
+                  "Another name the container has on a user network")
+      ->allow_extra_args(false);
   cmd->add_option("-m,--memory", flags->memory, "Memory limit (e.g. 64m)");
   cmd->add_option("--cpus", flags->cpus, "Number of CPUs")->each([flags](const std::string&) {
     flags->cpus_set = true;

@@ -57,6 +57,15 @@ std::int64_t now_seconds() {
   return static_cast<std::int64_t>(::time(nullptr));
 }
 
+std::string go_time_text(std::int64_t seconds) {
+  time_t t = static_cast<time_t>(seconds);
+  struct tm tm;
+  ::localtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+  return buf;
+}
+
 std::string human_duration(std::int64_t s) {
   if (s < 1) return "Less than a second";
   if (s == 1) return "1 second";
@@ -89,6 +98,11 @@ std::string human_size(std::int64_t bytes) {
 std::string truncate(const std::string& s, std::size_t width) {
   if (s.size() <= width) return s;
   return s.substr(0, width - 1) + "…";
+}
+
+std::string host_and_port(const std::string& ip, int port) {
+  std::string host = ip.find(':') == std::string::npos ? ip : "[" + ip + "]";
+  return host + ":" + std::to_string(port);
 }
 
 void print_table(const std::vector<std::vector<std::string>>& rows) {

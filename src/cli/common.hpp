@@ -36,7 +36,11 @@ void write_all(int fd, std::string_view bytes);
 std::string human_duration(std::int64_t seconds);  // "3 seconds", "About a minute", "2 hours"
 std::string human_size(std::int64_t bytes);        // "4.39MB"
 std::int64_t now_seconds();
+// Go's time.String() of the local time, as Docker prints CreatedAt in listings.
+std::string go_time_text(std::int64_t seconds);
 std::string truncate(const std::string& s, std::size_t width);
+// "0.0.0.0:8080", "[::]:8080": Go's net.JoinHostPort, as Docker prints published ports.
+std::string host_and_port(const std::string& ip, int port);
 // Prints rows as left-aligned columns separated by at least 3 spaces, like Docker.
 void print_table(const std::vector<std::vector<std::string>>& rows);
 
@@ -66,6 +70,8 @@ void add_save(CLI::App& app, Cli& cli);
 void add_image(CLI::App& app, Cli& cli);  // the `image` group, below it:
 void add_image_inspect(CLI::App& app, Cli& cli);
 void add_image_prune(CLI::App& app, Cli& cli);
+void add_network(CLI::App& app, Cli& cli);  // the `network` group
+void add_port(CLI::App& app, Cli& cli);
 
 // For inspect and image inspect: prints the reply's items as a JSON array, then each of
 // its errors as "Error: ..." on stderr; exit 1 if there was any.

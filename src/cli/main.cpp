@@ -17,7 +17,9 @@ int main(int argc, char** argv) {
         asup::cli::add_wait, asup::cli::add_load, asup::cli::add_import, asup::cli::add_images,
         asup::cli::add_rmi, asup::cli::add_pull, asup::cli::add_login})
     add(app, cli);
-  for (auto add : {asup::cli::add_tag, asup::cli::add_save, asup::cli::add_image}) add(app, cli);
+  for (auto add : {asup::cli::add_tag, asup::cli::add_save, asup::cli::add_image,
+                   asup::cli::add_port, asup::cli::add_network})
+    add(app, cli);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -18,10 +18,6 @@ TEST_CASE("50 containers launched at once while ps stays responsive",
   for (int i = 0; i < kCount; ++i)
     launches.push_back(d.spawn({"run", "-d", "busybox", "sleep", "60"}));
 
-  auto all_done = [&] {
-    for (auto& p : launches) p.pump(0);
-    return std::all_of(launches.begin(), launches.end(), [](auto& p) { return p.exited(); });
-  };
   // Another client's ps, again and again while the launches go on.
   double slowest_ps = 0;
   int ps_calls = 0;
@@ -32,21 +28,14 @@ TEST_CASE("50 containers launched at once while ps stays responsive",
     CHECK(r.code == 0);
     slowest_ps = std::max(slowest_ps, r.seconds);
     ++ps_calls;
-  } while (!all_done() && std::chrono::steady_clock::now() < deadline);
-  REQUIRE(all_done());
+  } while (!all_exited(launches) && std::chrono::steady_clock::now() < deadline);
+  REQUIRE(all_exited(launches));
   INFO("slowest ps during the launches: " << slowest_ps << " s over " << ps_calls << " calls");
   CHECK(ps_calls >= 1);
   CHECK(slowest_ps < 5);
 
-  std::set<std::string> ids;
-  for (auto& p : launches) {
-    auto r = p.result();
-    INFO(r);
-    CHECK(r.code == 0);
-    std::string id = trim(r.out);
-    CHECK(is_hex_id(id));
-    ids.insert(id);
-  }
+  auto launched = detached_ids(launches);
+  std::set<std::string> ids(launched.begin(), launched.end());
   CHECK(ids.size() == kCount);
 
   auto ps = d.run({"ps", "-q"});

@@ -1,5 +1,6 @@
 #include "harness.hpp"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -107,6 +108,45 @@ std::string unescape_mountinfo(const std::string& s) {
     }
   }
   return out;
+}
+
+// asupd learns --bridge and --subnet with networking; one from before that is started
+// without them rather than not at all.
+bool daemon_takes_network_flags() {
+  static const bool takes = contains(run_tool({bin_path("asupd"), "--help"}, 20).out, "--bridge");
+  return takes;
+}
+
+// "10.1.2.0/24" -> {address, prefix} in host byte order; prefix -1 when unparsable.
+std::pair<std::uint32_t, int> parse_cidr(const std::string& cidr) {
+  auto slash = cidr.find('/');
+  in_addr addr{};
+  if (::inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &addr) != 1) return {0, -1};
+  int prefix = slash == std::string::npos ? 32 : std::atoi(cidr.c_str() + slash + 1);
+  return {ntohl(addr.s_addr), prefix};
+}
+
+std::string format_ipv4(std::uint32_t host_order) {
+  in_addr addr{htonl(host_order)};
+  char text[INET_ADDRSTRLEN];
+  return ::inet_ntop(AF_INET, &addr, text, sizeof text) ? text : "";
+}
+
+// Whether a route of the host's main table (other than the default route) overlaps `net`.
+bool host_route_overlaps(std::uint32_t net, std::uint32_t mask) {
+  for (auto& line : lines(read_text("/proc/net/route"))) {
+    std::istringstream in(line);
+    std::string iface, dest, gateway, flags, refcnt, use, metric, route_mask;
+    if (!(in >> iface >> dest >> gateway >> flags >> refcnt >> use >> metric >> route_mask) ||
+        iface == "Iface")
+      continue;
+    // The kernel prints the network-order word as a hex number of this host's order.
+    auto d = ntohl(static_cast<std::uint32_t>(std::strtoul(dest.c_str(), nullptr, 16)));
+    auto m = ntohl(static_cast<std::uint32_t>(std::strtoul(route_mask.c_str(), nullptr, 16)));
+    if (m == 0) continue;
+    if ((d & m & mask) == (net & m & mask)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -302,6 +342,23 @@ Result Process::result() const {
 
 // ---- helpers ------------------------------------------------------------------------------
 
+bool all_exited(std::vector<Process>& processes) {
+  for (auto& p : processes) p.pump(0);
+  return std::all_of(processes.begin(), processes.end(), [](auto& p) { return p.exited(); });
+}
+
+std::vector<std::string> detached_ids(const std::vector<Process>& launches) {
+  std::vector<std::string> ids;
+  for (auto& p : launches) {
+    auto r = p.result();
+    INFO(r);
+    CHECK(r.code == 0);
+    CHECK(is_hex_id(trim(r.out)));
+    if (is_hex_id(trim(r.out))) ids.push_back(trim(r.out));
+  }
+  return ids;
+}
+
 bool eventually(const std::function<bool()>& pred, double timeout_seconds) {
   auto deadline = Clock::now() + std::chrono::duration<double>(timeout_seconds);
   for (;;) {
@@ -380,11 +437,50 @@ std::string busybox_tar() {
   return ASUP_BUSYBOX_TAR;
 }
 
+std::string unique_bridge_name() {
+  static std::atomic<unsigned> serial{0};
+  char name[16];
+  // pid_max is at most 2^22: six hex digits hold any pid.
+  std::snprintf(name, sizeof name, "asupt%06x%04x", static_cast<unsigned>(::getpid()) & 0xffffff,
+                serial++ & 0xffff);
+  return name;
+}
+
+std::string unique_subnet() {
+  static std::atomic<unsigned> serial{0};
+  unsigned block = static_cast<unsigned>(::getpid()) % 512 * 64;
+  for (int tries = 0; tries < 64; ++tries) {
+    unsigned index = block + serial++ % 64;
+    std::uint32_t net = (10u << 24) | ((128 + index / 256) << 16) | ((index % 256) << 8);
+    if (!host_route_overlaps(net, 0xffffff00)) return format_ipv4(net) + "/24";
+  }
+  FAIL("every /24 of this process's block of 10.128.0.0/9 is routed on the host");
+  return "";
+}
+
+std::string first_host(const std::string& cidr) {
+  auto [addr, prefix] = parse_cidr(cidr);
+  if (prefix < 0 || prefix > 30) return "";
+  std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
+  return format_ipv4((addr & mask) + 1);
+}
+
+bool in_subnet(const std::string& ip, const std::string& cidr) {
+  auto [addr, host_prefix] = parse_cidr(ip + "/32");
+  auto [net, prefix] = parse_cidr(cidr);
+  if (host_prefix < 0 || prefix < 0 || prefix > 32) return false;
+  std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
+  return (addr & mask) == (net & mask);
+}
+
 // ---- Daemon -------------------------------------------------------------------------------
 
 Daemon::Daemon() : Daemon(Options{}) {}
 
-Daemon::Daemon(Options options) {
+Daemon::Daemon(Options options)
+    : bridge_(options.bridge.empty() ? unique_bridge_name() : options.bridge),
+      subnet_(options.subnet.empty() ? unique_subnet() : options.subnet),
+      gateway_(first_host(subnet_)) {
   static std::atomic<int> serial{0};
   char pattern[] = "/tmp/asup-it.XXXXXX";
   if (!::mkdtemp(pattern)) FAIL("mkdtemp: " << std::strerror(errno));
@@ -509,6 +605,8 @@ void Daemon::start_daemon() {
   std::vector<std::string> argv{bin_path("asupd"), "--root",      root_,
                                 "--run-root",      run_root_,     "--cgroup-parent",
                                 cgroup_parent_,    "--log-level", "debug"};
+  if (daemon_takes_network_flags())
+    argv.insert(argv.end(), {"--bridge", bridge_, "--subnet", subnet_});
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, devnull, 0);
@@ -656,6 +754,49 @@ void Daemon::unmount_and_remove_dir() noexcept {
   if (ec) std::cerr << "teardown: rm -rf " << dir_ << ": " << ec.message() << "\n";
 }
 
+void Daemon::remove_networks() noexcept {
+  try {
+    auto ls = try_run({"network", "ls", "--format", "{{.Name}}"}, "", 20);
+    std::vector<std::string> args{"network", "inspect"};
+    for (auto& name : lines(ls.out))
+      if (name != "bridge" && name != "host" && name != "none") args.push_back(name);
+    if (ls.code != 0 || args.size() == 2) return;
+    auto items = nlohmann::json::parse(try_run(args, "", 20).out, nullptr, false);
+    if (items.is_array())
+      for (auto& item : items)
+        if (item.contains("Options") && item["Options"].is_object())
+          network_bridges_.push_back(item["Options"].value("com.docker.network.bridge.name", ""));
+    args[1] = "rm";
+    try_run(args, "", 60);
+  } catch (...) {
+  }
+}
+
+// A bridge outlives asupd (as docker0 outlives dockerd), so its containers keep their
+// network across a restart; the test's bridges and nft tables go here.
+void Daemon::remove_host_links() noexcept {
+  if (!daemon_takes_network_flags()) return;
+  try {
+    std::vector<std::string> links{bridge_};
+    for (auto& b : network_bridges_)
+      if (!b.empty()) links.push_back(b);
+    std::error_code ec;
+    for (auto& link : links)
+      if (std::filesystem::exists("/sys/class/net/" + link, ec))
+        run_tool({"/usr/sbin/ip", "link", "del", link}, 20);
+    for (auto& line : lines(run_tool({"/usr/sbin/nft", "list", "tables"}, 20).out)) {
+      std::istringstream in(line);
+      std::string keyword, family, name;
+      in >> keyword >> family >> name;
+      if (keyword != "table") continue;
+      if (std::any_of(links.begin(), links.end(),
+                      [&](const std::string& link) { return contains(name, link); }))
+        run_tool({"/usr/sbin/nft", "delete", "table", family, name}, 20);
+    }
+  } catch (...) {
+  }
+}
+
 void Daemon::teardown() noexcept {
   try {
     if (pid_ > 0) {
@@ -666,11 +807,13 @@ void Daemon::teardown() noexcept {
         args.insert(args.end(), list.begin(), list.end());
         try_run(args, "", 60);
       }
+      if (daemon_takes_network_flags()) remove_networks();
     }
   } catch (...) {
   }
   stop_daemon();
   kill_leftover_containers();
+  remove_host_links();
   remove_cgroups();
   unmount_and_remove_dir();
   auto& list = live_daemons();

@@ -1,7 +1,7 @@
 // Integration harness: an isolated asupd per test (own root, run root and cgroup parent in
-// a private temp dir), a way to run asupctl against it with stdout, stderr and the exit
-// code captured separately, and a teardown that leaves nothing behind on the host: no
-// container process, no cgroup, no mount, no temp dir.
+// a private temp dir, own bridge and subnet), a way to run asupctl against it with stdout,
+// stderr and the exit code captured separately, and a teardown that leaves nothing behind on
+// the host: no container process, no cgroup, no mount, no temp dir, no bridge, no nft table.
 #pragma once
 
 #include <sys/types.h>
@@ -74,6 +74,11 @@ class Process {
   double seconds_ = 0;
 };
 
+// Pumps each of `processes` once; true when all of them have exited.
+bool all_exited(std::vector<Process>& processes);
+// The ids that finished `run -d` processes printed; checks that each one succeeded.
+std::vector<std::string> detached_ids(const std::vector<Process>& launches);
+
 // Runs argv (argv[0] a path) to completion with `stdin_data` on its stdin; a command still
 // running after timeout_seconds is killed and the result says timed_out. Never fails the
 // test by itself.
@@ -97,10 +102,25 @@ std::vector<std::string> mounts_matching(const std::string& mountinfo_path,
 std::string bin_path(const std::string& name);  // ASUP_BIN_DIR/name
 std::string busybox_tar();
 
+// A bridge name (<= 15 bytes, IFNAMSIZ) no other daemon on this host has: "asupt", this
+// process's pid and a counter, in fixed-width hex.
+std::string unique_bridge_name();
+// A /24 in 10.128.0.0/9 that no other daemon or network of this process uses and that no
+// route of the host overlaps: each process starts in a block of 64 chosen by its pid, so
+// test runs side by side start apart.
+std::string unique_subnet();
+// The first host of an IPv4 CIDR, Docker's default gateway: "10.1.2.0/24" -> "10.1.2.1".
+std::string first_host(const std::string& cidr);
+// Whether the IPv4 address `ip` lies in `cidr`.
+bool in_subnet(const std::string& ip, const std::string& cidr);
+
 class Daemon {
  public:
   struct Options {
     bool load_busybox = true;
+    // The default bridge network (asupd --bridge/--subnet); unique ones when empty.
+    std::string bridge{};
+    std::string subnet{};
   };
   Daemon();
   explicit Daemon(Options options);
@@ -144,6 +164,9 @@ class Daemon {
   const std::string& root() const { return root_; }
   const std::string& run_root() const { return run_root_; }
   const std::string& cgroup_parent() const { return cgroup_parent_; }
+  const std::string& bridge() const { return bridge_; }    // "asupt..."
+  const std::string& subnet() const { return subnet_; }    // "10.X.Y.0/24"
+  const std::string& gateway() const { return gateway_; }  // "10.X.Y.1"
   std::string fifo_path() const { return run_root_ + "/asupd.fifo"; }
   std::string container_dir(const std::string& id) const { return root_ + "/containers/" + id; }
   // /sys/fs/cgroup/CONTROLLER/PARENT/ID on this v1 host.
@@ -156,8 +179,13 @@ class Daemon {
   void kill_leftover_containers() noexcept;
   void remove_cgroups() noexcept;
   void unmount_and_remove_dir() noexcept;
+  void remove_networks() noexcept;
+  void remove_host_links() noexcept;
 
   std::string dir_, root_, run_root_, cgroup_parent_;
+  std::string bridge_, subnet_, gateway_;
+  // Bridges of user networks, learnt before they are removed, in case asupd leaves one.
+  std::vector<std::string> network_bridges_;
   pid_t pid_ = -1;
 };
 
