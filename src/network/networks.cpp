@@ -146,11 +146,11 @@ Result<Network*> Networks::create(const CreateRequest& request, const std::vecto
   if (!valid_name(request.name))
     return fail(EINVAL, "invalid network name \"" + request.name +
                             "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-  if (is_reserved_network_name(request.name))
-    return fail(EPERM, "operation is not permitted on predefined " + request.name + " network");
-  for (auto* n : list())
-    if (n->spec.name == request.name)
-      return fail(EEXIST, "network with name " + request.name + " already exists");
+  if (request.name == "default")
+    return fail(EPERM, "operation is not permitted on predefined default network");
+  bool name_taken = request.name == "host" || request.name == "none";  // the pseudo networks
+  for (auto* n : list()) name_taken = name_taken || n->spec.name == request.name;
+  if (name_taken) return fail(EEXIST, "network with name " + request.name + " already exists");
 
   auto clashes = [&](const Subnet& s) -> std::string {
     for (auto* n : list())
@@ -163,10 +163,9 @@ Result<Network*> Networks::create(const CreateRequest& request, const std::vecto
   if (!request.subnet.empty()) {
     auto parsed = Subnet::parse(request.subnet);
     if (!parsed) {
-      if (request.subnet.find('/') == std::string::npos ||
-          !parse_ipv4(request.subnet.substr(0, request.subnet.find('/'))))
-        return fail(EINVAL, "invalid CIDR address: " + request.subnet);
-      return parsed.error();
+      // Host bits set is the one complaint with more to say than Docker's.
+      if (parsed.error().message.find("host bits") != std::string::npos) return parsed.error();
+      return fail(EINVAL, "invalid CIDR address: " + request.subnet);
     }
     subnet = parsed.value();
     if (subnet.prefix > 30)

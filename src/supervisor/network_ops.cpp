@@ -218,11 +218,6 @@ void Supervisor::op_port(const SessionPtr& s, const nlohmann::json& req) {
     std::string key = std::to_string(p.container_port) + "/" + p.protocol;
     if (filter.empty() || filter == key || filter + "/tcp" == key) ports.push_back(p);
   }
-  if (!filter.empty() && ports.empty()) {
-    std::string shown = filter.find('/') == std::string::npos ? filter + "/tcp" : filter;
-    s->send_error(kFailed, "No public port '" + shown + "' published for " + c.config.name);
-    return;
-  }
   s->send({{"type", "result"}, {"ports", ports_json(ports)}});
 }
 

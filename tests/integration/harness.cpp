@@ -110,13 +110,6 @@ std::string unescape_mountinfo(const std::string& s) {
   return out;
 }
 
-// asupd learns --bridge and --subnet with networking; one from before that is started
-// without them rather than not at all.
-bool daemon_takes_network_flags() {
-  static const bool takes = contains(run_tool({bin_path("asupd"), "--help"}, 20).out, "--bridge");
-  return takes;
-}
-
 // "10.1.2.0/24" -> {address, prefix} in host byte order; prefix -1 when unparsable.
 std::pair<std::uint32_t, int> parse_cidr(const std::string& cidr) {
   auto slash = cidr.find('/');
@@ -602,11 +595,10 @@ void Daemon::start_daemon() {
   if (pid_ > 0) return;
   int log = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  std::vector<std::string> argv{bin_path("asupd"), "--root",      root_,
-                                "--run-root",      run_root_,     "--cgroup-parent",
-                                cgroup_parent_,    "--log-level", "debug"};
-  if (daemon_takes_network_flags())
-    argv.insert(argv.end(), {"--bridge", bridge_, "--subnet", subnet_});
+  std::vector<std::string> argv{
+      bin_path("asupd"), "--root",       root_,         "--run-root", run_root_,
+      "--cgroup-parent", cgroup_parent_, "--log-level", "debug",      "--bridge",
+      bridge_,           "--subnet",     subnet_};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, devnull, 0);
@@ -775,7 +767,6 @@ void Daemon::remove_networks() noexcept {
 // A bridge outlives asupd (as docker0 outlives dockerd), so its containers keep their
 // network across a restart; the test's bridges and nft tables go here.
 void Daemon::remove_host_links() noexcept {
-  if (!daemon_takes_network_flags()) return;
   try {
     std::vector<std::string> links{bridge_};
     for (auto& b : network_bridges_)
@@ -807,7 +798,7 @@ void Daemon::teardown() noexcept {
         args.insert(args.end(), list.begin(), list.end());
         try_run(args, "", 60);
       }
-      if (daemon_takes_network_flags()) remove_networks();
+      remove_networks();
     }
   } catch (...) {
   }

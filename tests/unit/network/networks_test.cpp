@@ -85,7 +85,8 @@ TEST_CASE("user networks follow Docker's rules", "[network]") {
   CHECK_FALSE(nets.create({"other", "10.91.0.0/33", "", false}, {}));
   CHECK_FALSE(nets.create({"other", "10.91.0.0/24", "10.92.0.1", false}, {}));
   CHECK_FALSE(nets.create({"other", "10.91.0.0/24", "10.91.0.255", false}, {}));
-  CHECK_FALSE(nets.create({"bridge", "", "", false}, {}));
+  CHECK(nets.create({"bridge", "", "", false}, {}).error().message ==
+        "network with name bridge already exists");
   CHECK_FALSE(nets.create({"host", "", "", false}, {}));
   CHECK_FALSE(nets.create({"-bad", "", "", false}, {}));
   CHECK_FALSE(nets.find("nope"));
