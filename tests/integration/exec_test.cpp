@@ -102,7 +102,7 @@ TEST_CASE("exec runs in the container's namespaces and cgroup", "[integration][e
   CHECK_THAT(r.out, !Contains("asupd"));
 
   r = d.run({"exec", id, "ls", "/sys/class/net"});
-  CHECK(r.out == "lo\n");
+  CHECK(r.out == "eth0\nlo\n");
 
   // The exec'd process sees the container's root filesystem, not the host's.
   r = d.run({"exec", id, "sh", "-c", "echo mark > /tmp/mark"});

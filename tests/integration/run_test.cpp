@@ -337,10 +337,14 @@ TEST_CASE("run: entrypoint, bind mounts and tmpfs", "[integration][run][mounts]"
         }).empty());
 }
 
-TEST_CASE("run: only lo in the network namespace, a minimal /dev, read-only /sys",
+TEST_CASE("run: its own network namespace, a minimal /dev, read-only /sys",
           "[integration][run][namespaces]") {
   Daemon d;
   auto r = d.run({"run", "--rm", "busybox", "ls", "/sys/class/net"});
+  INFO(r);
+  CHECK(r.code == 0);
+  CHECK(r.out == "eth0\nlo\n");
+  r = d.run({"run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net"});
   INFO(r);
   CHECK(r.code == 0);
   CHECK(r.out == "lo\n");
