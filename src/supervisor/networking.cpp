@@ -139,6 +139,8 @@ Status Supervisor::plan_network(Instance& c) {
   ASUP_TRY(auto* net, network_for(cfg.network_mode));
   ASUP_TRY(plan_endpoint(c, *net, cfg.requested_ip, cfg.network_aliases));
   const Endpoint& e = c.state.endpoints.back();
+  if (net->spec.internal && !cfg.publish.empty())
+    return fail(EINVAL, "ports cannot be published on internal network " + net->spec.name);
   std::vector<network::PortMapping> wanted;
   for (auto& spec : cfg.publish) {
     ASUP_TRY(auto mappings, network::parse_port_spec(spec));
