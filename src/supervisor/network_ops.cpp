@@ -110,14 +110,28 @@ void Supervisor::op_network_rm(const SessionPtr& s, const nlohmann::json& req) {
   s->send({{"type", "result"}, {"results", results}});
 }
 
+Result<std::pair<network::Network*, Instance*>> Supervisor::connection_target(
+    const nlohmann::json& req) {
+  ASUP_TRY(auto* net, network_for(req.value("network", "")));
+  ASUP_TRY(auto* c, find(req.value("container", "")));
+  return std::pair{net, c};
+}
+
+void Supervisor::endpoints_changed(Instance& c, const std::vector<Endpoint>& touched) {
+  if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
+  if (auto r = fs::write_file(fs::join(c.dir, "hosts"), hosts_content(c)); !r)
+    spdlog::warn("{}", r.error().describe());
+  refresh_peer_hosts(touched, &c);
+}
+
 void Supervisor::op_network_connect(const SessionPtr& s, const nlohmann::json& req) {
-  auto net = network_for(req.value("network", ""));
-  auto found = find(req.value("container", ""));
-  if (!net || !found) {
-    s->send_error(kFailed, !net ? net.error().message : found.error().message);
+  auto target = connection_target(req);
+  if (!target) {
+    s->send_error(kFailed, target.error().message);
     return;
   }
-  Instance& c = *found.value();
+  auto [net, found] = target.value();
+  Instance& c = *found;
   if (!c.running() || !c.watch) {
     s->send_error(kFailed, "container " + c.config.name + " is not running");
     return;
@@ -130,58 +144,55 @@ void Supervisor::op_network_connect(const SessionPtr& s, const nlohmann::json& r
     return;
   }
   for (auto& e : c.state.endpoints)
-    if (e.network_id == net.value()->spec.id) {
+    if (e.network_id == net->spec.id) {
       s->send_error(kFailed, "endpoint with name " + c.config.name + " already exists in network " +
-                                 net.value()->spec.name);
+                                 net->spec.name);
       return;
     }
   auto aliases = req.value("aliases", std::vector<std::string>{});
-  auto planned = plan_endpoint(c, *net.value(), req.value("ip", ""), aliases);
+  auto planned = plan_endpoint(c, *net, req.value("ip", ""), aliases);
   if (!planned) {
     s->send_error(kFailed, planned.error().message);
     return;
   }
   if (auto r = wire_endpoint(c, c.state.endpoints.back(), c.watch->fd()); !r) {
-    (void)net.value()->ipam.release(c.config.id);
-    // release() drops every address the container holds on that network: put back the
-    // others (there are none: one endpoint per network).
+    // A veth made before the failing step goes too (its host end takes the peer along); a
+    // rare path, so the deletion's cost on the loop is accepted here.
+    (void)host_route_->delete_link(c.state.endpoints.back().host_ifname);
+    (void)net->ipam.release(c.config.id);  // one endpoint per network: only this address
     c.state.endpoints.pop_back();
     s->send_error(kFailed, r.error().describe());
     return;
   }
-  (void)persist_state(c);
-  (void)fs::write_file(fs::join(c.dir, "hosts"), hosts_content(c));
-  refresh_peer_hosts(c.state.endpoints, &c);
+  endpoints_changed(c, c.state.endpoints);
   s->send({{"type", "result"}});
 }
 
 void Supervisor::op_network_disconnect(const SessionPtr& s, const nlohmann::json& req) {
-  auto net = network_for(req.value("network", ""));
-  auto found = find(req.value("container", ""));
-  if (!net || !found) {
-    s->send_error(kFailed, !net ? net.error().message : found.error().message);
+  auto target = connection_target(req);
+  if (!target) {
+    s->send_error(kFailed, target.error().message);
     return;
   }
-  Instance& c = *found.value();
+  auto [net, found] = target.value();
+  Instance& c = *found;
   auto it = std::find_if(c.state.endpoints.begin(), c.state.endpoints.end(),
-                         [&](const Endpoint& e) { return e.network_id == net.value()->spec.id; });
+                         [&](const Endpoint& e) { return e.network_id == net->spec.id; });
   if (it == c.state.endpoints.end()) {
-    s->send_error(kFailed, "container " + c.config.id + " is not connected to network " +
-                               net.value()->spec.name);
+    s->send_error(kFailed,
+                  "container " + c.config.id + " is not connected to network " + net->spec.name);
     return;
   }
   Endpoint gone = *it;
   std::vector<PublishedPort> kept, dropped;
   for (auto& p : c.state.ports) (p.network_id == gone.network_id ? dropped : kept).push_back(p);
   if (!dropped.empty() && c.ports_programmed)
-    (void)nft_apply(network::remove_ports_script(net.value()->spec.nft_table(),
-                                                 nat_ports(dropped, gone.network_id)));
+    (void)nft_apply(
+        network::remove_ports_script(net->spec.nft_table(), nat_ports(dropped, gone.network_id)));
   c.state.ports = kept;
   c.state.endpoints.erase(it);
-  (void)net.value()->ipam.release(c.config.id);
-  (void)persist_state(c);
-  (void)fs::write_file(fs::join(c.dir, "hosts"), hosts_content(c));
-  refresh_peer_hosts({gone}, &c);
+  (void)net->ipam.release(c.config.id);
+  endpoints_changed(c, {gone});
   if (!c.watch || !c.running()) {
     s->send({{"type", "result"}});
     return;

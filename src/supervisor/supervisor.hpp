@@ -80,6 +80,10 @@ class Supervisor {
   void op_network_connect(const SessionPtr& s, const nlohmann::json& req);
   void op_network_disconnect(const SessionPtr& s, const nlohmann::json& req);
   void op_port(const SessionPtr& s, const nlohmann::json& req);
+  // The network and the container a connect/disconnect request names.
+  Result<std::pair<network::Network*, Instance*>> connection_target(const nlohmann::json& req);
+  // After connect/disconnect: state, the container's own hosts file and its peers'.
+  void endpoints_changed(Instance& c, const std::vector<Endpoint>& touched);
 
   // lifecycle (lifecycle.cpp)
   Result<std::string> create_and_start(const RunRequest& request, const SessionPtr& client);
