@@ -108,6 +108,8 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
   if (!f.publish.empty()) req["publish"] = f.publish;
   if (f.publish_all) req["publish_all"] = true;
   if (!f.network.empty()) req["network"] = f.network;
+  if (f.network == "host" && (!f.publish.empty() || f.publish_all))
+    std::fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
   if (!f.ip.empty()) req["ip"] = f.ip;
   if (!f.network_aliases.empty()) req["network_aliases"] = f.network_aliases;
   if (f.cpus_set) req["cpus"] = f.cpus;

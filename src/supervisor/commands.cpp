@@ -37,6 +37,7 @@ std::vector<std::string> ids_of(const nlohmann::json& req) {
 }  // namespace
 
 void Supervisor::op_run(const SessionPtr& s, const nlohmann::json& req) {
+  std::int64_t received = monotonic_ns();
   auto request = parse_run_request(req);
   if (!request) {
     s->send_error(protocol::kExitEngineError, request.error().message);
@@ -50,7 +51,7 @@ void Supervisor::op_run(const SessionPtr& s, const nlohmann::json& req) {
              {"no_such_image", true}});
     return;
   }
-  auto id = create_and_start(request.value(), s);
+  auto id = create_and_start(request.value(), s, received);
   if (!id) {
     s->send_error(protocol::kExitEngineError, id.error().describe());
     return;

@@ -25,11 +25,26 @@ struct Follower {
   std::shared_ptr<control::Session> session;
 };
 
+// When each launch stage ended (CLOCK_MONOTONIC ns; 0 = not reached), from the request's
+// arrival to the workload's execve: the stage breakdown `inspect` shows.
+struct StartStages {
+  std::int64_t request = 0;  // the run request was read
+  std::int64_t image = 0;    // image resolved, config merged
+  std::int64_t rootfs = 0;   // container dirs, hosts/resolv.conf, state, address planned
+  std::int64_t cgroup = 0;   // cgroup created with its limits
+  std::int64_t clone = 0;    // clone3 done, asup-init running
+  std::int64_t network = 0;  // veth, address, routes, DNAT in place
+  std::int64_t ready = 0;    // asup-init mounted the rootfs and the barrier opened
+  std::int64_t started = 0;  // asup-init reported the workload's execve
+};
+std::int64_t monotonic_ns();
+
 struct Instance {
   Instance(ContainerConfig c, std::size_t ring_bytes) : config(std::move(c)), ring(ring_bytes) {}
 
   ContainerConfig config;
   ContainerState state;
+  StartStages stages;
   std::string dir;      // ROOT/containers/ID: config, state, rootfs dirs, log ring file
   std::string run_dir;  // RUN_ROOT/containers/ID: exit.json written by asup-init
 

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/read_until.hpp>
+#include <chrono>
 
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
@@ -61,8 +62,15 @@ Status Supervisor::persist_state(Instance& c) {
   return fs::write_file_atomic(fs::join(c.dir, "state.json"), to_json(c.state).dump());
 }
 
+std::int64_t monotonic_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 Result<std::string> Supervisor::create_and_start(const RunRequest& request,
-                                                 const SessionPtr& client) {
+                                                 const SessionPtr& client,
+                                                 std::int64_t received_ns) {
   ASUP_TRY(auto image, images_->resolve(request.image));
   ContainerConfig config;
   config.id = new_container_id();
@@ -89,6 +97,8 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
 
   auto owned = std::make_unique<Instance>(config, config.log_size);
   Instance& c = *owned;
+  c.stages.request = received_ns;
+  c.stages.image = monotonic_ns();
   c.dir = fs::join(fs::join(options_.root, "containers"), config.id);
   c.run_dir = fs::join(fs::join(options_.run_root, "containers"), config.id);
 
@@ -136,8 +146,10 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   ASUP_TRY(fs::write_file(layout.resolv_conf_file, resolv_conf(config.network_mode == "host")));
   ASUP_TRY(fs::write_file_atomic(fs::join(c.dir, "config.json"), to_json(config).dump()));
   ASUP_TRY(persist_state(c));
+  c.stages.rootfs = monotonic_ns();
 
   ASUP_TRY(c.cgroup, cgroups_->create(config.id, config.limits));
+  c.stages.cgroup = monotonic_ns();
   ASUP_TRY(auto ring_file, logs::RingFile::open(fs::join(c.dir, "log"), config.log_size));
   c.ring_file.emplace(std::move(ring_file));
 
@@ -182,6 +194,7 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   }
   ASUP_TRY(auto spawned, launch::spawn(spawn));
   undo.armed = false;
+  c.stages.clone = monotonic_ns();
 
   c.own_child = true;
   c.state.pid = spawned.pid;
@@ -204,6 +217,7 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
       c.code_from_report = protocol::kExitEngineError;
       spawned.barrier.reset();
     }
+    c.stages.network = monotonic_ns();
   }
   c.barrier = std::move(spawned.barrier);
   c.pending = 4;  // process exit, stdout EOF, stderr EOF, report EOF
@@ -245,6 +259,7 @@ void Supervisor::on_report(Instance& c) {
         if (line == "ready") {
           release_barrier(c);
         } else if (line.rfind("started", 0) == 0) {
+          c.stages.started = monotonic_ns();
           if (c.detached_requester) {
             c.detached_requester->send({{"type", "result"}, {"id", id}});
             c.detached_requester.reset();
@@ -270,6 +285,7 @@ void Supervisor::release_barrier(Instance& c) {
     return;
   }
   c.barrier.reset();
+  c.stages.ready = monotonic_ns();
   c.state.status = RunState::Running;
   c.state.started_ns = now_ns();
   if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());

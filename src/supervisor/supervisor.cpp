@@ -132,6 +132,36 @@ nlohmann::json Supervisor::summary(const Instance& c) const {
           {"networks", network_names(c)}};
 }
 
+namespace {
+
+// Each stage's own duration in ms (how long from the previous stage's end), for the
+// stacked-bar breakdown; null for stages not reached (or not kept: a restarted asupd).
+nlohmann::json start_stages(const StartStages& st) {
+  nlohmann::json out = nlohmann::json::object();
+  if (st.request == 0) return out;
+  std::int64_t previous = st.request;
+  auto stage = [&](const char* name, std::int64_t at) {
+    if (at == 0) {
+      out[name] = nullptr;
+      return;
+    }
+    out[name] = static_cast<double>(at - previous) / 1e6;
+    previous = at;
+  };
+  stage("ImageMs", st.image);
+  stage("RootfsMs", st.rootfs);
+  stage("CgroupMs", st.cgroup);
+  stage("CloneMs", st.clone);
+  stage("NetworkMs", st.network);
+  stage("InitReadyMs", st.ready);
+  stage("ExecMs", st.started);
+  out["TotalMs"] = st.started ? nlohmann::json(static_cast<double>(st.started - st.request) / 1e6)
+                              : nlohmann::json(nullptr);
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json Supervisor::inspect(const Instance& c) const {
   const auto& cfg = c.config;
   const auto& st = c.state;
@@ -185,6 +215,7 @@ nlohmann::json Supervisor::inspect(const Instance& c) const {
         {"NetworkMode", cfg.network_mode},
         {"PortBindings", port_bindings(cfg)}}},
       {"NetworkSettings", network_settings(c)},
+      {"StartStages", start_stages(c.stages)},
       {"Mounts", mounts},
       {"LogRing",
        {{"SizeBytes", cfg.log_size},

@@ -86,7 +86,8 @@ class Supervisor {
   void endpoints_changed(Instance& c, const std::vector<Endpoint>& touched);
 
   // lifecycle (lifecycle.cpp)
-  Result<std::string> create_and_start(const RunRequest& request, const SessionPtr& client);
+  Result<std::string> create_and_start(const RunRequest& request, const SessionPtr& client,
+                                       std::int64_t received_ns);
   void release_barrier(Instance& c);
   void on_report(Instance& c);
   void on_process_exit(const std::string& id);

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "harness.hpp"
 
@@ -195,5 +196,27 @@ TEST_CASE("rm refuses a running container without -f and cleans up fully", "[int
     std::string parent = "/sys/fs/cgroup/" + c + "/" + d.cgroup_parent();
     INFO(parent);
     CHECK_FALSE(is_directory(parent));
+  }
+}
+
+TEST_CASE("inspect shows how long each launch stage took", "[integration][inspect][stages]") {
+  Daemon d;
+  for (std::string network : {"bridge", "none"}) {
+    INFO(network);
+    std::string id = d.run_detached({"--network", network, "busybox", "true"});
+    REQUIRE(d.wait_status(id, "exited"));
+    auto stages = d.inspect(id)["StartStages"];
+    INFO(stages.dump());
+    double sum = 0;
+    for (auto name : {"ImageMs", "RootfsMs", "CgroupMs", "CloneMs", "NetworkMs", "InitReadyMs",
+                      "ExecMs"}) {
+      REQUIRE(stages[name].is_number());
+      CHECK(stages[name].get<double>() >= 0);
+      sum += stages[name].get<double>();
+    }
+    REQUIRE(stages["TotalMs"].is_number());
+    CHECK(stages["TotalMs"].get<double>() > 0);
+    // The stages follow each other: together they are the whole start.
+    CHECK(std::abs(sum - stages["TotalMs"].get<double>()) < 0.01);
   }
 }
