@@ -96,6 +96,12 @@ def table(res):
         notes.append(f"{e} skipped: {why}")
     for n in w.get("burst", {}).get("notes", []):
         notes.append(n)
+    for r in w.get("logs", {}).get("results", []):
+        short = [b for b in r.get("bytes_read", []) if b != r["bytes"]]
+        if short:
+            notes.append(f"logs: {r['engine']} read back fewer bytes than written in {len(short)} of "
+                         f"{r['runs']} runs (min {min(short)} of {r['bytes']}); read-back MB/s counts "
+                         "the bytes returned")
     return "\n".join(lines + notes)
 
 
@@ -134,7 +140,7 @@ def plots(path):
         if series:
             jobs.append(("start-cdf", "set title 'run --rm busybox true: latency CDF'\n"
                          "set xlabel 'ms, end to end (log scale)'\nset ylabel 'fraction of runs'\n"
-                         "set logscale x\nset key bottom right\nset grid\n"
+                         "set logscale x\nset yrange [0:1]\nset key bottom right\nset grid\n"
                          "plot " + ", \\\n  ".join(series) + "\n"))
 
     if w.get("stages", {}).get("available"):

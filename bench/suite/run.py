@@ -3,7 +3,7 @@
 
 Each engine is a directory under --engines with `cmd` (the command prefix, one argument a
 line), `label`, `version` and engine-specific files (asup: `pid`; podman: `network`,
-`cgroup_parent`; crun/runc: `bundle`), or `skipped` with the reason. Writes
+`run_opts`; crun/runc: `bundle`), or `skipped` with the reason. Writes
 OUT/suite-DATE.json with every sample, then prints the table and draws the plots
 (report.py).
 """
@@ -61,7 +61,7 @@ class Engine:
         if self.name == "podman":
             if network == "bridge":
                 net = ["--network", self.f("network")]
-            net += ["--cgroup-parent", self.f("cgroup_parent")]
+            net += self.f("run_opts").split("\n")
         return self.cmd + ["run", "--rm"] + net + ["busybox", "true"], None
 
     def networks(self):
@@ -77,6 +77,22 @@ def timed(argv, **kw):
         raise RuntimeError(f"{' '.join(argv)} exited {p.returncode}: "
                            f"{p.stderr.decode(errors='replace').strip()[-400:]}")
     return (t1 - t0) * 1e3, p
+
+
+def read_all(argv):
+    """Runs ARGV reading its stdout through a pipe: (ms, bytes read, stderr)."""
+    got = 0
+    t0 = time.monotonic()
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:
+        fd = p.stdout.fileno()
+        while chunk := os.read(fd, 1 << 20):
+            got += len(chunk)
+        err = p.stderr.read().decode(errors="replace")
+        code = p.wait()
+    ms = (time.monotonic() - t0) * 1e3
+    if code != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {code}: {err.strip()[-400:]}")
+    return ms, got, err
 
 
 def out(argv):
@@ -198,7 +214,8 @@ def w_logs(engines, opt):
     nbytes = opt.log_mb * 1_000_000
     script = f'head -c {nbytes} /dev/zero | tr "\\0" x'
     todo = [e for e in engines if e.name in ("asup", "docker")]
-    per = {e.name: {"capture_s": [], "readback_s": []} for e in todo}
+    per = {e.name: {"capture_s": [], "readback_s": [], "bytes_read": [], "short_read_notes": []}
+           for e in todo}
     ring = max(256, opt.log_mb + 56)
     for _ in range(opt.log_runs):
         for e in todo:
@@ -207,13 +224,11 @@ def w_logs(engines, opt):
             cid = out(e.cmd + ["run", "-d"] + extra + ["busybox", "sh", "-c", script]).strip()
             timed(e.cmd + ["wait", cid])
             t1 = time.monotonic()
-            ms, _ = timed(e.cmd + ["logs", cid])
-            if e.name == "asup" and "bytes_read" not in per[e.name]:
-                with subprocess.Popen(e.cmd + ["logs", cid], stdout=subprocess.PIPE) as p:
-                    got = 0
-                    while chunk := p.stdout.read(1 << 20):
-                        got += len(chunk)
-                per[e.name]["bytes_read"] = got
+            ms, got, err = read_all(e.cmd + ["logs", cid])
+            per[e.name]["bytes_read"].append(got)
+            if got != nbytes:
+                note(f"logs: {e.name} read back {got} of {nbytes} bytes: {err.strip()[-200:]}")
+                per[e.name]["short_read_notes"].append(err.strip()[-400:])
             timed(e.cmd + ["rm", "-f", cid])
             per[e.name]["capture_s"].append(round(t1 - t0, 4))
             per[e.name]["readback_s"].append(round(ms / 1e3, 4))
@@ -221,14 +236,15 @@ def w_logs(engines, opt):
     for e in todo:
         p = per[e.name]
         cap = [nbytes / 1e6 / s for s in p["capture_s"]]
-        rb = [nbytes / 1e6 / s for s in p["readback_s"]]
+        # Read-back counts the bytes that came back, which a short read makes fewer.
+        rb = [b / 1e6 / s for b, s in zip(p["bytes_read"], p["readback_s"])]
         results.append({"engine": e.name, "label": e.label, "bytes": nbytes,
                         "runs": len(cap), **p,
                         "capture_mb_s": report.median(cap), "readback_mb_s": report.median(rb),
                         "capture_mb_s_samples": [round(x, 2) for x in cap],
                         "readback_mb_s_samples": [round(x, 2) for x in rb]})
     return {"what": f"{opt.log_mb} MB to stdout; capture = run to wait returning; "
-                    "read-back = `logs ID > /dev/null`", "results": results}
+                    "read-back = bytes that `logs ID` returned / its time", "results": results}
 
 
 def w_pull(engines, opt):
