@@ -403,7 +403,10 @@ def main():
     funcs = {"start": w_start, "stages": w_stages, "burst": w_burst, "logs": w_logs,
              "pull": w_pull, "scale": w_scale}
     failed = []
-    for w in opt.only.split(","):
+    # scale first: its "before" is then a fresh asupd's RSS, not the high-water mark the
+    # other workloads leave in its heap.
+    order = ["scale", "start", "stages", "burst", "logs", "pull"]
+    for w in sorted(opt.only.split(","), key=order.index):
         note(f"workload {w}")
         t0 = time.monotonic()
         try:
