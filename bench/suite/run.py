@@ -250,7 +250,9 @@ def w_logs(engines, opt):
 def w_pull(engines, opt):
     argv = [os.path.join(opt.repo, "bench/run-pull")]
     if opt.quick:
-        argv += ["--quick", "--asup-only"]
+        argv.append("--quick")
+    if opt.no_peers:
+        argv.append("--asup-only")
     env = dict(os.environ)
     if opt.docker_host:
         env["DOCKER_HOST"] = opt.docker_host
@@ -354,6 +356,7 @@ def main():
     ap.add_argument("--repo", required=True)
     ap.add_argument("--only", default="start,stages,burst,logs,pull,scale")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--runs", type=int)
     ap.add_argument("--burst", type=int)
     ap.add_argument("--peer-burst", type=int)
