@@ -54,9 +54,6 @@ struct Instance {
   std::unique_ptr<boost::asio::posix::stream_descriptor> report;
   std::string report_buffer;
   UniqueFd barrier;
-  // The barrier opens once both hold: asup-init said "ready" and the network is wired.
-  bool init_ready = false;
-  bool network_pending = false;
   UniqueFd stdin_keepalive;  // -d -i: the write end of stdin, so it stays open
 
   logs::RingBuffer ring;

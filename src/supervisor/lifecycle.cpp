@@ -209,6 +209,16 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
       spawned.barrier.reset();
     }
   }
+  if (spawned.barrier) {
+    // Runs while asup-init mounts the root filesystem on the other side of the barrier.
+    if (auto r = wire_network(c, spawned.pidfd.get()); !r) {
+      spdlog::warn("container {}: {}", config.id.substr(0, 12), r.error().describe());
+      c.state.error = r.error().describe();
+      c.code_from_report = protocol::kExitEngineError;
+      spawned.barrier.reset();
+    }
+    c.stages.network = monotonic_ns();
+  }
   c.barrier = std::move(spawned.barrier);
   c.pending = 4;  // process exit, stdout EOF, stderr EOF, report EOF
   std::string id = config.id;
@@ -225,8 +235,6 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
     c.detached_requester = client;
   }
   containers_.emplace(id, std::move(owned));
-  // Runs while asup-init mounts the root filesystem on the other side of the barrier.
-  if (c.barrier) wire_network(c, c.watch->fd());
   refresh_peer_hosts(c.state.endpoints, &c);
   capture(c, std::move(out_pipe.first), logs::Stream::Stdout);
   capture(c, std::move(err_pipe.first), logs::Stream::Stderr);
@@ -249,8 +257,7 @@ void Supervisor::on_report(Instance& c) {
         std::string line = c.report_buffer.substr(0, n - 1);
         c.report_buffer.erase(0, n);
         if (line == "ready") {
-          c.init_ready = true;
-          if (!c.network_pending) release_barrier(c);
+          release_barrier(c);
         } else if (line.rfind("started", 0) == 0) {
           c.stages.started = monotonic_ns();
           if (c.detached_requester) {

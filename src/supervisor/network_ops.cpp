@@ -155,7 +155,7 @@ void Supervisor::op_network_connect(const SessionPtr& s, const nlohmann::json& r
     s->send_error(kFailed, planned.error().message);
     return;
   }
-  if (auto r = wire_endpoint(c, c.state.endpoints.back()); !r) {
+  if (auto r = wire_endpoint(c, c.state.endpoints.back(), c.watch->fd()); !r) {
     // A veth made before the failing step goes too (its host end takes the peer along); a
     // rare path, so the deletion's cost on the loop is accepted here.
     (void)host_route_->delete_link(c.state.endpoints.back().host_ifname);

@@ -3,7 +3,6 @@
 // after it, while asup-init is still mounting the root filesystem, and the DNAT elements for
 // published ports. The container's end of each veth dies with its network namespace, which
 // takes the host end with it: teardown never deletes a link on the loop.
-#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -13,7 +12,6 @@
 #include <spdlog/spdlog.h>
 #include <set>
 
-#include "asup/protocol.hpp"
 #include "core/fs.hpp"
 #include "network/nat_rules.hpp"
 #include "network/port_spec.hpp"
@@ -164,106 +162,41 @@ Status Supervisor::plan_network(Instance& c) {
   return ok();
 }
 
-namespace {
-
-// The kernel side of attaching `endpoints` to the process `pid`: thread-agnostic (it takes
-// its own sockets), so it runs on a worker as well as on the loop. `default_route`: the
-// first endpoint carries the container's default route and brings lo up.
-Status wire_endpoints(int pid, int pidfd, int home_netns, const std::vector<Endpoint>& endpoints,
-                      const std::vector<std::string>& bridges, bool default_route) {
-  ASUP_TRY(auto host, network::RouteSocket::open());
-  for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    ASUP_TRY(auto bridge, host.link_index(bridges[i]));
-    ASUP_TRY(host.add_veth(endpoints[i].host_ifname, bridge, endpoints[i].ifname, pid,
-                           endpoints[i].mac));
-  }
-  ASUP_TRY(auto inside, network::RouteSocket::open_in(pidfd, home_netns));
-  if (default_route) {
+Status Supervisor::wire_endpoint(Instance& c, const Endpoint& e, int pidfd) {
+  auto* net = networks_->find_by_id(e.network_id);
+  if (!net) return fail(ENOENT, "network " + e.network_name + " is gone");
+  ASUP_TRY(auto bridge, host_route_->link_index(net->spec.bridge));
+  ASUP_TRY(host_route_->add_veth(e.host_ifname, bridge, e.ifname, c.state.pid, e.mac));
+  ASUP_TRY(auto inside, network::RouteSocket::open_in(pidfd, host_netns_.get()));
+  ASUP_TRY(auto index, inside.link_index(e.ifname));
+  ASUP_TRY(inside.add_address(index, {e.address, e.prefix}));
+  ASUP_TRY(inside.set_up(index));
+  // The first network carries the default route, as Docker's first endpoint does.
+  if (&e == &c.state.endpoints.front()) {
     ASUP_TRY(inside.set_up(1));  // lo
-  }
-  for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    const Endpoint& e = endpoints[i];
-    ASUP_TRY(auto index, inside.link_index(e.ifname));
-    ASUP_TRY(inside.add_address(index, {e.address, e.prefix}));
-    ASUP_TRY(inside.set_up(index));
-    if (default_route && i == 0) {
-      ASUP_TRY(inside.add_default_route(index, e.gateway));
-    }
+    ASUP_TRY(inside.add_default_route(index, e.gateway));
   }
   return ok();
 }
 
-}  // namespace
-
-Result<std::vector<std::string>> Supervisor::bridges_of(const std::vector<Endpoint>& endpoints) {
-  std::vector<std::string> bridges;
-  for (auto& e : endpoints) {
-    auto* net = networks_->find_by_id(e.network_id);
-    if (!net) return fail(ENOENT, "network " + e.network_name + " is gone");
-    bridges.push_back(net->spec.bridge);
+Status Supervisor::wire_network(Instance& c, int pidfd) {
+  if (c.config.network_mode == "host") return ok();
+  if (c.state.endpoints.empty()) {
+    // --network none: only lo, up, as Docker leaves it.
+    ASUP_TRY(auto inside, network::RouteSocket::open_in(pidfd, host_netns_.get()));
+    return inside.set_up(1);
   }
-  return bridges;
-}
-
-Status Supervisor::wire_endpoint(Instance& c, const Endpoint& e) {
-  ASUP_TRY(auto bridges, bridges_of({e}));
-  return wire_endpoints(c.state.pid, c.watch->fd(), host_netns_.get(), {e}, bridges, false);
-}
-
-void Supervisor::wire_network(Instance& c, int pidfd) {
-  if (c.config.network_mode == "host") {
-    network_wired(c, ok());
-    return;
+  for (auto& e : c.state.endpoints) {
+    ASUP_TRY(wire_endpoint(c, e, pidfd));
   }
-  auto bridges = bridges_of(c.state.endpoints);
-  UniqueFd own_pidfd{::fcntl(pidfd, F_DUPFD_CLOEXEC, 0)};
-  if (!bridges || !own_pidfd) {
-    network_wired(c, !bridges ? Status(bridges.error()) : fail_errno("duplicate pidfd"));
-    return;
-  }
-  // Creating links takes the kernel's rtnl lock, which a dying namespace's cleanup may hold
-  // for milliseconds: a worker waits for it, not the loop, so no other container's launch
-  // stalls behind it. The container's own barrier waits for the result.
-  c.network_pending = true;
-  auto fd = std::make_shared<UniqueFd>(std::move(own_pidfd));
-  loop_.offload(
-      [pid = c.state.pid, fd, home = host_netns_.get(), endpoints = c.state.endpoints,
-       bridges = std::move(bridges).value()]() -> Status {
-        if (endpoints.empty()) {
-          // --network none: only lo, up, as Docker leaves it.
-          ASUP_TRY(auto inside, network::RouteSocket::open_in(fd->get(), home));
-          return inside.set_up(1);
-        }
-        return wire_endpoints(pid, fd->get(), home, endpoints, bridges, true);
-      },
-      [this, id = c.config.id](Status r) {
-        auto it = containers_.find(id);
-        if (it == containers_.end() || it->second->finished()) return;
-        network_wired(*it->second, std::move(r));
-      });
-}
-
-void Supervisor::network_wired(Instance& c, Status r) {
-  c.network_pending = false;
-  c.stages.network = monotonic_ns();
-  if (r && !c.state.ports.empty()) {
+  if (!c.state.ports.empty()) {
     auto& e = c.state.endpoints.front();
     auto* net = networks_->find_by_id(e.network_id);
-    r = net ? nft_apply(network::add_ports_script(net->spec.nft_table(),
-                                                  nat_ports(c.state.ports, e.network_id)))
-            : fail(ENOENT, "network " + e.network_name + " is gone");
-    c.ports_programmed = r.has_value();
+    ASUP_TRY(nft_apply(
+        network::add_ports_script(net->spec.nft_table(), nat_ports(c.state.ports, e.network_id))));
+    c.ports_programmed = true;
   }
-  if (!r) {
-    // The barrier never opens: asup-init sees EOF and exits without running anything; the
-    // exit path then cleans up as for any failed start.
-    spdlog::warn("container {}: {}", c.config.id.substr(0, 12), r.error().describe());
-    c.state.error = r.error().describe();
-    c.code_from_report = protocol::kExitEngineError;
-    c.barrier.reset();
-    return;
-  }
-  if (c.init_ready) release_barrier(c);
+  return ok();
 }
 
 void Supervisor::release_network(Instance& c) {

@@ -110,13 +110,9 @@ class Supervisor {
   Status plan_network(Instance& c);
   Status plan_endpoint(Instance& c, network::Network& net, const std::string& ip,
                        const std::vector<std::string>& aliases);
-  // After clone3, before the barrier: veths, addresses, routes (on a worker), then DNAT
-  // elements; network_wired() opens the barrier if asup-init is ready too.
-  void wire_network(Instance& c, int pidfd);
-  void network_wired(Instance& c, Status result);
-  // network connect: one more endpoint on a running container, on the loop.
-  Status wire_endpoint(Instance& c, const Endpoint& e);
-  Result<std::vector<std::string>> bridges_of(const std::vector<Endpoint>& endpoints);
+  // After clone3, before the barrier: veths, addresses, routes, DNAT elements.
+  Status wire_network(Instance& c, int pidfd);
+  Status wire_endpoint(Instance& c, const Endpoint& e, int pidfd);
   void release_network(Instance& c);
   std::string hosts_content(const Instance& c) const;
   void refresh_peer_hosts(const std::vector<Endpoint>& endpoints, const Instance* self);
