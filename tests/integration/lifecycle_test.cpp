@@ -208,8 +208,8 @@ TEST_CASE("inspect shows how long each launch stage took", "[integration][inspec
     auto stages = d.inspect(id)["StartStages"];
     INFO(stages.dump());
     double sum = 0;
-    for (auto name : {"ImageMs", "RootfsMs", "CgroupMs", "CloneMs", "NetworkMs", "InitReadyMs",
-                      "ExecMs"}) {
+    for (auto name :
+         {"ImageMs", "RootfsMs", "CgroupMs", "CloneMs", "NetworkMs", "InitReadyMs", "ExecMs"}) {
       REQUIRE(stages[name].is_number());
       CHECK(stages[name].get<double>() >= 0);
       sum += stages[name].get<double>();
