@@ -593,6 +593,10 @@ std::string Daemon::log_tail(std::size_t max_lines) const {
 
 void Daemon::start_daemon() {
   if (pid_ > 0) return;
+  // A FIFO left by a daemon killed with SIGKILL can still have a reader for a moment: the
+  // dead daemon's io_uring holds its read end until the kernel tears the ring down
+  // asynchronously. Readiness below must be the new daemon's FIFO, so the old one goes.
+  ::unlink(fifo_path().c_str());
   int log = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   std::vector<std::string> argv{
