@@ -112,7 +112,13 @@ Status Supervisor::plan_endpoint(Instance& c, network::Network& net, const std::
   e.network_name = net.spec.name;
   e.prefix = net.spec.subnet.prefix;
   e.gateway = net.spec.gateway;
-  e.ifname = "eth" + std::to_string(c.state.endpoints.size());
+  // The lowest free ethN: after a disconnect, counting endpoints would reuse a live name.
+  for (int n = 0; e.ifname.empty(); ++n) {
+    std::string candidate = "eth" + std::to_string(n);
+    bool taken = false;
+    for (auto& other : c.state.endpoints) taken = taken || other.ifname == candidate;
+    if (!taken) e.ifname = candidate;
+  }
   e.host_ifname = random_veth_name();
   e.aliases = aliases;
   if (!ip.empty()) {
@@ -146,19 +152,18 @@ Status Supervisor::plan_network(Instance& c) {
     ASUP_TRY(auto mappings, network::parse_port_spec(spec));
     wanted.insert(wanted.end(), mappings.begin(), mappings.end());
   }
-  for (auto& m : wanted) {
-    auto held = network::reserve(m);
-    if (!held)
-      return fail(held.error().code,
-                  "driver failed programming external connectivity on "
-                  "endpoint " +
-                      cfg.name + " (" + cfg.id.substr(0, 12) + "): " + held.error().message);
-    auto& r = held.value().mapping();
+  auto held = network::reserve_all(wanted);
+  if (!held)
+    return fail(held.error().code,
+                "driver failed programming external connectivity on "
+                "endpoint " +
+                    cfg.name + " (" + cfg.id.substr(0, 12) + "): " + held.error().message);
+  for (auto& reservation : held.value()) {
+    auto& r = reservation.mapping();
     c.state.ports.push_back({r.host_ip, r.host_port, r.container_port,
-                             r.proto == network::Protocol::udp ? "udp" : "tcp", e.network_id,
-                             e.address});
-    c.port_holds.push_back(std::move(held).value());
+                             std::string(network::to_string(r.proto)), e.network_id, e.address});
   }
+  c.port_holds = std::move(held).value();
   return ok();
 }
 

@@ -618,4 +618,21 @@ TEST_CASE("network connect adds an interface on the network and disconnect takes
   INFO(r);
   CHECK(r.code == 0);
   CHECK(link_set(exec_in(d, id, {"ip", "-o", "link"}).out).count("eth1") == 0);
+
+  // Names are the lowest free ones: with eth0 gone and eth1 live, the next is eth0 again.
+  UserNetwork other(d);
+  CHECK(d.run({"network", "connect", net.name(), id}).code == 0);
+  CHECK(d.run({"network", "disconnect", "bridge", id}).code == 0);
+  CHECK(eventually(
+      [&] {
+        return link_set(exec_in(d, id, {"ip", "-o", "link"}).out).count("eth0") == 0;
+      },
+      10));
+  r = d.run({"network", "connect", other.name(), id});
+  INFO(r);
+  CHECK(r.code == 0);
+  links = link_set(exec_in(d, id, {"ip", "-o", "link"}).out);
+  CHECK(links.count("eth0") == 1);
+  CHECK(links.count("eth1") == 1);
+  CHECK(in_subnet(address_on(d, id, other.name()), other.subnet()));
 }
