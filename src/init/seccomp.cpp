@@ -1,79 +1,25 @@
-// Loads launch::default_seccomp_profile() with libseccomp. The rules are data in
-// src/launch/seccomp_profile.cpp; this file only knows how libseccomp spells them.
 #include "init/seccomp.hpp"
 
-#include <seccomp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
-#include <memory>
-#include <string>
-
-#include "launch/seccomp_profile.hpp"
+#include <climits>
 
 namespace asup::init {
-namespace {
 
-struct ReleaseFilter {
-  void operator()(void* ctx) const { seccomp_release(ctx); }
-};
-using Filter = std::unique_ptr<void, ReleaseFilter>;
-
-// The 32-bit ABI a 64-bit kernel also runs: without it in the filter, every system call of
-// a 32-bit program would hit the bad-architecture action (kill), and a filter that allowed
-// unknown architectures instead could be walked around with int 0x80. x32 needs no entry:
-// libseccomp's x86_64 filter sends x32 call numbers to the bad-architecture action.
-struct Companion {
-  std::uint32_t native, compat;
-};
-constexpr Companion kCompanions[] = {
-    {SCMP_ARCH_X86_64, SCMP_ARCH_X86},
-    {SCMP_ARCH_AARCH64, SCMP_ARCH_ARM},
-    {SCMP_ARCH_S390X, SCMP_ARCH_S390},
-};
-
-Status add_rule(scmp_filter_ctx ctx, const launch::SeccompRule& rule) {
-  int nr = seccomp_syscall_resolve_name(rule.syscall);
-  if (nr == __NR_SCMP_ERROR) return ok();  // unknown to this libseccomp: nothing to deny
-  int rc;
-  if (rule.test == launch::ArgTest::Always) {
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(rule.error), nr, 0);
-  } else {
-    scmp_arg_cmp cmp{rule.arg, SCMP_CMP_MASKED_EQ, rule.mask, rule.value};
-    if (rule.test == launch::ArgTest::Above) cmp = {rule.arg, SCMP_CMP_GT, rule.value, 0};
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(rule.error), nr, 1, cmp);
-  }
-  if (rc < 0) return fail(-rc, std::string{"seccomp: rule for "} + rule.syscall);
-  return ok();
-}
-
-}  // namespace
-
-Status install_seccomp_filter() {
-  Filter filter{seccomp_init(SCMP_ACT_ALLOW)};
-  scmp_filter_ctx ctx = filter.get();
-  if (!ctx) return fail(ENOMEM, "seccomp: init filter");
-  // no_new_privs is the spec's own decision, not a side effect of loading the filter (the
-  // caller still holds CAP_SYS_ADMIN, which is what loading needs without it).
-  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); rc < 0)
-    return fail(-rc, "seccomp: clear the no_new_privs attribute");
-  // The kernel's errno from seccomp(2), not libseccomp's catch-all ECANCELED.
-  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1); rc < 0)
-    return fail(-rc, "seccomp: ask for raw error codes");
-  // A binary search over call numbers instead of a linear scan: each call the workload
-  // makes is judged in fewer steps, and the kernel, which runs the filter for every call
-  // number when it is loaded (to cache the always-allowed ones), loads it faster.
-  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); rc < 0)
-    return fail(-rc, "seccomp: choose the binary tree layout");
-  const std::uint32_t native = seccomp_arch_native();
-  for (const Companion& c : kCompanions) {
-    if (c.native != native) continue;
-    if (int rc = seccomp_arch_add(ctx, c.compat); rc < 0 && rc != -EEXIST)
-      return fail(-rc, "seccomp: add the 32-bit architecture");
-  }
-  for (const launch::SeccompRule& rule : launch::default_seccomp_profile()) {
-    ASUP_TRY(add_rule(ctx, rule));
-  }
-  if (int rc = seccomp_load(ctx); rc < 0) return fail(-rc, "seccomp: load filter");
+Status load_seccomp_program(std::string_view program) {
+  if (program.empty() || program.size() % sizeof(sock_filter) != 0 ||
+      program.size() / sizeof(sock_filter) > USHRT_MAX)
+    return fail(EINVAL, "seccomp: malformed program in the launch spec");
+  sock_fprog prog{};
+  prog.len = static_cast<unsigned short>(program.size() / sizeof(sock_filter));
+  // The kernel copies the program in; the cast only satisfies the struct's type.
+  prog.filter = reinterpret_cast<sock_filter*>(const_cast<char*>(program.data()));
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+    return fail_errno("seccomp: load filter");
   return ok();
 }
 

@@ -110,7 +110,8 @@ void write_all(int fd, const void* data, std::size_t size) {
   // Loaded while init's full capabilities still allow it without no_new_privs; everything
   // after this point (setuid, chdir, prctl, execve) is allowed by the filter.
   if (spec.seccomp) {
-    if (auto r = install_seccomp_filter(); !r) child_fail(status_fd, 125, r.error().describe());
+    if (auto r = load_seccomp_program(spec.seccomp_program); !r)
+      child_fail(status_fd, 125, r.error().describe());
   }
   if (auto r = limit_capabilities(); !r) child_fail(status_fd, 125, r.error().describe());
   if (::setgroups(user.groups.size(), user.groups.data()) != 0)

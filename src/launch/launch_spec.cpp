@@ -1,10 +1,12 @@
 // Wire format (all integers little-endian):
 //   "ASPC" u32 version
 //   u8 mode, str rootfs, u32 n, n x mount, str hostname, strs argv, strs env, str workdir,
-//   str user, u8 no_new_privs, strs cgroup_procs, u8 seccomp, u8 late_cgroup_namespace
+//   str user, u8 no_new_privs, strs cgroup_procs, u8 seccomp, bytes seccomp_program,
+//   u8 late_cgroup_namespace
 //   mount: u8 kind, str source, str target, str fstype, u64 flags, str data, u32 mode,
 //          u32 major, u32 minor, u8 host_target
-//   str = u32 length + bytes; strs = u32 count + count x str
+//   str = u32 length + bytes (no NUL); bytes = the same, NULs allowed; strs = u32 count + count x
+//   str
 // This file is also linked into asup-init (-fno-exceptions): no throwing APIs, and every
 // length is checked against the bytes left before anything is allocated.
 #include "launch/launch_spec.hpp"
@@ -15,8 +17,8 @@ namespace asup::launch {
 namespace {
 
 constexpr char kMagic[4] = {'A', 'S', 'P', 'C'};
-// 2: seccomp and late_cgroup_namespace appended.
-constexpr std::uint32_t kVersion = 2;
+// 2: seccomp and late_cgroup_namespace appended. 3: seccomp_program.
+constexpr std::uint32_t kVersion = 3;
 
 class Writer {
  public:
@@ -80,6 +82,14 @@ class Reader {
     std::string_view bytes = in_.substr(0, n);
     if (bytes.find('\0') != std::string_view::npos) return false;
     s.assign(bytes.data(), bytes.size());
+    in_.remove_prefix(n);
+    return true;
+  }
+  // Binary data (the seccomp program): NULs are part of it.
+  bool bytes(std::string& s) {
+    std::uint32_t n;
+    if (!u32(n) || n > in_.size()) return false;
+    s.assign(in_.data(), n);
     in_.remove_prefix(n);
     return true;
   }
@@ -163,6 +173,7 @@ std::string encode(const LaunchSpec& spec) {
   w.u8(spec.no_new_privs ? 1 : 0);
   w.strs(spec.cgroup_procs);
   w.u8(spec.seccomp ? 1 : 0);
+  w.str(spec.seccomp_program);
   w.u8(spec.late_cgroup_namespace ? 1 : 0);
   return w.take();
 }
@@ -200,6 +211,7 @@ Result<LaunchSpec> decode(std::string_view bytes) {
   if (!r.boolean(spec.no_new_privs)) return fail(corrupt("bad no_new_privs"));
   if (!r.strs(spec.cgroup_procs)) return fail(corrupt("bad cgroup_procs"));
   if (!r.boolean(spec.seccomp)) return fail(corrupt("bad seccomp"));
+  if (!r.bytes(spec.seccomp_program)) return fail(corrupt("bad seccomp_program"));
   if (!r.boolean(spec.late_cgroup_namespace)) return fail(corrupt("bad late_cgroup_namespace"));
   if (!r.done()) return fail(corrupt("trailing bytes"));
   return spec;

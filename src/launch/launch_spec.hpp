@@ -88,8 +88,10 @@ struct LaunchSpec {
   bool no_new_privs = true;
   // Exec mode: cgroup.procs files (host paths) to join before entering the namespaces.
   std::vector<std::string> cgroup_procs;
-  // The workload runs under the default seccomp filter (src/init/seccomp.cpp).
+  // The workload runs under the default seccomp filter; spawn() fills seccomp_program
+  // (struct sock_filter[], compiled once per asupd) when it is empty.
   bool seccomp = true;
+  std::string seccomp_program;
   // cgroup v1 has no CLONE_INTO_CGROUP: asupd moves init into its groups after clone3, so
   // a cgroup namespace made by clone3 would be rooted at asupd's own group. With this set,
   // asupd leaves CLONE_NEWCGROUP out and init unshares it once the barrier opens (by then

@@ -3,13 +3,16 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "core/syscalls.hpp"
+#include "launch/seccomp_program.hpp"
 
 namespace asup::launch {
 namespace {
@@ -77,7 +80,9 @@ void append(char* buf, std::size_t cap, std::size_t& len, const char* s) {
   ::_exit(125);
 }
 
-// Runs in the clone3 child of a multi-threaded process: async-signal-safe calls only.
+// Runs in the clone3 child of a multi-threaded process, in its memory while the calling
+// thread waits (CLONE_VM | CLONE_VFORK): async-signal-safe calls only, no allocation, and
+// nothing written but its own stack (and errno, which the waiting thread does not read).
 [[noreturn]] void child_main(const ChildPlan& plan) {
   // Handlers copied from asupd must not run here, and the mask asupd keeps for its
   // signalfd survives execve: reset both (all signals are still blocked at this point).
@@ -122,6 +127,67 @@ void append(char* buf, std::size_t cap, std::size_t& len, const char* s) {
   child_fail(fds::kReport, "exec asup-init", errno);
 }
 
+#if defined(__x86_64__)
+// clone3 with the child on its own stack, calling fn(arg) there. glibc exports no clone3
+// wrapper, and a raw syscall cannot return into C++ on a different stack, so the child
+// side is a few instructions that call fn and exit if it ever returns.
+pid_t clone3_on_stack(struct clone_args* args, [[noreturn]] void (*fn)(const void*),
+                      const void* arg) {
+  long ret;
+  register long fn_reg asm("r8") = reinterpret_cast<long>(fn);
+  register long arg_reg asm("r9") = reinterpret_cast<long>(arg);
+  asm volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "xor %%ebp, %%ebp\n\t"
+      "mov %%r9, %%rdi\n\t"
+      "call *%%r8\n\t"
+      "mov $60, %%eax\n\t"  // SYS_exit, should fn ever return
+      "xor %%edi, %%edi\n\t"
+      "syscall\n\t"
+      "1:\n\t"
+      : "=a"(ret)
+      : "0"(SYS_clone3), "D"(args), "S"(sizeof(struct clone_args)), "r"(fn_reg), "r"(arg_reg)
+      : "rcx", "r11", "memory");
+  if (ret < 0) {
+    errno = static_cast<int>(-ret);
+    return -1;
+  }
+  return static_cast<pid_t>(ret);
+}
+
+[[noreturn]] void child_entry(const void* plan) {
+  child_main(*static_cast<const ChildPlan*>(plan));
+}
+
+// The child's stack while it shares asupd's memory; reused, as CLONE_VFORK keeps this
+// thread from spawning again before the child has exec'd or exited.
+char* child_stack(std::size_t size) {
+  thread_local std::unique_ptr<char[]> stack;
+  if (!stack) stack.reset(new char[size]);
+  return stack.get();
+}
+#endif
+
+// CLONE_VM | CLONE_VFORK where the child can run on a stack of its own: a copy-on-write
+// fork of asupd would copy its page tables in clone3 and then fault on every page either
+// side writes until asup-init is exec'd, several milliseconds on a machine with costly
+// page faults. The parent sleeps only until the child's execve has replaced its memory.
+pid_t clone_child(struct clone_args& args, const ChildPlan& plan) {
+#if defined(__x86_64__)
+  constexpr std::size_t kStack = 64 * 1024;
+  args.flags |= CLONE_VM | CLONE_VFORK;
+  args.stack = reinterpret_cast<std::uint64_t>(child_stack(kStack));
+  args.stack_size = kStack;
+  return clone3_on_stack(&args, child_entry, &plan);
+#else
+  pid_t pid = sys::clone3_raw(&args);
+  if (pid == 0) child_main(plan);
+  return pid;
+#endif
+}
+
 }  // namespace
 
 Result<Spawned> spawn(const SpawnRequest& request) {
@@ -133,7 +199,14 @@ Result<Spawned> spawn(const SpawnRequest& request) {
   if (request.spec.late_cgroup_namespace && (request.namespaces & CLONE_NEWCGROUP) != 0)
     return fail(EINVAL, "spawn: late_cgroup_namespace set and CLONE_NEWCGROUP requested");
 
-  ASUP_TRY(auto spec_fd, spec_memfd(request.spec));
+  const LaunchSpec* spec = &request.spec;
+  LaunchSpec with_program;
+  if (spec->seccomp && spec->seccomp_program.empty()) {
+    with_program = request.spec;
+    ASUP_TRY(with_program.seccomp_program, default_seccomp_program());
+    spec = &with_program;
+  }
+  ASUP_TRY(auto spec_fd, spec_memfd(*spec));
   ASUP_TRY(auto report, make_pipe("report"));
   Pipe barrier;
   if (container) {
@@ -179,8 +252,7 @@ Result<Spawned> spawn(const SpawnRequest& request) {
   sigset_t all, saved;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &saved);
-  pid_t pid = sys::clone3_raw(&args);
-  if (pid == 0) child_main(plan);
+  pid_t pid = clone_child(args, plan);
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   if (pid < 0) return fail(clone_errno, "clone3 " + request.init_path);

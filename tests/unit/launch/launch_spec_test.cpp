@@ -38,6 +38,7 @@ LaunchSpec sample_spec() {
   spec.no_new_privs = false;
   spec.cgroup_procs = {"/sys/fs/cgroup/pids/asup/abc/cgroup.procs"};
   spec.seccomp = false;  // both away from their defaults, so the round trip proves them
+  spec.seccomp_program = std::string("\x20\0\0\0\x04\0\0\0", 8);  // embedded NULs survive
   spec.late_cgroup_namespace = true;
   return spec;
 }

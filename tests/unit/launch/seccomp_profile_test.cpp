@@ -13,6 +13,7 @@
 #include <string>
 
 #include "launch/seccomp_profile.hpp"
+#include "launch/seccomp_program.hpp"
 
 using namespace asup::launch;
 
@@ -131,4 +132,16 @@ TEST_CASE("seccomp profile: personality allows only Docker's personas", "[launch
   int personality_rules = 0;
   for (const auto& r : rules) personality_rules += std::strcmp(r.syscall, "personality") == 0;
   CHECK(personality_rules <= 33);
+}
+
+TEST_CASE("the default program is compiled once, to whole BPF instructions", "[launch][seccomp]") {
+  auto first = default_seccomp_program();
+  REQUIRE(first);
+  const std::string& program = first.value();
+  // struct sock_filter is 8 bytes; libseccomp's tree for the profile is well past a handful.
+  REQUIRE(program.size() % 8 == 0);
+  CHECK(program.size() / 8 > 50);
+  auto second = default_seccomp_program();
+  REQUIRE(second);
+  CHECK(second.value() == program);
 }
