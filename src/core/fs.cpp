@@ -98,6 +98,13 @@ Status write_file(const std::string& path, std::string_view data, mode_t mode) {
 
 Status make_dirs(const std::string& path, mode_t mode) {
   if (path.empty()) return ok();
+  // Usually only the last component is missing: one mkdir instead of one per component.
+  if (::mkdir(path.c_str(), mode) == 0) return ok();
+  if (errno == EEXIST) {
+    if (!is_directory(path)) return fail(ENOTDIR, "mkdir " + path);
+    return ok();
+  }
+  if (errno != ENOENT) return fail_errno("mkdir " + path);
   std::string partial;
   size_t pos = 0;
   while (pos != std::string::npos) {

@@ -144,8 +144,9 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   ASUP_TRY(plan_network(c));
   ASUP_TRY(fs::write_file(layout.hosts_file, hosts_content(c)));
   ASUP_TRY(fs::write_file(layout.resolv_conf_file, resolv_conf(config.network_mode == "host")));
+  // state.json first appears when the container runs (release_barrier): a config without
+  // it is a start that asupd did not see through, which load_containers records as such.
   ASUP_TRY(fs::write_file_atomic(fs::join(c.dir, "config.json"), to_json(config).dump()));
-  ASUP_TRY(persist_state(c));
   c.stages.rootfs = monotonic_ns();
 
   ASUP_TRY(c.cgroup, cgroups_->create(config.id, config.limits));
@@ -333,7 +334,12 @@ void Supervisor::finish(Instance& c) {
   c.barrier.reset();
   c.stdin_keepalive.reset();
   release_network(c);
-  if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
+  // A --rm container's directory goes next; should asupd stop first, the state it finds
+  // (running, its process gone) leads it here again.
+  const bool removed_next = c.config.auto_remove && !c.removing;
+  if (!removed_next) {
+    if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
+  }
   if (c.cgroup) destroy_cgroup(c.config.id, std::shared_ptr<cgroup::Group>(std::move(c.cgroup)), 0);
 
   std::string id = c.config.id;
@@ -440,13 +446,15 @@ void Supervisor::load_containers() {
   for (auto& name : names.value()) {
     std::string cdir = fs::join(dir, name);
     auto config_text = fs::read_file(fs::join(cdir, "config.json"));
-    auto state_text = fs::read_file(fs::join(cdir, "state.json"));
-    if (!config_text || !state_text) {
-      spdlog::warn("skipping {}: incomplete container state", cdir);
+    if (!config_text) {
+      spdlog::warn("skipping {}: no container config", cdir);
       continue;
     }
+    auto state_text = fs::read_file(fs::join(cdir, "state.json"));
     auto cj = nlohmann::json::parse(config_text.value(), nullptr, false);
-    auto sj = nlohmann::json::parse(state_text.value(), nullptr, false);
+    // No state yet: asupd stopped while starting the container, before it ran.
+    auto sj = state_text ? nlohmann::json::parse(state_text.value(), nullptr, false)
+                         : nlohmann::json::object();
     if (!cj.is_object() || !sj.is_object()) {
       spdlog::warn("skipping {}: unreadable container state", cdir);
       continue;
@@ -455,6 +463,7 @@ void Supervisor::load_containers() {
     if (config.id != name) continue;
     auto c = std::make_unique<Instance>(config, config.log_size);
     c->state = state_from_json(sj);
+    if (!state_text) c->state.error = "asupd stopped while starting the container";
     c->dir = cdir;
     c->run_dir = fs::join(fs::join(options_.run_root, "containers"), name);
     Instance& ref = *c;

@@ -1,9 +1,11 @@
 // Containers outlive asupd: a new daemon on the same directories re-adopts the running
 // ones, reports the exact exit code of those that ended meanwhile, and loses no output.
 #include <signal.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "harness.hpp"
@@ -162,4 +164,35 @@ TEST_CASE("output written while asupd is down is kept in full", "[integration][r
   CHECK(r.out == std::string(200000, 'a') + "\n");
   CHECK(r.err == "done\n");
   CHECK(d.run({"images", "-q"}).out == images_before);
+}
+
+TEST_CASE("a start asupd did not see through is listed as exited, and --rm leaves nothing",
+          "[integration][restart]") {
+  Daemon d;
+  // A container's state.json appears once it runs; a directory with only its config is
+  // what a crash in the middle of a start leaves.
+  std::string id = d.run_detached({"busybox", "true"});
+  REQUIRE(d.wait_status(id, "exited"));
+  d.stop_daemon();
+  REQUIRE(::unlink((d.container_dir(id) + "/state.json").c_str()) == 0);
+  REQUIRE(::unlink((d.run_root() + "/containers/" + id + "/exit.json").c_str()) == 0);
+  d.start_daemon();
+  auto info = d.inspect(id);
+  INFO(info.dump());
+  CHECK(info["State"]["Status"] == "exited");
+  CHECK(info["State"]["ExitCode"] == 255);
+  CHECK_THAT(info["State"]["Error"].get<std::string>(), Contains("asupd stopped while starting"));
+  CHECK(d.run({"rm", id}).code == 0);
+
+  // --rm: no state is written on exit, and the directory goes.
+  auto r = d.run({"run", "--rm", "--name", "gone", "busybox", "true"});
+  CHECK(r.code == 0);
+  CHECK(d.run({"ps", "-a", "-q"}).out.empty());
+  // The directory goes on asupd's worker pool, just after the exit was reported.
+  CHECK(eventually(
+      [&] {
+        std::error_code ec;
+        return std::filesystem::is_empty(d.root() + "/containers", ec);
+      },
+      5));
 }
