@@ -105,13 +105,7 @@ Result<std::uint32_t> Ipam::allocate(const std::string& owner) {
     at = (at < first || at >= last) ? first : at + 1;
     if (at == gateway_ || allocated_.count(at)) continue;
     allocated_[at] = owner;
-    auto previous = last_;
     last_ = at;
-    if (auto saved = save(); !saved) {
-      allocated_.erase(at);
-      last_ = previous;
-      return fail(saved.error());
-    }
     return at;
   }
   return fail(ENOSPC, "no available IPv4 address in " + subnet_.to_string());
@@ -124,22 +118,19 @@ Result<std::uint32_t> Ipam::allocate(const std::string& owner, std::uint32_t req
   if (allocated_.count(requested))
     return fail(EADDRINUSE, "address " + format_ipv4(requested) + " is already in use");
   allocated_[requested] = owner;
-  if (auto saved = save(); !saved) {
-    allocated_.erase(requested);
-    return fail(saved.error());
-  }
   return requested;
 }
 
-Status Ipam::release(const std::string& owner) {
-  auto before = allocated_;
+void Ipam::release(const std::string& owner) {
   for (auto it = allocated_.begin(); it != allocated_.end();)
     it = it->second == owner ? allocated_.erase(it) : std::next(it);
-  if (allocated_.size() == before.size()) return ok();
-  if (auto saved = save(); !saved) {
-    allocated_ = std::move(before);
-    return saved;
-  }
+}
+
+Status Ipam::hold(const std::string& owner, std::uint32_t addr) {
+  if (!usable(addr) || addr == gateway_)
+    return fail(EINVAL, "address " + format_ipv4(addr) + " is not a host address of " +
+                            subnet_.to_string());
+  allocated_[addr] = owner;
   return ok();
 }
 

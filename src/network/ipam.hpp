@@ -28,6 +28,10 @@ struct Subnet {
 Result<std::uint32_t> parse_ipv4(const std::string& text);
 std::string format_ipv4(std::uint32_t addr);
 
+// Allocations live in memory and in the state of the containers that hold them: saving
+// the whole table on every start and exit would put an ever larger file write on every
+// launch. save() records the table and the cursor (at network creation and asupd's
+// shutdown); after a crash asupd rebuilds the table from its running containers (hold()).
 class Ipam {
  public:
   // The allocator stored at `path`, created for `subnet` and `gateway` when missing. An
@@ -40,7 +44,11 @@ class Ipam {
   // `--ip`: exactly this address.
   Result<std::uint32_t> allocate(const std::string& owner, std::uint32_t requested);
   // Releases every address `owner` holds; no error when it holds none.
-  Status release(const std::string& owner);
+  void release(const std::string& owner);
+  // Marks `addr` as held by `owner` (a running container found at start), whatever the
+  // saved table says; no error when it is already.
+  Status hold(const std::string& owner, std::uint32_t addr);
+  Status save() const;
 
   const Subnet& subnet() const { return subnet_; }
   std::uint32_t gateway() const { return gateway_; }
@@ -50,7 +58,6 @@ class Ipam {
   Ipam(std::string path, Subnet subnet, std::uint32_t gateway)
       : path_(std::move(path)), subnet_(subnet), gateway_(gateway) {}
   bool usable(std::uint32_t addr) const;
-  Status save() const;
 
   std::string path_;
   Subnet subnet_;

@@ -159,7 +159,7 @@ void Supervisor::op_network_connect(const SessionPtr& s, const nlohmann::json& r
     // A veth made before the failing step goes too (its host end takes the peer along); a
     // rare path, so the deletion's cost on the loop is accepted here.
     (void)host_route_->delete_link(c.state.endpoints.back().host_ifname);
-    (void)net->ipam.release(c.config.id);  // one endpoint per network: only this address
+    net->ipam.release(c.config.id);  // one endpoint per network: only this address
     c.state.endpoints.pop_back();
     s->send_error(kFailed, r.error().describe());
     return;
@@ -191,7 +191,7 @@ void Supervisor::op_network_disconnect(const SessionPtr& s, const nlohmann::json
         network::remove_ports_script(net->spec.nft_table(), nat_ports(dropped, gone.network_id)));
   c.state.ports = kept;
   c.state.endpoints.erase(it);
-  (void)net->ipam.release(c.config.id);
+  net->ipam.release(c.config.id);
   endpoints_changed(c, {gone});
   if (!c.watch || !c.running()) {
     s->send({{"type", "result"}});

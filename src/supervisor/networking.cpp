@@ -212,8 +212,7 @@ void Supervisor::release_network(Instance& c) {
     if (!ports.empty() && c.ports_programmed)
       if (auto r = nft_apply(network::remove_ports_script(net->spec.nft_table(), ports)); !r)
         spdlog::warn("container {}: {}", c.config.id.substr(0, 12), r.error().describe());
-    if (auto r = net->ipam.release(c.config.id); !r)
-      spdlog::warn("container {}: {}", c.config.id.substr(0, 12), r.error().describe());
+    net->ipam.release(c.config.id);
   }
   c.ports_programmed = false;
   c.port_holds.clear();
@@ -279,8 +278,9 @@ Status Supervisor::start_networks() {
 }
 
 Status Supervisor::resume_networks() {
-  // After load_containers: addresses held by containers that are gone are released, and
-  // each bridge's table is rebuilt with the mappings of the containers still running.
+  // After load_containers: the address table is what the running containers hold (the
+  // saved table may be older than a crash), and each bridge's table is rebuilt with the
+  // mappings of the containers still running.
   for (auto* net : networks_->list()) {
     std::set<std::string> live;
     for (auto& [id, c] : containers_)
@@ -288,7 +288,16 @@ Status Supervisor::resume_networks() {
     std::vector<std::string> stale;
     for (auto& [addr, owner] : net->ipam.allocated())
       if (!live.count(owner)) stale.push_back(owner);
-    for (auto& owner : stale) (void)net->ipam.release(owner);
+    for (auto& owner : stale) net->ipam.release(owner);
+    for (auto& [id, c] : containers_) {
+      if (!c->running()) continue;
+      for (auto& e : c->state.endpoints) {
+        if (e.network_id != net->spec.id) continue;
+        if (auto r = net->ipam.hold(id, e.address); !r)
+          spdlog::warn("container {}: {}", id.substr(0, 12), r.error().describe());
+      }
+    }
+    if (auto r = net->ipam.save(); !r) spdlog::warn("{}", r.error().describe());
     ASUP_TRY(bring_up(*net));
   }
   for (auto& [id, c] : containers_) {

@@ -38,6 +38,10 @@ void Supervisor::shutdown() {
     if (c->watch) c->watch->cancel();
     (void)persist_state(*c);
   }
+  // The address tables live in memory while asupd runs (see network::Ipam).
+  if (networks_)
+    for (auto* net : networks_->list())
+      if (auto r = net->ipam.save(); !r) spdlog::warn("{}", r.error().describe());
   cgroups_->remove_parent_if_empty();
   // Stops the downloads and joins the extraction threads while the loop still exists.
   fetcher_.reset();

@@ -34,6 +34,7 @@ TEST_CASE("the default network comes from the bridge and subnet options", "[netw
   CHECK(def.spec.nft_table() == "asup_asupx0");
   std::string id = def.spec.id;
   REQUIRE(def.ipam.allocate("c1"));
+  REQUIRE(def.ipam.save());  // as asupd does when it stops
 
   auto again = Networks::open(root.path, "asupx0", "10.77.0.0/16");
   REQUIRE(again);
@@ -44,7 +45,8 @@ TEST_CASE("the default network comes from the bridge and subnet options", "[netw
   auto changed = Networks::open(root.path, "asupx0", "10.78.0.0/16");
   REQUIRE_FALSE(changed);
   CHECK_THAT(changed.error().message, Catch::Contains("still hold addresses"));
-  REQUIRE(again.value()->default_network().ipam.release("c1"));
+  again.value()->default_network().ipam.release("c1");
+  REQUIRE(again.value()->default_network().ipam.save());
   auto moved = Networks::open(root.path, "asupx0", "10.78.0.0/16");
   REQUIRE(moved);
   CHECK(moved.value()->default_network().spec.subnet.to_string() == "10.78.0.0/16");
