@@ -118,12 +118,16 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
 
   launch::RootfsLayout layout;
   layout.lower_dirs = images_->layer_dirs(image);
+  layout.lower_dirs.insert(layout.lower_dirs.begin(), init_layer_);  // the top-most lower
   layout.upper_dir = fs::join(c.dir, "upper");
   layout.work_dir = fs::join(c.dir, "work");
   layout.merged_dir = fs::join(c.dir, "merged");
-  layout.hostname_file = fs::join(c.dir, "hostname");
-  layout.hosts_file = fs::join(c.dir, "hosts");
-  layout.resolv_conf_file = fs::join(c.dir, "resolv.conf");
+  // Generated files that matter only while the container runs live in the run root, as
+  // podman keeps them in its runroot: no disk inode to create and delete per container
+  // where /run is a tmpfs.
+  layout.hostname_file = fs::join(c.run_dir, "hostname");
+  layout.hosts_file = fs::join(c.run_dir, "hosts");
+  layout.resolv_conf_file = fs::join(c.run_dir, "resolv.conf");
   layout.volumes = config.volumes;
   layout.tmpfs = config.tmpfs;
   for (auto& v : config.volumes) {

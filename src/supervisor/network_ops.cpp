@@ -119,7 +119,7 @@ Result<std::pair<network::Network*, Instance*>> Supervisor::connection_target(
 
 void Supervisor::endpoints_changed(Instance& c, const std::vector<Endpoint>& touched) {
   if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
-  if (auto r = fs::write_file(fs::join(c.dir, "hosts"), hosts_content(c)); !r)
+  if (auto r = fs::write_file(fs::join(c.run_dir, "hosts"), hosts_content(c)); !r)
     spdlog::warn("{}", r.error().describe());
   refresh_peer_hosts(touched, &c);
 }

@@ -93,7 +93,7 @@ void Supervisor::refresh_peer_hosts(const std::vector<Endpoint>& endpoints, cons
     for (auto& oe : other->state.endpoints) shares = shares || nets.count(oe.network_id);
     if (!shares) continue;
     // In place: the file is bind-mounted by inode, a rename would not be seen inside.
-    if (auto r = fs::write_file(fs::join(other->dir, "hosts"), hosts_content(*other)); !r)
+    if (auto r = fs::write_file(fs::join(other->run_dir, "hosts"), hosts_content(*other)); !r)
       spdlog::warn("container {}: {}", id.substr(0, 12), r.error().describe());
   }
 }

@@ -8,6 +8,7 @@
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
 #include "core/time_format.hpp"
+#include "launch/init_layer.hpp"
 #include "supervisor/naming.hpp"
 #include "supervisor/network_view.hpp"
 
@@ -20,6 +21,7 @@ Status Supervisor::start() {
   ASUP_TRY(fs::make_dirs(fs::join(options_.root, "containers"), 0700));
   ASUP_TRY(fs::make_dirs(fs::join(options_.run_root, "containers"), 0700));
   ASUP_TRY(images_, image::Store::open(options_.root));
+  ASUP_TRY(init_layer_, launch::ensure_init_layer(options_.root));
   ASUP_TRY(cgroups_, cgroup::detect(options_.cgroup_parent));
   registry_ = std::make_unique<registry::RegistryClient>(
       loop_.io(), registry::RegistryOptions{options_.insecure_registries,

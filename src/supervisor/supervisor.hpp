@@ -144,6 +144,7 @@ class Supervisor {
   std::unique_ptr<registry::LayerFetcher> fetcher_;
   std::map<std::string, std::unique_ptr<Instance>> containers_;
   std::unique_ptr<network::Networks> networks_;
+  std::string init_layer_;  // launch::ensure_init_layer
   UniqueFd host_netns_;
   std::optional<network::RouteSocket> host_route_;
   std::unique_ptr<network::Nftables> nft_;
