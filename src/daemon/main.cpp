@@ -13,6 +13,7 @@
 #include "asup/protocol.hpp"
 #include "control/fifo_server.hpp"
 #include "core/fs.hpp"
+#include "launch/spawner.hpp"
 #include "loop/event_loop.hpp"
 #include "supervisor/supervisor.hpp"
 
@@ -82,6 +83,7 @@ int run(asup::supervisor::DaemonOptions options, bool detach) {
     spdlog::error("{}", r.error().describe());
     return 1;
   }
+  if (auto r = launch::raise_open_file_limit(); !r) spdlog::warn("{}", r.error().describe());
   loop::EventLoop loop;
   supervisor::Supervisor sup(loop, options);
   if (auto r = sup.start(); !r) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -51,6 +52,9 @@ Result<Pipe> make_pipe(const char* what) {
   return Pipe{UniqueFd{p[0]}, UniqueFd{p[1]}};
 }
 
+// The soft RLIMIT_NOFILE asupd started with, restored in every child; 0: unchanged.
+rlim_t inherited_nofile_soft = 0;
+
 // What the child needs, laid out before clone3 so the child touches no allocator.
 struct ChildPlan {
   const char* init_path;
@@ -95,6 +99,13 @@ void append(char* buf, std::size_t cap, std::size_t& len, const char* s) {
   sigset_t none;
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (inherited_nofile_soft != 0) {
+    struct rlimit limit;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+      limit.rlim_cur = inherited_nofile_soft;
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+  }
   // Out of asupd's session and process group: a Ctrl-C on asupd's terminal must not reach
   // the containers, and a workload's kill(0, sig) must not reach asupd.
   ::setsid();
@@ -265,6 +276,17 @@ Result<Spawned> spawn(const SpawnRequest& request) {
   // The child's ends (spec memfd, report write end, barrier read end) close here with
   // their UniqueFds, so EOF on the report pipe means asup-init is gone.
   return out;
+}
+
+Status raise_open_file_limit() {
+  struct rlimit limit;
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return fail_errno("getrlimit RLIMIT_NOFILE");
+  if (limit.rlim_cur >= limit.rlim_max) return ok();
+  const rlim_t inherited = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) return fail_errno("setrlimit RLIMIT_NOFILE");
+  inherited_nofile_soft = inherited;
+  return ok();
 }
 
 }  // namespace asup::launch

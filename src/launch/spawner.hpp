@@ -34,4 +34,9 @@ struct Spawned {
 // The caller's descriptors in the request are not consumed: the child gets duplicates.
 Result<Spawned> spawn(const SpawnRequest& request);
 
+// Raises this process's soft RLIMIT_NOFILE to its hard limit (every container holds a
+// pidfd and three pipes in asupd; a systemd service starts with a soft limit of 1024),
+// while the containers spawned afterwards still start with the limit asupd was given.
+Status raise_open_file_limit();
+
 }  // namespace asup::launch

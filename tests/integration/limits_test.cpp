@@ -1,7 +1,11 @@
 // Resource limits land in the container's own v1 groups and hold for the workload.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "harness.hpp"
@@ -77,4 +81,37 @@ TEST_CASE("run --cpus and -m set the v1 cpu and memory limits", "[integration][l
     CHECK(share < 0.65);
     CHECK(share > 0.2);
   }
+}
+
+TEST_CASE("asupd lifts its own open-file limit, containers keep the one it was given",
+          "[integration][limits]") {
+  // Every container costs asupd a pidfd and three pipes: a systemd service's soft limit of
+  // 1024 would stop it at a few hundred containers.
+  struct rlimit saved;
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  if (saved.rlim_max < 1024) {
+    WARN("skipped: the hard open-file limit is below 1024");
+    return;
+  }
+  struct rlimit low = saved;
+  low.rlim_cur = 512;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  std::optional<Daemon> d;
+  d.emplace();  // inherits the low soft limit
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+
+  std::string limits = read_text("/proc/" + std::to_string(d->daemon_pid()) + "/limits");
+  std::string line;
+  for (auto& l : lines(limits))
+    if (l.rfind("Max open files", 0) == 0) line = l;
+  INFO(line);
+  std::istringstream fields(line.substr(std::string("Max open files").size()));
+  std::string soft, hard;
+  fields >> soft >> hard;
+  CHECK(soft == hard);
+  CHECK(hard == (saved.rlim_max == RLIM_INFINITY ? "unlimited" : std::to_string(saved.rlim_max)));
+
+  auto r = d->run({"run", "--rm", "busybox", "sh", "-c", "ulimit -n"});
+  CHECK(r.code == 0);
+  CHECK(r.out == "512\n");
 }
