@@ -102,6 +102,16 @@ def table(res):
             notes.append(f"logs: {r['engine']} read back fewer bytes than written in {len(short)} of "
                          f"{r['runs']} runs (min {min(short)} of {r['bytes']}); read-back MB/s counts "
                          "the bytes returned")
+    floor = res.get("machine", {}).get("floor")
+    if floor:
+        notes.append("machine floor (bench/machine_floor, no engine): "
+                     f"fork+exit {fmt(floor.get('fork_exit_wait_ms'))} ms, "
+                     f"fork+exec {os.path.basename(str(floor.get('exec')))} "
+                     f"{fmt(floor.get('fork_exec_wait_ms'))} ms, "
+                     f"page fault {fmt(floor.get('page_fault_us'))} us, "
+                     f"syscall {fmt(floor.get('syscall_us'))} us, "
+                     f"unshare net {fmt(floor.get('fork_unshare_net_exit_ms'))} ms, "
+                     f"unshare mnt+pid+uts+ipc {fmt(floor.get('fork_unshare_mnt_pid_uts_ipc_exit_ms'))} ms")
     return "\n".join(lines + notes)
 
 

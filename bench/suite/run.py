@@ -347,6 +347,17 @@ def machine():
             "loadavg_start": open("/proc/loadavg").read().split()[:3]}
 
 
+def machine_floor(opt):
+    """What the kernel alone charges for the steps of a start (bench/machine_floor.cpp)."""
+    tool = os.path.join(opt.build, "machine_floor")
+    if not os.path.exists(tool):
+        return None
+    n = "10" if opt.quick else "50"
+    p = subprocess.run([tool, "--exec", os.path.join(opt.build, "asup-init"), "-n", n],
+                       capture_output=True, text=True, timeout=300)
+    return json.loads(p.stdout) if p.returncode == 0 else None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--engines", required=True)
@@ -397,7 +408,7 @@ def main():
         "options": {k: getattr(opt, k) for k in ("runs", "warmup", "stage_runs", "burst",
                                                   "peer_burst", "concurrency", "log_mb",
                                                   "log_runs", "scale", "idle_s")},
-        "machine": machine(),
+        "machine": dict(machine(), floor=machine_floor(opt)),
         "git_revision": engines[0].version,
         "engines": {e.name: {"label": e.label, "version": e.version} for e in engines},
         "skipped": skipped,
