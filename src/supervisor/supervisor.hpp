@@ -119,7 +119,11 @@ class Supervisor {
   std::vector<network::Subnet> host_subnets() const;
 
   // output (output.cpp)
+  struct OutputCapture;
   void capture(Instance& c, UniqueFd read_end, logs::Stream stream);
+  void capture_more(const std::shared_ptr<OutputCapture>& cap);
+  // Reads what the pipe holds (bounded per turn); false at EOF.
+  bool read_output(Instance& c, OutputCapture& cap);
   void append_output(Instance& c, logs::Stream stream, std::string_view bytes);
   void ensure_ring_loaded(Instance& c);
   void send_ring(Instance& c, const SessionPtr& s, long tail);
@@ -149,6 +153,8 @@ class Supervisor {
   std::unique_ptr<network::Nftables> nft_;
   // exec helpers still running, by pid, so the SIGCHLD net does not steal their status
   std::map<pid_t, std::unique_ptr<loop::PidfdWatch>> execs_;
+  // The one read buffer of every output capture (output.cpp).
+  std::vector<char> read_buf_;
 };
 
 }  // namespace asup::supervisor
