@@ -2,11 +2,13 @@
 // every chunk becomes a timestamped record in the ring buffer and the ring file and goes
 // to every live follower. Nothing here ever waits for a reader: a slow client is skipped
 // (control::Session bounds its queue), so the container never blocks on its logs.
+// Replaying the ring to `logs` is the one paced path: it goes on as the client reads.
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 
 #include "core/fs.hpp"
 #include "supervisor/supervisor.hpp"
@@ -51,6 +53,15 @@ struct Supervisor::OutputCapture {
   boost::asio::posix::stream_descriptor desc;
   logs::Stream stream;
   bool grown = false;
+};
+
+struct Supervisor::LogReplay {
+  std::string id;
+  std::weak_ptr<control::Session> session;
+  std::uint64_t seq = 0;       // the next record to send
+  std::size_t offset = 0;      // into that record (--tail may start mid-record)
+  std::uint64_t sent_pos = 0;  // bytes of the container's output up to the next to send
+  bool follow = false;
 };
 
 void Supervisor::capture(Instance& c, UniqueFd read_end, logs::Stream stream) {
@@ -118,24 +129,76 @@ void Supervisor::ensure_ring_loaded(Instance& c) {
   c.ring.restore(std::move(records).value(), logs::RingFile::read_dropped(path));
 }
 
-void Supervisor::send_ring(Instance& c, const SessionPtr& s, long tail) {
+void Supervisor::send_ring(Instance& c, const SessionPtr& s, long tail, bool follow) {
   ensure_ring_loaded(c);
   if (c.ring.dropped_bytes() > 0)
     s->send({{"type", "notice"}, {"dropped_bytes", c.ring.dropped_bytes()}});
-  std::uint64_t seq = c.ring.first_seq();
-  std::size_t offset = 0;
+  auto r = std::make_shared<LogReplay>(LogReplay{c.config.id, s});
+  r->follow = follow;
+  r->seq = c.ring.first_seq();
+  // The ring holds the output from byte dropped_bytes() on: positions in that count tell
+  // what the ring evicts while the replay waits for the client.
+  r->sent_pos = c.ring.dropped_bytes();
   if (tail >= 0) {
     auto start = c.ring.tail_lines(static_cast<std::size_t>(tail));
-    seq = start.seq;
-    offset = start.offset;
+    r->seq = start.seq;
+    r->offset = start.offset;
+    std::size_t after = 0;
+    for (auto seq = start.seq; seq < c.ring.end_seq(); ++seq) after += c.ring.at(seq).bytes.size();
+    r->sent_pos += c.ring.size_bytes() - after + start.offset;
   }
-  for (; seq < c.ring.end_seq(); ++seq) {
-    const auto& r = c.ring.at(seq);
-    std::string_view bytes = r.bytes;
-    bytes.remove_prefix(std::min(offset, bytes.size()));
-    offset = 0;
-    if (!bytes.empty()) s->send_output(stream_name(r.stream), r.time_ns, bytes);
+  replay(r);
+}
+
+void Supervisor::replay(const std::shared_ptr<LogReplay>& r) {
+  auto s = r->session.lock();
+  if (!s || s->closed()) return;
+  auto it = containers_.find(r->id);
+  if (it == containers_.end()) {
+    s->send_error(1, "container " + r->id.substr(0, 12) + " was removed while its logs were read");
+    return;
   }
+  Instance& c = *it->second;
+  logs::RingBuffer& ring = c.ring;
+  // While the client read, a running container may have pushed unsent records out.
+  if (ring.dropped_bytes() > r->sent_pos) {
+    s->send({{"type", "notice"}, {"dropped_bytes", ring.dropped_bytes() - r->sent_pos}});
+    r->seq = ring.first_seq();
+    r->offset = 0;
+    r->sent_pos = ring.dropped_bytes();
+  }
+  while (r->seq < ring.end_seq()) {
+    if (s->queued_bytes() > 0) {
+      // The client's FIFO is full: go on from here when it has read, never skipping.
+      s->on_drained([this, r] { replay(r); });
+      return;
+    }
+    const logs::Record& record = ring.at(r->seq);
+    std::string_view bytes = record.bytes;
+    bytes.remove_prefix(std::min(r->offset, bytes.size()));
+    r->offset = 0;
+    ++r->seq;
+    r->sent_pos += bytes.size();
+    if (!bytes.empty()) s->send_output(stream_name(record.stream), record.time_ns, bytes);
+  }
+  // Caught up within this turn of the loop: the next record is the first live one.
+  if (r->follow && !c.finished()) {
+    follow(c, s);
+    return;
+  }
+  s->send({{"type", "result"}});
+}
+
+void Supervisor::follow(Instance& c, const SessionPtr& s) {
+  c.followers.push_back({s});
+  s->on_close([this, id = c.config.id, serial = s->serial()] {
+    auto it = containers_.find(id);
+    if (it == containers_.end()) return;
+    auto& f = it->second->followers;
+    f.erase(std::remove_if(f.begin(), f.end(),
+                           [&](const Follower& x) { return x.session->serial() == serial; }),
+            f.end());
+  });
 }
 
 }  // namespace asup::supervisor
