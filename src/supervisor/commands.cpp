@@ -78,24 +78,7 @@ void Supervisor::op_logs(const SessionPtr& s, const nlohmann::json& req) {
     s->send_error(1, found.error().message);
     return;
   }
-  Instance& c = *found.value();
-  bool follow = req.value("follow", false);
-  long tail = req.value("tail", -1L);
-  send_ring(c, s, tail);
-  if (!follow || c.finished()) {
-    s->send({{"type", "result"}});
-    return;
-  }
-  c.followers.push_back({s});
-  std::string id = c.config.id;
-  s->on_close([this, id, serial = s->serial()] {
-    auto it = containers_.find(id);
-    if (it == containers_.end()) return;
-    auto& f = it->second->followers;
-    f.erase(std::remove_if(f.begin(), f.end(),
-                           [&](const Follower& x) { return x.session->serial() == serial; }),
-            f.end());
-  });
+  send_ring(*found.value(), s, req.value("tail", -1L), req.value("follow", false));
 }
 
 Status Supervisor::signal(Instance& c, int sig) {

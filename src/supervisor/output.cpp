@@ -2,10 +2,20 @@
 // every chunk becomes a timestamped record in the ring buffer and the ring file and goes
 // to every live follower. Nothing here ever waits for a reader: a slow client is skipped
 // (control::Session bounds its queue), so the container never blocks on its logs.
+// Replaying the ring to `logs` is the one paced path: it goes on as the client reads.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "core/fs.hpp"
 #include "supervisor/supervisor.hpp"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 namespace asup::supervisor {
 namespace {
@@ -14,40 +24,90 @@ const char* stream_name(logs::Stream s) {
   return s == logs::Stream::Stderr ? "stderr" : "stdout";
 }
 
-constexpr std::size_t kReadChunk = 256 * 1024;
+// One buffer for every capture (the loop is single-threaded): an idle container costs no
+// read buffer of its own. As large as the largest pipe, so a full pipe is one read.
+constexpr std::size_t kReadBuffer = 1 << 20;
+// A container writing without pause yields the loop after this much.
+constexpr std::size_t kReadTurn = 4 << 20;
+// Pipes start at the kernel's default; one that fills it has a fast writer and grows.
+constexpr std::size_t kDefaultPipe = 64 << 10;
+
+// The record's own copy of a chunk. Fresh memory of a large chunk is faulted in by one
+// madvise instead of a fault per page, which costs far more on a virtual machine.
+std::string copy_chunk(std::string_view bytes) {
+  std::string copy;
+  copy.reserve(bytes.size());
+  const std::uintptr_t page = 4096;
+  auto begin = (reinterpret_cast<std::uintptr_t>(copy.data()) + page - 1) & ~(page - 1);
+  auto end = (reinterpret_cast<std::uintptr_t>(copy.data()) + bytes.size()) & ~(page - 1);
+  if (end > begin + 16 * page)
+    (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+  copy.append(bytes);
+  return copy;
+}
 
 }  // namespace
 
+struct Supervisor::OutputCapture {
+  std::string id;
+  boost::asio::posix::stream_descriptor desc;
+  logs::Stream stream;
+  bool grown = false;
+};
+
+struct Supervisor::LogReplay {
+  std::string id;
+  std::weak_ptr<control::Session> session;
+  std::uint64_t seq = 0;       // the next record to send
+  std::size_t offset = 0;      // into that record (--tail may start mid-record)
+  std::uint64_t sent_pos = 0;  // bytes of the container's output up to the next to send
+  bool follow = false;
+};
+
 void Supervisor::capture(Instance& c, UniqueFd read_end, logs::Stream stream) {
-  auto desc =
-      std::make_shared<boost::asio::posix::stream_descriptor>(loop_.io(), read_end.release());
-  auto buffer = std::make_shared<std::vector<char>>(kReadChunk);
-  std::string id = c.config.id;
-  auto step = std::make_shared<std::function<void()>>();
-  *step = [this, id, desc, buffer, stream, step] {
-    desc->async_read_some(
-        boost::asio::buffer(*buffer),
-        [this, id, desc, buffer, stream, step](const boost::system::error_code& ec, std::size_t n) {
-          auto it = containers_.find(id);
-          if (it == containers_.end()) {
-            *step = nullptr;  // break the self-reference
-            return;
-          }
-          Instance& c = *it->second;
-          if (ec) {
-            *step = nullptr;
-            settle(c);  // EOF: every writer (the workload, asup-init) is gone
-            return;
-          }
-          append_output(c, stream, std::string_view(buffer->data(), n));
-          (*step)();
-        });
-  };
-  (*step)();
+  auto cap = std::make_shared<OutputCapture>(
+      OutputCapture{c.config.id, {loop_.io(), read_end.release()}, stream});
+  boost::system::error_code ec;
+  cap->desc.non_blocking(true, ec);
+  if (read_buf_.empty()) read_buf_.resize(kReadBuffer);
+  capture_more(cap);
+}
+
+void Supervisor::capture_more(const std::shared_ptr<OutputCapture>& cap) {
+  cap->desc.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                       [this, cap](const boost::system::error_code& ec) {
+                         auto it = containers_.find(cap->id);
+                         if (it == containers_.end()) return;
+                         Instance& c = *it->second;
+                         if (ec || !read_output(c, *cap)) {
+                           settle(c);  // EOF: every writer (the workload, asup-init) is gone
+                           return;
+                         }
+                         capture_more(cap);
+                       });
+}
+
+bool Supervisor::read_output(Instance& c, OutputCapture& cap) {
+  for (std::size_t turn = 0; turn < kReadTurn;) {
+    ssize_t n = ::read(cap.desc.native_handle(), read_buf_.data(), read_buf_.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno == EAGAIN;  // any other error ends the stream like EOF
+    if (n == 0) return false;
+    auto got = static_cast<std::size_t>(n);
+    if (got >= kDefaultPipe && !cap.grown) {
+      cap.grown = true;
+      control::grow_pipe(cap.desc.native_handle());
+    }
+    append_output(c, cap.stream, std::string_view(read_buf_.data(), got));
+    // Less than a buffer: the pipe was empty after it, and another read would only say so.
+    if (got < read_buf_.size()) return true;
+    turn += got;
+  }
+  return true;
 }
 
 void Supervisor::append_output(Instance& c, logs::Stream stream, std::string_view bytes) {
-  logs::Record record{now_ns(), stream, std::string(bytes)};
+  logs::Record record{now_ns(), stream, copy_chunk(bytes)};
   if (c.ring_file) {
     if (auto r = c.ring_file->append(record); !r) {
       spdlog::warn("container {}: log file: {}", c.config.id.substr(0, 12), r.error().describe());
@@ -69,24 +129,76 @@ void Supervisor::ensure_ring_loaded(Instance& c) {
   c.ring.restore(std::move(records).value(), logs::RingFile::read_dropped(path));
 }
 
-void Supervisor::send_ring(Instance& c, const SessionPtr& s, long tail) {
+void Supervisor::send_ring(Instance& c, const SessionPtr& s, long tail, bool follow) {
   ensure_ring_loaded(c);
   if (c.ring.dropped_bytes() > 0)
     s->send({{"type", "notice"}, {"dropped_bytes", c.ring.dropped_bytes()}});
-  std::uint64_t seq = c.ring.first_seq();
-  std::size_t offset = 0;
+  auto r = std::make_shared<LogReplay>(LogReplay{c.config.id, s});
+  r->follow = follow;
+  r->seq = c.ring.first_seq();
+  // The ring holds the output from byte dropped_bytes() on: positions in that count tell
+  // what the ring evicts while the replay waits for the client.
+  r->sent_pos = c.ring.dropped_bytes();
   if (tail >= 0) {
     auto start = c.ring.tail_lines(static_cast<std::size_t>(tail));
-    seq = start.seq;
-    offset = start.offset;
+    r->seq = start.seq;
+    r->offset = start.offset;
+    std::size_t after = 0;
+    for (auto seq = start.seq; seq < c.ring.end_seq(); ++seq) after += c.ring.at(seq).bytes.size();
+    r->sent_pos += c.ring.size_bytes() - after + start.offset;
   }
-  for (; seq < c.ring.end_seq(); ++seq) {
-    const auto& r = c.ring.at(seq);
-    std::string_view bytes = r.bytes;
-    bytes.remove_prefix(std::min(offset, bytes.size()));
-    offset = 0;
-    if (!bytes.empty()) s->send_output(stream_name(r.stream), r.time_ns, bytes);
+  replay(r);
+}
+
+void Supervisor::replay(const std::shared_ptr<LogReplay>& r) {
+  auto s = r->session.lock();
+  if (!s || s->closed()) return;
+  auto it = containers_.find(r->id);
+  if (it == containers_.end()) {
+    s->send_error(1, "container " + r->id.substr(0, 12) + " was removed while its logs were read");
+    return;
   }
+  Instance& c = *it->second;
+  logs::RingBuffer& ring = c.ring;
+  // While the client read, a running container may have pushed unsent records out.
+  if (ring.dropped_bytes() > r->sent_pos) {
+    s->send({{"type", "notice"}, {"dropped_bytes", ring.dropped_bytes() - r->sent_pos}});
+    r->seq = ring.first_seq();
+    r->offset = 0;
+    r->sent_pos = ring.dropped_bytes();
+  }
+  while (r->seq < ring.end_seq()) {
+    if (s->queued_bytes() > 0) {
+      // The client's FIFO is full: go on from here when it has read, never skipping.
+      s->on_drained([this, r] { replay(r); });
+      return;
+    }
+    const logs::Record& record = ring.at(r->seq);
+    std::string_view bytes = record.bytes;
+    bytes.remove_prefix(std::min(r->offset, bytes.size()));
+    r->offset = 0;
+    ++r->seq;
+    r->sent_pos += bytes.size();
+    if (!bytes.empty()) s->send_output(stream_name(record.stream), record.time_ns, bytes);
+  }
+  // Caught up within this turn of the loop: the next record is the first live one.
+  if (r->follow && !c.finished()) {
+    follow(c, s);
+    return;
+  }
+  s->send({{"type", "result"}});
+}
+
+void Supervisor::follow(Instance& c, const SessionPtr& s) {
+  c.followers.push_back({s});
+  s->on_close([this, id = c.config.id, serial = s->serial()] {
+    auto it = containers_.find(id);
+    if (it == containers_.end()) return;
+    auto& f = it->second->followers;
+    f.erase(std::remove_if(f.begin(), f.end(),
+                           [&](const Follower& x) { return x.session->serial() == serial; }),
+            f.end());
+  });
 }
 
 }  // namespace asup::supervisor

@@ -119,10 +119,19 @@ class Supervisor {
   std::vector<network::Subnet> host_subnets() const;
 
   // output (output.cpp)
+  struct OutputCapture;
+  struct LogReplay;
   void capture(Instance& c, UniqueFd read_end, logs::Stream stream);
+  void capture_more(const std::shared_ptr<OutputCapture>& cap);
+  // Reads what the pipe holds (bounded per turn); false at EOF.
+  bool read_output(Instance& c, OutputCapture& cap);
   void append_output(Instance& c, logs::Stream stream, std::string_view bytes);
   void ensure_ring_loaded(Instance& c);
-  void send_ring(Instance& c, const SessionPtr& s, long tail);
+  // Replays the ring (from the last `tail` lines when tail >= 0) at the client's pace, then
+  // makes the session a follower or ends it with a result.
+  void send_ring(Instance& c, const SessionPtr& s, long tail, bool follow);
+  void replay(const std::shared_ptr<LogReplay>& r);
+  void follow(Instance& c, const SessionPtr& s);
 
   // helpers
   using Reporter = std::function<void(nlohmann::json)>;
@@ -150,6 +159,8 @@ class Supervisor {
   std::unique_ptr<network::Nftables> nft_;
   // exec helpers still running, by pid, so the SIGCHLD net does not steal their status
   std::map<pid_t, std::unique_ptr<loop::PidfdWatch>> execs_;
+  // The one read buffer of every output capture (output.cpp).
+  std::vector<char> read_buf_;
 };
 
 }  // namespace asup::supervisor

@@ -187,3 +187,64 @@ TEST_CASE("large output is captured in full", "[integration][logs]") {
   CHECK(r.out.find_first_not_of('a') == std::string::npos);
   CHECK(r.seconds < 20);
 }
+
+namespace {
+
+// What `seq FIRST LAST` prints.
+std::string seq_text(int first, int last) {
+  std::string out;
+  for (int i = first; i <= last; ++i) out += std::to_string(i) + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("logs returns every byte of a ring larger than a client's queue", "[integration][logs]") {
+  Daemon d;
+  // ~47 MB of numbered lines: far more than the 8 MiB a live follower may fall behind.
+  std::string id =
+      d.run_detached({"--log-size", "64m", "busybox", "sh", "-c", "seq 1 6000000; echo done >&2"});
+  REQUIRE(d.wait_status(id, "exited", 60));
+  const std::string expected = seq_text(1, 6000000);
+
+  auto r = d.run({"logs", id}, "", 120);
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.size() == expected.size());
+  CHECK(r.out == expected);
+  CHECK(r.err == "done\n");
+
+  // A reader that takes nothing for two seconds: the daemon waits for it, skips nothing.
+  std::string ctl;
+  for (auto& a : d.ctl_argv({"logs", id})) ctl += a + " ";
+  auto slow = run_tool({"/bin/sh", "-c", ctl + "2>/dev/null | (sleep 2; cat)"}, 120);
+  INFO(slow.err);
+  CHECK(slow.code == 0);
+  CHECK(slow.out.size() == expected.size());
+  CHECK(slow.out == expected);
+
+  // --tail still cuts at lines, from a ring this large too (both streams count).
+  r = d.run({"logs", "--tail", "3", id}, "", 60);
+  CHECK(r.out == "5999999\n6000000\n");
+  CHECK(r.err == "done\n");
+}
+
+TEST_CASE("logs -f after much output joins the live stream with no gap and no repeat",
+          "[integration][logs]") {
+  Daemon d;
+  // ~20 MB before the follower can have caught up, then more while it replays and after.
+  std::string id =
+      d.run_detached({"--log-size", "64m", "busybox", "sh", "-c",
+                      "seq 1 2500000; seq 2500001 3000000; sleep 1; seq 3000001 3500000; sleep 1; "
+                      "seq 3500001 3600000"});
+  REQUIRE(d.wait_logs(id, "\n2500000\n", 60));
+  auto follower = d.spawn({"logs", "-f", id});
+  REQUIRE(follower.wait(120));
+  auto r = follower.result();
+  INFO(r.err);
+  CHECK(r.code == 0);
+  const std::string expected = seq_text(1, 3600000);
+  CHECK(r.out.size() == expected.size());
+  CHECK(r.out == expected);
+  CHECK_FALSE(contains(r.err, "skipped"));
+}

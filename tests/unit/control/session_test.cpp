@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <thread>
 
 #include "control/client.hpp"
@@ -16,14 +17,42 @@ using namespace asup;
 
 namespace {
 
-// Echoes requests; "output" requests get an output frame; "close" closes the session.
+// Sends `left` chunks of output no faster than the client reads: whenever the session
+// queues, it waits for on_drained.
+struct Pacer : std::enable_shared_from_this<Pacer> {
+  std::weak_ptr<control::Session> session;
+  int left = 0;
+  std::string chunk;
+  void run() {
+    auto s = session.lock();
+    if (!s) return;
+    while (left > 0) {
+      if (s->queued_bytes() > 0) {
+        s->on_drained([self = shared_from_this()] { self->run(); });
+        return;
+      }
+      s->send_output("stdout", 7, chunk);
+      --left;
+    }
+    s->send({{"type", "result"}});
+  }
+};
+
+// Echoes requests; "output" requests get an output frame; "paced" ones 24 MiB of output
+// at the client's pace.
 struct EchoServer {
   EchoServer() {
     char tmpl[] = "/tmp/asup-control-test.XXXXXX";
     dir = ::mkdtemp(tmpl);
     server = std::make_unique<control::FifoServer>(
         io, dir, [](const std::shared_ptr<control::Session>& s, const nlohmann::json& req) {
-          if (req.value("op", "") == "output") {
+          if (req.value("op", "") == "paced") {
+            auto pacer = std::make_shared<Pacer>();
+            pacer->session = s;
+            pacer->left = 24;
+            pacer->chunk = std::string(1 << 20, 'p');
+            pacer->run();
+          } else if (req.value("op", "") == "output") {
             s->send_output("stderr", 42, std::string("bytes\n\0x", 8));
             s->send({{"type", "result"}});
           } else {
@@ -139,4 +168,26 @@ TEST_CASE("bad hellos are dropped and the server keeps accepting", "[control]") 
   auto reply = client.value().receive();
   REQUIRE(reply);
   CHECK(reply.value().header["type"] == "result");
+}
+
+TEST_CASE("a paced sender loses nothing to a client that reads late", "[control]") {
+  EchoServer srv;
+  auto client = control::Client::connect(srv.dir);
+  REQUIRE(client);
+  REQUIRE(client.value().send({{"op", "paced"}}));
+  // The FIFO fills and the session queues while nobody reads: more than the 8 MiB a live
+  // follower may fall behind, were it not paced.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::size_t bytes = 0;
+  for (;;) {
+    auto msg = client.value().receive();
+    REQUIRE(msg);
+    auto type = msg.value().header.value("type", "");
+    if (type == "result") break;
+    REQUIRE(type == "output");
+    CHECK(msg.value().header["time"] == 7);
+    CHECK(msg.value().payload.find_first_not_of('p') == std::string::npos);
+    bytes += msg.value().payload.size();
+  }
+  CHECK(bytes == std::size_t{24} << 20);
 }
