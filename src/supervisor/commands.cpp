@@ -58,17 +58,7 @@ void Supervisor::op_run(const SessionPtr& s, const nlohmann::json& req) {
   }
   s->send({{"type", "created"}, {"id", id.value()}});
   if (!request.value().detach) {
-    std::string cid = id.value();
-    s->on_close([this, cid, serial = s->serial()] {
-      auto it = containers_.find(cid);
-      if (it == containers_.end()) return;
-      auto& f = it->second->followers;
-      f.erase(std::remove_if(f.begin(), f.end(),
-                             [&](const Follower& x) { return x.session->serial() == serial; }),
-              f.end());
-      if (it->second->attached && it->second->attached->serial() == serial)
-        it->second->attached.reset();
-    });
+    s->on_close([this, cid = id.value(), serial = s->serial()] { drop_follower(cid, serial); });
   }
 }
 

@@ -191,14 +191,18 @@ void Supervisor::replay(const std::shared_ptr<LogReplay>& r) {
 
 void Supervisor::follow(Instance& c, const SessionPtr& s) {
   c.followers.push_back({s});
-  s->on_close([this, id = c.config.id, serial = s->serial()] {
-    auto it = containers_.find(id);
-    if (it == containers_.end()) return;
-    auto& f = it->second->followers;
-    f.erase(std::remove_if(f.begin(), f.end(),
-                           [&](const Follower& x) { return x.session->serial() == serial; }),
-            f.end());
-  });
+  s->on_close([this, id = c.config.id, serial = s->serial()] { drop_follower(id, serial); });
+}
+
+void Supervisor::drop_follower(const std::string& id, std::uint64_t serial) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return;
+  auto& f = it->second->followers;
+  f.erase(std::remove_if(f.begin(), f.end(),
+                         [&](const Follower& x) { return x.session->serial() == serial; }),
+          f.end());
+  if (it->second->attached && it->second->attached->serial() == serial)
+    it->second->attached.reset();
 }
 
 }  // namespace asup::supervisor

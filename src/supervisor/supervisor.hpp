@@ -132,6 +132,8 @@ class Supervisor {
   void send_ring(Instance& c, const SessionPtr& s, long tail, bool follow);
   void replay(const std::shared_ptr<LogReplay>& r);
   void follow(Instance& c, const SessionPtr& s);
+  // A follower's (or the attached client's) session closed: it gets nothing more.
+  void drop_follower(const std::string& id, std::uint64_t serial);
 
   // helpers
   using Reporter = std::function<void(nlohmann::json)>;
