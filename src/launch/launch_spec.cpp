@@ -147,6 +147,10 @@ Error corrupt(const char* what) {
 }  // namespace
 
 std::string encode(const LaunchSpec& spec) {
+  return encode(spec, spec.seccomp_program);
+}
+
+std::string encode(const LaunchSpec& spec, std::string_view seccomp_program) {
   Writer w;
   w.raw(kMagic, sizeof kMagic);
   w.u32(kVersion);
@@ -173,7 +177,7 @@ std::string encode(const LaunchSpec& spec) {
   w.u8(spec.no_new_privs ? 1 : 0);
   w.strs(spec.cgroup_procs);
   w.u8(spec.seccomp ? 1 : 0);
-  w.str(spec.seccomp_program);
+  w.str(seccomp_program);
   w.u8(spec.late_cgroup_namespace ? 1 : 0);
   return w.take();
 }

@@ -102,6 +102,8 @@ struct LaunchSpec {
 };
 
 std::string encode(const LaunchSpec& spec);
+// The same, with `seccomp_program` in place of spec.seccomp_program (no copy of the spec).
+std::string encode(const LaunchSpec& spec, std::string_view seccomp_program);
 Result<LaunchSpec> decode(std::string_view bytes);
 
 }  // namespace asup::launch

@@ -83,8 +83,8 @@ Result<std::string> compile() {
 
 }  // namespace
 
-Result<std::string> default_seccomp_program() {
-  // Compiled once; containers start from the loop and exec from the worker pool alike.
+const Result<std::string>& default_seccomp_program() {
+  // The first start pays for the compile; call_once keeps any thread's first call safe.
   static std::once_flag once;
   static Result<std::string> program = fail(EINVAL, "unset");
   std::call_once(once, [] { program = compile(); });

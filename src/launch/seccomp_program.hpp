@@ -12,7 +12,7 @@ namespace asup::launch {
 
 // The default filter as an array of struct sock_filter, for the machine's native
 // architecture and its 32-bit companion. Compiled on the first call; later calls return
-// the same bytes.
-Result<std::string> default_seccomp_program();
+// the same bytes, without a copy.
+const Result<std::string>& default_seccomp_program();
 
 }  // namespace asup::launch

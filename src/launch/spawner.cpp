@@ -32,10 +32,10 @@ Status write_all(int fd, std::string_view data, const char* what) {
 
 // The encoded spec in a sealed memfd: asup-init reads it at fds::kSpec, and the seals mean
 // nothing else holding the memfd can change the spec under it.
-Result<UniqueFd> spec_memfd(const LaunchSpec& spec) {
+Result<UniqueFd> spec_memfd(const LaunchSpec& spec, std::string_view seccomp_program) {
   UniqueFd fd{::memfd_create("asup-launch-spec", MFD_CLOEXEC | MFD_ALLOW_SEALING)};
   if (!fd) return fail_errno("memfd_create launch spec");
-  ASUP_TRY(write_all(fd.get(), encode(spec), "launch spec memfd"));
+  ASUP_TRY(write_all(fd.get(), encode(spec, seccomp_program), "launch spec memfd"));
   if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
     return fail_errno("seal launch spec memfd");
   if (::lseek(fd.get(), 0, SEEK_SET) != 0) return fail_errno("rewind launch spec memfd");
@@ -210,14 +210,13 @@ Result<Spawned> spawn(const SpawnRequest& request) {
   if (request.spec.late_cgroup_namespace && (request.namespaces & CLONE_NEWCGROUP) != 0)
     return fail(EINVAL, "spawn: late_cgroup_namespace set and CLONE_NEWCGROUP requested");
 
-  const LaunchSpec* spec = &request.spec;
-  LaunchSpec with_program;
-  if (spec->seccomp && spec->seccomp_program.empty()) {
-    with_program = request.spec;
-    ASUP_TRY(with_program.seccomp_program, default_seccomp_program());
-    spec = &with_program;
+  std::string_view program = request.spec.seccomp_program;
+  if (request.spec.seccomp && program.empty()) {
+    const auto& compiled = default_seccomp_program();
+    if (!compiled) return fail(compiled.error());
+    program = compiled.value();
   }
-  ASUP_TRY(auto spec_fd, spec_memfd(*spec));
+  ASUP_TRY(auto spec_fd, spec_memfd(request.spec, program));
   ASUP_TRY(auto report, make_pipe("report"));
   Pipe barrier;
   if (container) {

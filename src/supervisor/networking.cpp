@@ -281,10 +281,10 @@ Status Supervisor::resume_networks() {
   // After load_containers: the address table is what the running containers hold (the
   // saved table may be older than a crash), and each bridge's table is rebuilt with the
   // mappings of the containers still running.
+  std::set<std::string> live;
+  for (auto& [id, c] : containers_)
+    if (c->running()) live.insert(id);
   for (auto* net : networks_->list()) {
-    std::set<std::string> live;
-    for (auto& [id, c] : containers_)
-      if (c->running()) live.insert(id);
     std::vector<std::string> stale;
     for (auto& [addr, owner] : net->ipam.allocated())
       if (!live.count(owner)) stale.push_back(owner);
