@@ -60,6 +60,8 @@ struct Instance {
   bool ring_loaded = true;  // false after a restart until the ring file is read back
   std::optional<logs::RingFile> ring_file;
   std::vector<Follower> followers;
+  // Captures waiting for the attached client to read its backlog (output.cpp).
+  std::vector<std::function<void()>> paused_captures;
 
   // Outstanding reasons not to finalise yet: the process, stdout, stderr, the report pipe.
   int pending = 0;

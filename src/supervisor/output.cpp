@@ -1,8 +1,10 @@
 // Output capture: the read ends of a container's stdout/stderr pipes live on the loop;
 // every chunk becomes a timestamped record in the ring buffer and the ring file and goes
-// to every live follower. Nothing here ever waits for a reader: a slow client is skipped
-// (control::Session bounds its queue), so the container never blocks on its logs.
-// Replaying the ring to `logs` is the one paced path: it goes on as the client reads.
+// to every live follower. A `logs -f` follower never slows the container: when it falls
+// behind it is skipped (control::Session bounds its queue) and told. The attached client
+// of `run` is different: it must get every byte, so capture pauses while that client has
+// a backlog and the container waits on its full pipe, as it would under Docker.
+// Replaying the ring to `logs` is paced the same way: it goes on as the client reads.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 
 #include <algorithm>
 
+#include "asup/protocol.hpp"
 #include "core/fs.hpp"
 #include "supervisor/supervisor.hpp"
 
@@ -31,6 +34,10 @@ constexpr std::size_t kReadBuffer = 1 << 20;
 constexpr std::size_t kReadTurn = 4 << 20;
 // Pipes start at the kernel's default; one that fills it has a fast writer and grows.
 constexpr std::size_t kDefaultPipe = 64 << 10;
+// Capture stops reading while the attached client has this much unread: with one read
+// buffer on top the backlog stays far below the queue bound at which output is skipped.
+constexpr std::size_t kAttachedBacklog = 1 << 20;
+static_assert(kAttachedBacklog + kReadBuffer < protocol::kMaxQueuedReplyBytes);
 
 // The record's own copy of a chunk. Fresh memory of a large chunk is faulted in by one
 // madvise instead of a fault per page, which costs far more on a virtual machine.
@@ -83,12 +90,36 @@ void Supervisor::capture_more(const std::shared_ptr<OutputCapture>& cap) {
                            settle(c);  // EOF: every writer (the workload, asup-init) is gone
                            return;
                          }
+                         if (attached_backlog(c)) {
+                           pause_capture(c, [this, cap] { capture_more(cap); });
+                           return;
+                         }
                          capture_more(cap);
                        });
 }
 
+bool Supervisor::attached_backlog(const Instance& c) const {
+  return c.attached && !c.attached->closed() && c.attached->queued_bytes() >= kAttachedBacklog;
+}
+
+void Supervisor::pause_capture(Instance& c, std::function<void()> resume) {
+  c.paused_captures.push_back(std::move(resume));
+  if (c.paused_captures.size() > 1) return;  // the attached client is already being waited on
+  c.attached->on_drained([this, id = c.config.id] { resume_capture(id); });
+}
+
+void Supervisor::resume_capture(const std::string& id) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return;
+  auto paused = std::move(it->second->paused_captures);
+  it->second->paused_captures.clear();
+  for (auto& resume : paused) resume();
+}
+
 bool Supervisor::read_output(Instance& c, OutputCapture& cap) {
   for (std::size_t turn = 0; turn < kReadTurn;) {
+    // The attached client is behind: leave the rest in the pipe until it has read.
+    if (attached_backlog(c)) return true;
     ssize_t n = ::read(cap.desc.native_handle(), read_buf_.data(), read_buf_.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno == EAGAIN;  // any other error ends the stream like EOF
@@ -201,8 +232,11 @@ void Supervisor::drop_follower(const std::string& id, std::uint64_t serial) {
   f.erase(std::remove_if(f.begin(), f.end(),
                          [&](const Follower& x) { return x.session->serial() == serial; }),
           f.end());
-  if (it->second->attached && it->second->attached->serial() == serial)
+  if (it->second->attached && it->second->attached->serial() == serial) {
     it->second->attached.reset();
+    // Nobody is owed the output any more: capture goes on at the container's pace.
+    resume_capture(id);
+  }
 }
 
 }  // namespace asup::supervisor

@@ -123,8 +123,14 @@ class Supervisor {
   struct LogReplay;
   void capture(Instance& c, UniqueFd read_end, logs::Stream stream);
   void capture_more(const std::shared_ptr<OutputCapture>& cap);
-  // Reads what the pipe holds (bounded per turn); false at EOF.
+  // Reads what the pipe holds (bounded per turn, and only while the attached client keeps
+  // up); false at EOF.
   bool read_output(Instance& c, OutputCapture& cap);
+  // The attached client of `run` has a backlog: capture waits for it (never skips).
+  bool attached_backlog(const Instance& c) const;
+  void pause_capture(Instance& c, std::function<void()> resume);
+  // The attached client drained or went away: paused captures read again.
+  void resume_capture(const std::string& id);
   void append_output(Instance& c, logs::Stream stream, std::string_view bytes);
   void ensure_ring_loaded(Instance& c);
   // Replays the ring (from the last `tail` lines when tail >= 0) at the client's pace, then

@@ -404,6 +404,12 @@ bool process_alive(pid_t pid) {
   return true;
 }
 
+std::string seq_text(int first, int last) {
+  std::string out;
+  for (int i = first; i <= last; ++i) out += std::to_string(i) + "\n";
+  return out;
+}
+
 bool is_directory(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);

@@ -89,6 +89,8 @@ Result run_tool(const std::vector<std::string>& argv, double timeout_seconds = 6
 bool eventually(const std::function<bool()>& pred, double timeout_seconds);
 
 std::string trim(const std::string& s);
+// What `seq FIRST LAST` prints.
+std::string seq_text(int first, int last);
 std::vector<std::string> lines(const std::string& s);
 bool contains(const std::string& haystack, const std::string& needle);
 std::string read_text(const std::string& path);  // "" when unreadable

@@ -188,17 +188,6 @@ TEST_CASE("large output is captured in full", "[integration][logs]") {
   CHECK(r.seconds < 20);
 }
 
-namespace {
-
-// What `seq FIRST LAST` prints.
-std::string seq_text(int first, int last) {
-  std::string out;
-  for (int i = first; i <= last; ++i) out += std::to_string(i) + "\n";
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("logs returns every byte of a ring larger than a client's queue", "[integration][logs]") {
   Daemon d;
   // ~47 MB of numbered lines: far more than the 8 MiB a live follower may fall behind.
