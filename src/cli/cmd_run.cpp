@@ -17,14 +17,33 @@ namespace {
 struct RunFlags {
   bool detach = false, interactive = false, tty = false, rm = false;
   std::vector<std::string> env, env_files, volumes, tmpfs, publish, network_aliases;
-  std::string workdir, user, hostname, entrypoint, name, memory, log_size, network, ip;
+  std::string workdir, user, hostname, entrypoint, name, memory, log_size, network, ip, cpus;
   bool publish_all = false;
   std::string pull = "missing", platform;
   bool entrypoint_set = false;
-  double cpus = 0;
   std::int64_t pids_limit = 0;
-  bool pids_set = false, cpus_set = false;
+  bool pids_set = false;
 };
+
+// A plain decimal, as Docker's rational parser takes it: no hex, no nan or inf, which
+// strtod would accept and which would mean 16 CPUs or none.
+Result<double> parse_cpus(const std::string& text) {
+  auto invalid = [&] {
+    return fail(EINVAL, "invalid argument \"" + text + "\" for \"--cpus\" flag: failed to parse " +
+                            text + " as a rational number");
+  };
+  std::size_t digits = 0, dots = 0;
+  for (char c : text) {
+    if (c >= '0' && c <= '9')
+      ++digits;
+    else if (c == '.')
+      ++dots;
+    else
+      return invalid();
+  }
+  if (digits == 0 || dots > 1) return invalid();
+  return std::strtod(text.c_str(), nullptr);
+}
 
 Result<std::vector<std::string>> read_env_file(const std::string& path) {
   std::ifstream in(path);
@@ -112,7 +131,11 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
     std::fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
   if (!f.ip.empty()) req["ip"] = f.ip;
   if (!f.network_aliases.empty()) req["network_aliases"] = f.network_aliases;
-  if (f.cpus_set) req["cpus"] = f.cpus;
+  if (!f.cpus.empty()) {
+    auto cpus = parse_cpus(f.cpus);
+    if (!cpus) return report_error(cpus.error().message, 125);
+    req["cpus"] = cpus.value();
+  }
   if (f.pids_set) req["pids_limit"] = f.pids_limit;
   if (!f.log_size.empty()) {
     auto bytes = cgroup::parse_bytes(f.log_size);
@@ -217,9 +240,7 @@ void add_run(CLI::App& app, Cli& cli) {
                   "Another name the container has on a user network")
       ->allow_extra_args(false);
   cmd->add_option("-m,--memory", flags->memory, "Memory limit (e.g. 64m)");
-  cmd->add_option("--cpus", flags->cpus, "Number of CPUs")->each([flags](const std::string&) {
-    flags->cpus_set = true;
-  });
+  cmd->add_option("--cpus", flags->cpus, "Number of CPUs");
   cmd->add_option("--pids-limit", flags->pids_limit, "Tune container pids limit (-1 unlimited)")
       ->each([flags](const std::string&) { flags->pids_set = true; });
   cmd->add_option("--log-size", flags->log_size, "Size of the log ring (default 1m)");

@@ -1,5 +1,7 @@
 #include "launch/mount_plan.hpp"
 
+#include <algorithm>
+
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -179,6 +181,35 @@ constexpr FlagWord kFlagWords[] = {
 
 }  // namespace
 
+Status check_mount_destination(const std::string& target) {
+  // runc allows these inside /proc: what lxcfs mounts there to show a container its limits.
+  static constexpr std::string_view kProcFiles[] = {
+      "/proc/cpuinfo", "/proc/diskstats",
+      "/proc/meminfo", "/proc/stat",
+      "/proc/swaps",   "/proc/uptime",
+      "/proc/loadavg", "/proc/slabinfo",
+      "/proc/net/dev", "/proc/sys/kernel/ns_last_pid"};
+  static constexpr std::string_view kDevEntries[] = {
+      "/dev/pts",    "/dev/ptmx",    "/dev/null",  "/dev/zero",    "/dev/full",
+      "/dev/random", "/dev/urandom", "/dev/tty",   "/dev/console", "/dev/fd",
+      "/dev/stdin",  "/dev/stdout",  "/dev/stderr"};
+  auto refuse = [&] {
+    return fail(EINVAL, "invalid mount destination \"" + target +
+                            "\": the container's /, /proc, /sys and /dev are not mount targets");
+  };
+  auto inside = [&](std::string_view dir) {
+    return target.size() > dir.size() && target.compare(0, dir.size(), dir) == 0 &&
+           target[dir.size()] == '/';
+  };
+  if (target == "/" || target == "/proc" || target == "/sys" || target == "/dev") return refuse();
+  if (inside("/proc") &&
+      std::find(std::begin(kProcFiles), std::end(kProcFiles), target) == std::end(kProcFiles))
+    return refuse();
+  for (auto entry : kDevEntries)
+    if (target == entry || inside(entry)) return refuse();
+  return ok();
+}
+
 Result<VolumeMount> parse_volume(const std::string& text) {
   auto parts = split(text, ':');
   if (parts.size() < 2)
@@ -193,6 +224,7 @@ Result<VolumeMount> parse_volume(const std::string& text) {
   v.host_path = clean_absolute(parts[0]);
   v.container_path = clean_absolute(parts[1]);
   if (v.container_path == "/") return volume_error(text, "container path cannot be \"/\"");
+  ASUP_TRY(check_mount_destination(v.container_path));
   if (parts.size() == 3) {
     bool seen_ro = false, seen_rw = false;
     for (auto opt : split(parts[2], ',')) {
@@ -219,6 +251,7 @@ Result<MountOp> parse_tmpfs(const std::string& text) {
   if (path.empty() || path.front() != '/') return error("path must be absolute");
   MountOp op = mount("tmpfs", clean_absolute(path), "tmpfs", kNoSuidDevExec);
   if (op.target == "/") return error("path cannot be \"/\"");
+  ASUP_TRY(check_mount_destination(op.target));
   if (colon == std::string::npos) return op;
   for (auto opt : split(std::string_view{text}.substr(colon + 1), ',')) {
     if (opt.empty()) return error("empty option");

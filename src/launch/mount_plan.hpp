@@ -18,6 +18,13 @@ struct VolumeMount {
   bool operator==(const VolumeMount&) const = default;
 };
 
+// A user's mount (-v, --tmpfs) may not cover what the container's kernel interfaces hang
+// on: "/", /proc, /sys, /dev themselves, anything inside /proc but the files lxcfs serves
+// (runc's rule), and the nodes and directories asup-init makes in /dev. Without this check
+// `-v X:/proc` or `--tmpfs /proc` leaves the container without procfs and hides the
+// masked paths. `target` is absolute and clean.
+Status check_mount_destination(const std::string& target);
+
 // Parses Docker's -v/--volume syntax "HOST:CONTAINER[:ro|rw]". Only bind mounts of
 // absolute host paths; anything else is an error naming the cause.
 Result<VolumeMount> parse_volume(const std::string& text);

@@ -15,6 +15,7 @@
 #include "core/fs.hpp"
 #include "network/nat_rules.hpp"
 #include "network/port_spec.hpp"
+#include "supervisor/naming.hpp"
 #include "supervisor/network_view.hpp"
 #include "supervisor/supervisor.hpp"
 
@@ -107,6 +108,9 @@ Result<network::Network*> Supervisor::network_for(const std::string& mode) {
 
 Status Supervisor::plan_endpoint(Instance& c, network::Network& net, const std::string& ip,
                                  const std::vector<std::string>& aliases) {
+  for (auto& alias : aliases) {
+    ASUP_TRY(check_name("network alias", alias));
+  }
   Endpoint e;
   e.network_id = net.spec.id;
   e.network_name = net.spec.name;

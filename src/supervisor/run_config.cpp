@@ -3,6 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "supervisor/naming.hpp"
 
 namespace asup::supervisor {
 namespace {
@@ -22,6 +26,19 @@ Result<std::optional<T>> optional_field(const nlohmann::json& j, const char* key
   if (!j.contains(key) || j[key].is_null()) return std::optional<T>{};
   ASUP_TRY(auto v, field<T>(j, key, T{}));
   return std::optional<T>{std::move(v)};
+}
+
+// Docker's range (daemon/daemon_unix.go): 0.01 up to the CPUs this host has.
+Status check_cpus(double cpus) {
+  const long online = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+  if (!std::isfinite(cpus) || cpus < 0.01 || cpus > static_cast<double>(online)) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available",
+                  online, online);
+    return fail(EINVAL, text);
+  }
+  return ok();
 }
 
 std::string env_key(const std::string& entry) {
@@ -62,21 +79,23 @@ Result<RunRequest> parse_run_request(const nlohmann::json& j) {
 
   if (memory && *memory < 6 * 1024 * 1024)
     return fail(EINVAL, "minimum memory limit allowed is 6MB");
-  if (cpus && (*cpus <= 0 || *cpus > 1024)) return fail(EINVAL, "--cpus must be a positive number");
-  if (r.log_size < 4096) return fail(EINVAL, "--log-size must be at least 4k");
+  if (cpus) {
+    ASUP_TRY(check_cpus(*cpus));
+  }
+  if (r.log_size < kMinLogSize) return fail(EINVAL, "--log-size must be at least 4k");
+  if (r.log_size > kMaxLogSize) return fail(EINVAL, "--log-size must be at most 256m");
   for (auto& e : r.env) {
     if (e.empty() || e[0] == '=')
       return fail(EINVAL, "invalid environment variable: \"" + e + "\"");
   }
   if (!r.name.empty()) {
-    bool valid =
-        std::isalnum(static_cast<unsigned char>(r.name[0])) &&
-        std::all_of(r.name.begin(), r.name.end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
-        });
-    if (!valid)
-      return fail(EINVAL, "invalid container name \"" + r.name +
-                              "\", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    ASUP_TRY(r.name, parse_container_name(r.name));
+  }
+  if (r.hostname) {
+    ASUP_TRY(check_hostname(*r.hostname));
+  }
+  for (auto& alias : r.network_aliases) {
+    ASUP_TRY(check_name("network alias", alias));
   }
   return r;
 }
@@ -155,8 +174,7 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
     c.volumes.push_back(std::move(volume));
   }
   for (auto& t : r.tmpfs) {
-    if (t.empty() || t[0] != '/')
-      return fail(EINVAL, "invalid tmpfs \"" + t + "\": the path must be absolute");
+    ASUP_TRY(launch::parse_tmpfs(t));
   }
   c.tmpfs = r.tmpfs;
   c.limits = r.limits;

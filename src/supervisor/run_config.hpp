@@ -15,6 +15,10 @@
 
 namespace asup::supervisor {
 
+// --log-size: the ring lives in asupd's memory and twice over on disk.
+inline constexpr std::size_t kMinLogSize = 4 << 10;
+inline constexpr std::size_t kMaxLogSize = 256 << 20;
+
 struct RunRequest {
   std::string image;
   std::vector<std::string> cmd;

@@ -247,3 +247,30 @@ TEST_CASE("an invalid tmpfs entry stays in the plan and cannot pass silently", "
   CHECK(bad >= 0);
   CHECK(find_op(ops, MountKind::MakeDir, "relative") < 0);
 }
+
+TEST_CASE("mounts over /, /proc, /sys, /dev and the nodes in /dev are refused", "[launch][plan]") {
+  for (const char* target :
+       {"/proc", "/sys", "/dev", "/proc/self", "/proc/sys", "/proc/1/root", "/proc/sysrq-trigger",
+        "/dev/pts", "/dev/pts/0", "/dev/null", "/dev/ptmx", "/dev/console", "/dev/fd"}) {
+    INFO(target);
+    auto volume = parse_volume(std::string("/tmp:") + target);
+    REQUIRE_FALSE(volume);
+    CHECK(volume.error().message.find("invalid mount destination \"" + std::string(target)) !=
+          std::string::npos);
+    CHECK_FALSE(parse_tmpfs(target));
+    CHECK_FALSE(parse_tmpfs(std::string(target) + ":size=1m"));
+  }
+  // A path spelled around the check is cleaned before it is checked.
+  CHECK_FALSE(parse_volume("/tmp:/proc/"));
+  CHECK_FALSE(parse_volume("/tmp://proc"));
+  CHECK_FALSE(parse_volume("/tmp:/etc/../proc"));
+  CHECK_FALSE(parse_tmpfs("/sys/"));
+  // What runc allows, and what Docker users mount into /dev and under /sys.
+  for (const char* target :
+       {"/proc/cpuinfo", "/proc/meminfo", "/proc/uptime", "/dev/shm", "/dev/mqueue", "/dev/snd",
+        "/sys/fs/cgroup", "/process", "/devices", "/system"}) {
+    INFO(target);
+    CHECK(parse_volume(std::string("/tmp:") + target));
+    CHECK(check_mount_destination(target));
+  }
+}

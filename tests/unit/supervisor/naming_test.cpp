@@ -55,3 +55,46 @@ TEST_CASE("signals parse by name, SIG name, number and realtime offset", "[signa
   CHECK_FALSE(parse_signal("SIGRTMIN+99"));
   CHECK_FALSE(parse_signal(""));
 }
+
+TEST_CASE("names and aliases follow Docker's rule; nothing else reaches a hosts file", "[naming]") {
+  CHECK(parse_container_name("web").value() == "web");
+  CHECK(parse_container_name("/web-1.a_b").value() == "web-1.a_b");
+  for (const char* bad : {"a", "-web", ".web", "_web", "we b", "web\n6.6.6.6 evil", "a/b", "w:1",
+                          "", "/", "we\tb", "caf\xc3\xa9"}) {
+    INFO(bad);
+    auto r = parse_container_name(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed") !=
+          std::string::npos);
+    // One line, whatever was typed.
+    CHECK(r.error().message.find('\n') == std::string::npos);
+  }
+  CHECK(parse_container_name(std::string(kMaxNameLength, 'a')));
+  CHECK_FALSE(parse_container_name(std::string(kMaxNameLength + 1, 'a')));
+  CHECK(check_name("network alias", "x"));
+  CHECK(check_name("network alias", "db.store"));
+  auto alias = check_name("network alias", "x\n6.6.6.6 evil.example");
+  REQUIRE_FALSE(alias);
+  CHECK(alias.error().message ==
+        "Invalid network alias name (x\\n6.6.6.6 evil.example), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+        "are allowed");
+}
+
+TEST_CASE("host names follow RFC 1123 and the kernel's length", "[naming]") {
+  for (const char* good : {"box", "a", "web-1", "x.example.com", "1abc", "A-B.c"}) {
+    INFO(good);
+    CHECK(check_hostname(good));
+  }
+  for (const char* bad : {"", "-box", "box-", "a..b", ".a", "a.", "under_score", "a b",
+                          "x\n6.6.6.6 evil", "caf\xc3\xa9"}) {
+    INFO(bad);
+    auto r = check_hostname(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.rfind("invalid hostname \"", 0) == 0);
+    CHECK(r.error().message.find('\n') == std::string::npos);
+  }
+  CHECK(check_hostname(std::string(63, 'a')));
+  CHECK_FALSE(check_hostname(std::string(64, 'a')));  // a label of 64
+  CHECK(check_hostname(std::string(31, 'a') + "." + std::string(32, 'b')));
+  CHECK_FALSE(check_hostname(std::string(32, 'a') + "." + std::string(32, 'b')));  // 65 in all
+}

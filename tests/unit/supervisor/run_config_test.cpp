@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "supervisor/run_config.hpp"
@@ -119,6 +121,16 @@ TEST_CASE("volumes and tmpfs are validated", "[run_config]") {
   r.volumes = {"named:/ctr"};
   auto c3 = fresh();
   CHECK_FALSE(merge_run_config(r, busybox_like(), c3));
+  // Nothing may take the place of the container's procfs, sysfs or /dev.
+  r.volumes = {"/tmp:/proc"};
+  auto c4 = fresh();
+  CHECK_FALSE(merge_run_config(r, busybox_like(), c4));
+  r.volumes = {};
+  r.tmpfs = {"/proc"};
+  auto c5 = fresh();
+  auto refused = merge_run_config(r, busybox_like(), c5);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("invalid mount destination \"/proc\"") != std::string::npos);
 }
 
 TEST_CASE("run requests are parsed with type checks", "[run_config]") {
@@ -188,4 +200,35 @@ TEST_CASE("network options follow Docker's rules", "[run_config][network]") {
   refused(alias_on_default, "user defined networks");
   CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"publish", "80"}}));
   CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"network", 5}}));
+}
+
+TEST_CASE("run requests: numbers finite and in range, names and host names checked",
+          "[run_config]") {
+  auto with = [](nlohmann::json extra) {
+    nlohmann::json j{{"image", "busybox"}};
+    j.update(extra);
+    return parse_run_request(j);
+  };
+  const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  CHECK(with({{"cpus", 0.01}}));
+  CHECK(with({{"cpus", static_cast<double>(cpus)}}));
+  for (double bad : {0.0, 0.001, -1.0, static_cast<double>(cpus) + 0.5, 1e300}) {
+    INFO(bad);
+    auto r = with({{"cpus", bad}});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "range of CPUs is from 0.01 to " + std::to_string(cpus) +
+                                   ".00, as there are only " + std::to_string(cpus) +
+                                   " CPUs available");
+  }
+  // JSON has no nan or inf; a client that sends them sends null or a string.
+  CHECK_FALSE(with({{"cpus", "inf"}}));
+  CHECK(with({{"log_size", kMaxLogSize}}));
+  auto big = with({{"log_size", kMaxLogSize + 1}});
+  REQUIRE_FALSE(big);
+  CHECK(big.error().message == "--log-size must be at most 256m");
+  CHECK_FALSE(with({{"log_size", 4095}}));
+  CHECK_FALSE(with({{"name", "x\ny"}}));
+  CHECK(with({{"name", "/web"}}).value().name == "web");
+  CHECK_FALSE(with({{"hostname", "a\n6.6.6.6 evil"}}));
+  CHECK_FALSE(with({{"network_aliases", {"ok", "no\nway"}}}));
 }
