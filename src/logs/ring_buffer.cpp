@@ -6,40 +6,44 @@
 
 namespace asup::logs {
 
-RingBuffer::RingBuffer(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
+RingBuffer::RingBuffer(std::size_t capacity_bytes, std::size_t record_overhead)
+    : capacity_(capacity_bytes), overhead_(record_overhead) {}
 
 void RingBuffer::append(Record record) {
-  // An empty record carries nothing to show; keeping it would cost memory the byte bound
-  // does not see.
+  // An empty record carries nothing to show; keeping it would cost memory for nothing.
   if (record.bytes.empty()) return;
-  if (record.bytes.size() > capacity_) {
-    std::size_t cut = record.bytes.size() - capacity_;
+  const std::size_t room = capacity_ > overhead_ ? capacity_ - overhead_ : 0;
+  if (record.bytes.size() > room) {
+    std::size_t cut = record.bytes.size() - room;
     dropped_ += cut;
-    // A fresh string of capacity bytes rather than erase(): erase would keep the huge
+    // A fresh string of the bytes kept rather than erase(): erase would keep the huge
     // allocation alive for as long as the record stays in the ring.
     record.bytes = std::string(record.bytes, cut);
   }
   // Evict from the front; the oldest surviving record loses only the bytes that must go,
   // so the ring stays full to its capacity however the output was chunked.
-  while (!records_.empty() && size_ + record.bytes.size() > capacity_) {
-    std::size_t excess = size_ + record.bytes.size() - capacity_;
+  while (!records_.empty() && cost_ + charge(record) > capacity_) {
+    std::size_t excess = cost_ + charge(record) - capacity_;
     Record& front = records_.front();
     if (front.bytes.size() <= excess) {
       size_ -= front.bytes.size();
+      cost_ -= charge(front);
       dropped_ += front.bytes.size();
       records_.pop_front();
       ++first_seq_;
     } else {
       front.bytes = std::string(front.bytes, excess);
       size_ -= excess;
+      cost_ -= excess;
       dropped_ += excess;
     }
   }
-  if (record.bytes.empty()) {  // capacity 0: the record was dropped whole, its number used
+  if (record.bytes.empty()) {  // no room even for one byte: dropped whole, its number used
     ++first_seq_;
     return;
   }
   size_ += record.bytes.size();
+  cost_ += charge(record);
   records_.push_back(std::move(record));
 }
 
@@ -48,6 +52,9 @@ std::size_t RingBuffer::capacity() const {
 }
 std::size_t RingBuffer::size_bytes() const {
   return size_;
+}
+std::size_t RingBuffer::cost_bytes() const {
+  return cost_;
 }
 std::uint64_t RingBuffer::dropped_bytes() const {
   return dropped_;
@@ -95,6 +102,7 @@ void RingBuffer::restore(std::vector<Record> records, std::uint64_t dropped_byte
   first_seq_ = end_seq();
   records_.clear();
   size_ = 0;
+  cost_ = 0;
   dropped_ = dropped_bytes;
   for (auto& r : records) append(std::move(r));
 }

@@ -1,6 +1,9 @@
 // The in-memory log of one container: timestamped records per stream, bounded by bytes.
 // When full, the oldest records go and dropped_bytes() counts them. Every record has a
 // sequence number so followers can tell when they fell behind the ring.
+// The bound counts what a record costs in memory, not only its payload: each record is
+// charged its bytes plus a fixed overhead (its entry and the string's heap block), so a
+// container writing one byte at a time cannot make its ring cost many times its size.
 #pragma once
 
 #include <cstdint>
@@ -20,14 +23,21 @@ struct Record {
   bool operator==(const Record&) const = default;
 };
 
+// What a record costs beyond its payload: the Record in the deque (48 bytes) and the
+// malloc header and rounding of its string's block (up to 24). Charging it keeps a ring's
+// memory within 1.125 x its capacity whatever the record sizes.
+inline constexpr std::size_t kRecordOverhead = 64;
+
 class RingBuffer {
  public:
-  explicit RingBuffer(std::size_t capacity_bytes);
+  // `record_overhead` is charged per record against the capacity (0: payload only).
+  explicit RingBuffer(std::size_t capacity_bytes, std::size_t record_overhead = kRecordOverhead);
 
-  // Appends; a record larger than the capacity keeps only its last capacity bytes.
+  // Appends; a record larger than the capacity keeps only the last bytes that fit.
   void append(Record record);
   std::size_t capacity() const;
   std::size_t size_bytes() const;       // payload bytes currently held
+  std::size_t cost_bytes() const;       // payload plus overhead: never above capacity()
   std::uint64_t dropped_bytes() const;  // payload bytes evicted since creation
   std::uint64_t first_seq() const;      // sequence number of the oldest held record
   std::uint64_t end_seq() const;        // one past the newest record
@@ -44,8 +54,12 @@ class RingBuffer {
   void restore(std::vector<Record> records, std::uint64_t dropped_bytes);
 
  private:
+  std::size_t charge(const Record& r) const { return r.bytes.size() + overhead_; }
+
   std::size_t capacity_;
+  std::size_t overhead_;
   std::size_t size_ = 0;
+  std::size_t cost_ = 0;
   std::uint64_t dropped_ = 0;
   std::uint64_t first_seq_ = 0;
   std::deque<Record> records_;

@@ -107,9 +107,11 @@ Status RingFile::append(const Record& record) {
   if (record.stream != Stream::Stdout && record.stream != Stream::Stderr)
     return fail(EINVAL, "append to " + path_ + ": stream " +
                             std::to_string(static_cast<int>(record.stream)));
-  // Each segment holds up to the ring's capacity, so the pair always holds at least the
-  // newest `capacity` bytes the in-memory ring holds: a restarted asupd shows the same.
-  const std::size_t limit = capacity_;
+  // Each segment holds up to the ring's capacity in file bytes, headers included, so the
+  // pair costs at most twice the capacity on disk whatever the record sizes. It still
+  // holds everything the in-memory ring holds: the ring charges each record more than
+  // its header costs here, and the segment before a rotation held a capacity's worth.
+  const std::size_t limit = capacity_ - kHeaderSize;
   std::string_view payload = record.bytes;
   // A record larger than a segment keeps its newest bytes and fills a segment alone.
   if (payload.size() > limit) {
@@ -117,10 +119,7 @@ Status RingFile::append(const Record& record) {
     payload.remove_prefix(payload.size() - limit);
   }
   const std::size_t total = kHeaderSize + payload.size();
-  // A segment is full when its payload would pass the capacity (so the pair always holds
-  // a capacity's worth of output, whatever the record sizes), or when headers of many tiny
-  // records make the file itself four times that: the disk bound holds in every case.
-  if (size_ > 0 && (payload_ + payload.size() > limit || size_ + total > 4 * limit)) {
+  if (size_ > 0 && size_ + total > capacity_) {
     ASUP_TRY(rotate());
   }
   if (!fd_) {

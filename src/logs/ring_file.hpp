@@ -1,8 +1,9 @@
 // The on-disk twin of the ring buffer: records appended to a file bounded in size. Two
-// segments, "PATH" and "PATH.1", each holding at most `capacity` payload bytes (and at
-// most 4 x capacity file bytes): when the active one is full it replaces the older one.
-// The pair holds the newest `capacity` bytes of output, as the in-memory ring does. Bytes discarded
-// by rotation are counted in "PATH.dropped", so dropped + kept stays exact across restarts.
+// segments, "PATH" and "PATH.1", each at most `capacity` bytes long, headers included:
+// when the active one is full it replaces the older one. The pair holds at least what the
+// in-memory ring of the same capacity holds, and never more than 2 x capacity on disk. Bytes
+// discarded by rotation are counted in "PATH.dropped", so dropped + kept stays exact across
+// restarts.
 #pragma once
 
 #include <cstdint>

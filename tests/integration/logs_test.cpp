@@ -1,5 +1,7 @@
 // logs: both streams kept apart, --tail, -t, -f, and the bounded ring that drops the oldest
 // output and says how much.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -236,4 +238,55 @@ TEST_CASE("logs -f after much output joins the live stream with no gap and no re
   CHECK(r.out.size() == expected.size());
   CHECK(r.out == expected);
   CHECK_FALSE(contains(r.err, "skipped"));
+}
+
+namespace {
+
+std::size_t rss_kib(pid_t pid) {
+  for (auto& line : lines(read_text("/proc/" + std::to_string(pid) + "/status")))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+  return 0;
+}
+
+std::size_t file_bytes(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+}
+
+}  // namespace
+
+TEST_CASE("one-byte writes cost a ring no more memory or disk than large ones",
+          "[integration][logs]") {
+  Daemon d;
+  // Warm up: the first container's start pays one-time costs (seccomp program, buffers).
+  d.run({"run", "--rm", "busybox", "true"});
+  const std::size_t baseline = rss_kib(d.daemon_pid());
+  REQUIRE(baseline > 0);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i)
+    ids.push_back(d.run_detached({"busybox", "sh", "-c", "while :; do printf x; done"}));
+  // Until each ring file has rotated twice over: well past the point where the old code
+  // held ~15 bytes of memory per byte of ring.
+  for (auto& id : ids) {
+    const std::string log = d.container_dir(id) + "/log";
+    CHECK(eventually(
+        [&] {
+          auto dropped = std::strtoull(read_text(log + ".dropped").c_str(), nullptr, 10);
+          return dropped > 200 * 1024;
+        },
+        120));
+  }
+  const std::size_t grown = rss_kib(d.daemon_pid()) - baseline;
+  INFO("asupd grew by " << grown << " KiB for four 1 MiB rings");
+  CHECK(grown <= 4 * 2048);
+  for (auto& id : ids) {
+    const std::string log = d.container_dir(id) + "/log";
+    INFO(log);
+    CHECK(file_bytes(log) + file_bytes(log + ".1") <= 2 * (1 << 20));
+    // The newest output is all there.
+    auto tail = d.run({"logs", "--tail", "1", id});
+    CHECK(tail.out.size() > 1000);
+    CHECK(tail.out.find_first_not_of('x') == std::string::npos);
+  }
+  d.run({"rm", "-f", ids[0], ids[1], ids[2], ids[3]});
 }

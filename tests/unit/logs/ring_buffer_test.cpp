@@ -26,7 +26,7 @@ std::string contents(const RingBuffer& ring) {
 }  // namespace
 
 TEST_CASE("ring buffer: stays full to capacity and counts dropped bytes exactly", "[logs]") {
-  RingBuffer ring(10);
+  RingBuffer ring(10, 0);
   ring.append(rec("aaaa"));
   ring.append(rec("bbbb"));
   CHECK(ring.size_bytes() == 8);
@@ -55,7 +55,7 @@ TEST_CASE("ring buffer: stays full to capacity and counts dropped bytes exactly"
 }
 
 TEST_CASE("ring buffer: sequence numbers name records for ever", "[logs]") {
-  RingBuffer ring(100);
+  RingBuffer ring(100, 0);
   for (int i = 0; i < 1000; ++i) ring.append(rec("line " + std::to_string(i) + "\n"));
   CHECK(ring.end_seq() == 1000);
   CHECK(ring.first_seq() > 0);
@@ -76,7 +76,7 @@ TEST_CASE("ring buffer: sequence numbers name records for ever", "[logs]") {
 }
 
 TEST_CASE("ring buffer: streams and timestamps are kept, and empty records are ignored", "[logs]") {
-  RingBuffer ring(64);
+  RingBuffer ring(64, 0);
   ring.append(rec("out", Stream::Stdout, 11));
   ring.append(rec("", Stream::Stdout, 12));
   ring.append(rec("err", Stream::Stderr, 13));
@@ -86,7 +86,7 @@ TEST_CASE("ring buffer: streams and timestamps are kept, and empty records are i
 }
 
 TEST_CASE("ring buffer: a record larger than the ring keeps its last bytes", "[logs]") {
-  RingBuffer ring(8);
+  RingBuffer ring(8, 0);
   ring.append(rec("abc"));
   ring.append(rec("0123456789abcdef"));
   CHECK(ring.first_seq() == 1);
@@ -100,7 +100,7 @@ TEST_CASE("ring buffer: a record larger than the ring keeps its last bytes", "[l
 }
 
 TEST_CASE("ring buffer: a ring of capacity 0 keeps nothing but numbers records", "[logs]") {
-  RingBuffer ring(0);
+  RingBuffer ring(0, 0);
   ring.append(rec("abc"));
   ring.append(rec("de"));
   CHECK(ring.size_bytes() == 0);
@@ -111,7 +111,7 @@ TEST_CASE("ring buffer: a ring of capacity 0 keeps nothing but numbers records",
 }
 
 TEST_CASE("ring buffer: tail_lines across record boundaries", "[logs]") {
-  RingBuffer ring(1024);
+  RingBuffer ring(1024, 0);
   // Lines: "a\n", "bc\n", "d\n", "e\n", "f\n", "g" (unterminated).
   ring.append(rec("a\nb"));
   ring.append(rec("c\n"));
@@ -137,7 +137,7 @@ TEST_CASE("ring buffer: tail_lines across record boundaries", "[logs]") {
 }
 
 TEST_CASE("ring buffer: tail_lines when the ring ends with a newline", "[logs]") {
-  RingBuffer ring(1024);
+  RingBuffer ring(1024, 0);
   ring.append(rec("one\ntwo\n"));
   ring.append(rec("\n"));  // an empty line
   ring.append(rec("three\n"));
@@ -150,7 +150,7 @@ TEST_CASE("ring buffer: tail_lines when the ring ends with a newline", "[logs]")
 }
 
 TEST_CASE("ring buffer: tail_lines on an empty ring and after wrapping", "[logs]") {
-  RingBuffer ring(12);
+  RingBuffer ring(12, 0);
   auto t = ring.tail_lines(5);
   CHECK((t.seq == 0 && t.offset == 0));
   for (int i = 0; i < 10; ++i) ring.append(rec(std::to_string(i) + "\n"));
@@ -173,7 +173,7 @@ TEST_CASE("ring buffer: tail_lines of a large ring reads only the tail", "[logs]
 }
 
 TEST_CASE("ring buffer: restore replaces content, keeps the bound and the numbering", "[logs]") {
-  RingBuffer ring(10);
+  RingBuffer ring(10, 0);
   ring.append(rec("old"));
   ring.append(rec("er"));
   REQUIRE(ring.end_seq() == 2);
@@ -186,4 +186,25 @@ TEST_CASE("ring buffer: restore replaces content, keeps the bound and the number
   ring.append(rec("d"));
   CHECK(ring.end_seq() == 6);
   CHECK(contents(ring) == "abbbbccccd");
+}
+
+TEST_CASE("ring buffer: each record is charged its overhead, so tiny writes stay bounded",
+          "[logs]") {
+  RingBuffer ring(1 << 20);  // the default overhead
+  for (int i = 0; i < 200000; ++i) ring.append(rec("x"));
+  CHECK(ring.cost_bytes() <= ring.capacity());
+  // 1 MiB holds at most capacity / (1 + overhead) one-byte records.
+  CHECK(ring.end_seq() - ring.first_seq() <= (1 << 20) / (1 + kRecordOverhead));
+  CHECK(ring.dropped_bytes() + ring.size_bytes() == 200000);
+
+  // Large records lose only the overhead to the charge.
+  RingBuffer big(1 << 20);
+  for (int i = 0; i < 64; ++i) big.append(rec(std::string(64 << 10, 'a' + i % 26)));
+  CHECK(big.cost_bytes() <= big.capacity());
+  CHECK(big.size_bytes() >= (1 << 20) - 17 * kRecordOverhead);
+  // A record larger than the ring keeps what fits beside its overhead.
+  big.append(rec(std::string(2 << 20, 'z')));
+  CHECK(big.end_seq() - big.first_seq() == 1);
+  CHECK(big.size_bytes() == (1 << 20) - kRecordOverhead);
+  CHECK(big.cost_bytes() == big.capacity());
 }

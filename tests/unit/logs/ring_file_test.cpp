@@ -83,7 +83,7 @@ TEST_CASE("ring file: records round-trip with stream and time", "[logs]") {
 TEST_CASE("ring file: rotation keeps the total bounded and the order", "[logs]") {
   TempDir dir;
   std::string path = dir / "c1.log";
-  const std::size_t capacity = 500;  // two segments of at most 500 bytes each
+  const std::size_t capacity = 500;  // two segments of at most 500 file bytes each
   auto file = RingFile::open(path, capacity);
   REQUIRE(file);
   std::vector<Record> written;
@@ -92,9 +92,8 @@ TEST_CASE("ring file: rotation keeps the total bounded and the order", "[logs]")
     std::snprintf(line, sizeof line, "line %03d %s\n", i, std::string(i % 40, '.').c_str());
     written.push_back(rec(line, i % 3 ? Stream::Stdout : Stream::Stderr, i));
     REQUIRE(file.value().append(written.back()));
-    CHECK(payload_of(path) <= capacity);
-    CHECK(payload_of(path + ".1") <= capacity);
-    CHECK(file_size(path) <= 4 * capacity);
+    CHECK(file_size(path) <= capacity);
+    CHECK(file_size(path + ".1") <= capacity);
   }
   CHECK(fs::exists(path + ".1"));
   auto kept = read_all(path);
@@ -102,8 +101,8 @@ TEST_CASE("ring file: rotation keeps the total bounded and the order", "[logs]")
   // The newest records, in order, ending with the last one written.
   std::size_t first = written.size() - kept.size();
   for (std::size_t i = 0; i < kept.size(); ++i) CHECK(kept[i] == written[first + i]);
-  // The pair holds at least a capacity's worth of the newest output.
-  CHECK(payload_of(path) + payload_of(path + ".1") >= capacity);
+  // The pair holds at least a capacity's worth of the newest output, headers included.
+  CHECK(file_size(path) + file_size(path + ".1") >= capacity);
   // What rotation discarded is counted: dropped + kept = written, also for a reader.
   std::uint64_t total = 0, held = 0;
   for (auto& r : written) total += r.bytes.size();
@@ -121,18 +120,35 @@ TEST_CASE("ring file: a record larger than a segment goes alone, keeping its tai
   std::string huge;
   for (int i = 0; i < 300; ++i) huge += std::to_string(i % 10) + "abcdef";  // 2100 bytes
   REQUIRE(file.value().append(rec(huge, Stream::Stderr, 7)));
-  CHECK(file_size(path) == 500 + kHeader);
+  // "before" filled the first segment as far as the huge record is concerned.
+  CHECK(file_size(path) == 500);
+  const std::size_t kept_bytes = 500 - kHeader;
   auto kept = read_all(path);
   REQUIRE(kept.size() == 2);
   CHECK(kept[0] == rec("before\n"));
-  CHECK(kept[1] == rec(huge.substr(huge.size() - 500), Stream::Stderr, 7));
-  CHECK(file.value().dropped_bytes() == huge.size() - 500);
+  CHECK(kept[1] == rec(huge.substr(huge.size() - kept_bytes), Stream::Stderr, 7));
+  CHECK(file.value().dropped_bytes() == huge.size() - kept_bytes);
 
   REQUIRE(file.value().append(rec("after\n")));  // the full segment rotates
   kept = read_all(path);
   REQUIRE(kept.size() == 2);
-  CHECK(kept[0].bytes.size() == 500);
+  CHECK(kept[0].bytes.size() == kept_bytes);
   CHECK(kept[1] == rec("after\n"));
+}
+
+TEST_CASE("ring file: one-byte records cost at most twice the capacity on disk", "[logs]") {
+  TempDir dir;
+  std::string path = dir / "c1.log";
+  const std::size_t capacity = 64 << 10;
+  auto file = RingFile::open(path, capacity);
+  REQUIRE(file);
+  for (int i = 0; i < 100000; ++i) REQUIRE(file.value().append(rec(i % 2 ? "x" : "y")));
+  CHECK(file_size(path) <= capacity);
+  CHECK(file_size(path + ".1") <= capacity);
+  auto kept = read_all(path);
+  REQUIRE(kept.size() > 1000);
+  CHECK(kept.back() == rec("x"));  // the last, i = 99999
+  CHECK(kept.size() + RingFile::read_dropped(path) + file.value().dropped_bytes() >= 100000);
 }
 
 TEST_CASE("ring file: a torn trailing record is ignored, and cut off on reopen", "[logs]") {
@@ -191,8 +207,8 @@ TEST_CASE("ring file: garbage at the end of a segment is not a record", "[logs]"
 TEST_CASE("ring file: reopening continues the active segment and its size", "[logs]") {
   TempDir dir;
   std::string path = dir / "c1.log";
-  const std::size_t capacity = 32;  // segments of 32 payload bytes: 4 records of 25 file bytes
-  std::string payload(8, 'p');      // 17 + 8 = 25 bytes a record
+  const std::size_t capacity = 100;  // segments of 100 bytes: 4 records of 25 file bytes
+  std::string payload(8, 'p');       // 17 + 8 = 25 bytes a record
   {
     auto file = RingFile::open(path, capacity);
     REQUIRE(file);
@@ -219,9 +235,9 @@ TEST_CASE("ring file: a lost active segment, missing files, remove, tiny capacit
   std::string path = dir / "c1.log";
   CHECK(read_all(path).empty());
   {
-    auto file = RingFile::open(path, 20);
+    auto file = RingFile::open(path, 40);
     REQUIRE(file);
-    // 16 payload bytes a record in segments of 20: one record a segment.
+    // 33 file bytes a record in segments of 40: one record a segment.
     for (int i = 0; i < 3; ++i)
       REQUIRE(file.value().append(rec("0123456789abcdef", Stream::Stdout, i)));
   }
