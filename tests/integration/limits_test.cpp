@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 using namespace asup::it;
 using Catch::Contains;
@@ -90,8 +91,7 @@ TEST_CASE("asupd lifts its own open-file limit, containers keep the one it was g
   struct rlimit saved;
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
   if (saved.rlim_max < 1024) {
-    WARN("skipped: the hard open-file limit is below 1024");
-    return;
+    ASUP_SKIP("the hard open-file limit is below 1024");
   }
   struct rlimit low = saved;
   low.rlim_cur = 512;

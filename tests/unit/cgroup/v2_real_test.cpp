@@ -13,6 +13,7 @@
 #include "cgroup/control_file.hpp"
 #include "core/fs.hpp"
 #include "core/syscalls.hpp"
+#include "skip.hpp"
 #include "test_support.hpp"
 
 using namespace asup;
@@ -38,8 +39,7 @@ TEST_CASE("v2 real: CLONE_INTO_CGROUP, cgroup.procs, cgroup.kill, cgroup.events,
           "[cgroup][root]") {
   std::string root = unified_root();
   if (::geteuid() != 0 || root.empty()) {
-    WARN("skipped: needs root and a cgroup2 mount");
-    return;
+    ASUP_SKIP("needs root and a cgroup2 mount");
   }
   std::string parent = unique_name("asup-test");
   std::string parent_path = fs::join(root, parent);
@@ -107,8 +107,7 @@ TEST_CASE("v2 real: a limit without its controller fails cleanly and leaves noth
           "[cgroup][root]") {
   std::string root = unified_root();
   if (::geteuid() != 0 || root.empty()) {
-    WARN("skipped: needs root and a cgroup2 mount");
-    return;
+    ASUP_SKIP("needs root and a cgroup2 mount");
   }
   std::string parent = unique_name("asup-test");
   std::string parent_path = fs::join(root, parent);
@@ -120,8 +119,7 @@ TEST_CASE("v2 real: a limit without its controller fails cleanly and leaves noth
   auto enabled = fs::read_file(fs::join(root, "cgroup.subtree_control"));
   REQUIRE(enabled);
   if (enabled.value().find("memory") != std::string::npos) {
-    WARN("skipped: the memory controller is enabled on " + root);
-    return;
+    ASUP_SKIP("the memory controller is enabled on " + root);
   }
   auto manager = make_v2(root, parent);
   auto created = manager->create("c2", limits(64 << 20, std::nullopt, std::nullopt));

@@ -8,6 +8,7 @@
 
 #include "image/layer_unpack.hpp"
 #include "image/store.hpp"
+#include "skip.hpp"
 #include "test_support.hpp"
 
 using namespace asup::image;
@@ -159,8 +160,7 @@ TEST_CASE("OCI whiteouts become overlayfs whiteouts", "[image][layer][whiteout]"
 
 TEST_CASE("unpacked layers stack in overlayfs with whiteouts applied", "[image][layer][whiteout]") {
   if (::geteuid() != 0) {
-    WARN("mounting overlayfs needs root; skipped");
-    return;
+    ASUP_SKIP("mounting overlayfs needs root");
   }
   TempDir root;
   TempDir work;
@@ -196,8 +196,7 @@ TEST_CASE("unpacked layers stack in overlayfs with whiteouts applied", "[image][
 TEST_CASE("extraction keeps owners, modes, times, links, devices and xattrs",
           "[image][layer][metadata]") {
   if (::geteuid() != 0) {
-    WARN("owners and device nodes need root; skipped");
-    return;
+    ASUP_SKIP("owners and device nodes need root");
   }
   TempDir work;
   TempDir dest;

@@ -13,6 +13,7 @@
 
 #include "container_fixture.hpp"
 #include "core/fs.hpp"
+#include "skip.hpp"
 
 using namespace asup;
 using namespace asup::launch;
@@ -81,8 +82,7 @@ TEST_CASE("v1: a late cgroup namespace is rooted at the container's group",
           "[launch][root][cgroup]") {
   ASUP_REQUIRE_ROOT();
   if (!have_v1_pids()) {
-    SUCCEED("skipped: no cgroup v1 pids hierarchy");
-    return;
+    ASUP_SKIP("no cgroup v1 pids hierarchy");
   }
   TempRoot root;
   PidsGroup group;
@@ -120,8 +120,7 @@ TEST_CASE("v1: a cgroup namespace made by clone3 is rooted where init started",
           "[launch][root][cgroup]") {
   ASUP_REQUIRE_ROOT();
   if (!have_v1_pids()) {
-    SUCCEED("skipped: no cgroup v1 pids hierarchy");
-    return;
+    ASUP_SKIP("no cgroup v1 pids hierarchy");
   }
   // What late_cgroup_namespace is for: moved after clone3, init's namespace still has the
   // creator's group as its root, and the container sees the host's group names.
