@@ -126,7 +126,13 @@ std::string format_ipv4(std::uint32_t host_order) {
 }
 
 // Whether a route of the host's main table (other than the default route) overlaps `net`.
-bool host_route_overlaps(std::uint32_t net, std::uint32_t mask) {
+struct Route {
+  std::uint32_t dest, mask;
+};
+
+// The host's IPv4 routes but the default one, read once per call of unique_subnet.
+std::vector<Route> host_routes() {
+  std::vector<Route> routes;
   for (auto& line : lines(read_text("/proc/net/route"))) {
     std::istringstream in(line);
     std::string iface, dest, gateway, flags, refcnt, use, metric, route_mask;
@@ -136,9 +142,14 @@ bool host_route_overlaps(std::uint32_t net, std::uint32_t mask) {
     // The kernel prints the network-order word as a hex number of this host's order.
     auto d = ntohl(static_cast<std::uint32_t>(std::strtoul(dest.c_str(), nullptr, 16)));
     auto m = ntohl(static_cast<std::uint32_t>(std::strtoul(route_mask.c_str(), nullptr, 16)));
-    if (m == 0) continue;
-    if ((d & m & mask) == (net & m & mask)) return true;
+    if (m != 0) routes.push_back({d, m});
   }
+  return routes;
+}
+
+bool overlaps(const std::vector<Route>& routes, std::uint32_t net, std::uint32_t mask) {
+  for (auto& r : routes)
+    if ((r.dest & r.mask & mask) == (net & r.mask & mask)) return true;
   return false;
 }
 
@@ -446,14 +457,33 @@ std::string unique_bridge_name() {
 }
 
 std::string unique_subnet() {
+  // Private blocks, tried in turn: a host whose own networks cover one of them (a VPN, a
+  // Docker or Kubernetes install) still leaves the tests the others. Each process starts at
+  // a /24 chosen by its pid, so test runs side by side start apart; `serial` keeps the
+  // daemons and networks of one process apart, and the routes of every bridge already up
+  // (this process's or another's) are skipped.
+  struct Block {
+    std::uint32_t base;
+    unsigned prefix;
+  };
+  static constexpr Block kBlocks[] = {{(10u << 24) | (128u << 16), 9},
+                                      {(100u << 24) | (64u << 16), 10},
+                                      {(172u << 24) | (24u << 16), 13},
+                                      {(192u << 24) | (168u << 16), 16}};
   static std::atomic<unsigned> serial{0};
-  unsigned block = static_cast<unsigned>(::getpid()) % 512 * 64;
-  for (int tries = 0; tries < 64; ++tries) {
-    unsigned index = block + serial++ % 64;
-    std::uint32_t net = (10u << 24) | ((128 + index / 256) << 16) | ((index % 256) << 8);
-    if (!host_route_overlaps(net, 0xffffff00)) return format_ipv4(net) + "/24";
+  const auto routes = host_routes();
+  for (const auto& block : kBlocks) {
+    const unsigned count = 1u << (24 - block.prefix);  // /24s in the block
+    const unsigned start = static_cast<unsigned>(::getpid()) * 64 % count;
+    for (unsigned tries = 0; tries < count; ++tries) {
+      unsigned index = (start + serial++) % count;
+      std::uint32_t net = block.base + (index << 8);
+      if (!overlaps(routes, net, 0xffffff00)) return format_ipv4(net) + "/24";
+    }
   }
-  FAIL("every /24 of this process's block of 10.128.0.0/9 is routed on the host");
+  FAIL(
+      "every /24 of 10.128.0.0/9, 100.64.0.0/10, 172.24.0.0/13 and 192.168.0.0/16 is routed "
+      "on the host");
   return "";
 }
 

@@ -107,9 +107,8 @@ std::string busybox_tar();
 // A bridge name (<= 15 bytes, IFNAMSIZ) no other daemon on this host has: "asupt", this
 // process's pid and a counter, in fixed-width hex.
 std::string unique_bridge_name();
-// A /24 in 10.128.0.0/9 that no other daemon or network of this process uses and that no
-// route of the host overlaps: each process starts in a block of 64 chosen by its pid, so
-// test runs side by side start apart.
+// A /24 that no other daemon or network of this process uses and that no route of the host
+// overlaps: from 10.128.0.0/9, or the next private block when the host routes all of it.
 std::string unique_subnet();
 // The first host of an IPv4 CIDR, Docker's default gateway: "10.1.2.0/24" -> "10.1.2.1".
 std::string first_host(const std::string& cidr);

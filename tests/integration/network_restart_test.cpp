@@ -25,7 +25,7 @@ void check_networks_survive(Daemon& d, bool crash) {
   std::string port = std::to_string(free_port(SOCK_STREAM));
   std::string web =
       d.run_detached({"--name", "web", "-p", port + ":80", "busybox", "sh", "-c", kServe});
-  std::string a = d.run_detached({"--name", "a", "--network", net.name(), "--network-alias",
+  std::string a = d.run_detached({"--name", "aa", "--network", net.name(), "--network-alias",
                                   "alpha", "busybox", "sleep", "300"});
   REQUIRE(http_get_until("http://127.0.0.1:" + port + "/", "hello\n"));
   std::string web_ip = ip_of(d, web), a_ip = ip_of(d, a);
@@ -51,7 +51,7 @@ void check_networks_survive(Daemon& d, bool crash) {
 
   // New containers get new addresses and still find the old ones by name.
   r = d.run({"run", "--rm", "--network", net.name(), "busybox", "sh", "-c",
-             "ping -c1 -W2 alpha >/dev/null && ping -c1 -W2 a >/dev/null && hostname -i"});
+             "ping -c1 -W2 alpha >/dev/null && ping -c1 -W2 aa >/dev/null && hostname -i"});
   INFO(r);
   CHECK(r.code == 0);
   CHECK(r.out != a_ip + "\n");

@@ -158,9 +158,9 @@ TEST_CASE("containers on a user network find each other by name and by alias",
           "[integration][network]") {
   Daemon d;
   UserNetwork net(d);
-  std::string a = d.run_detached({"--network", net.name(), "--name", "a", "--network-alias", "web",
+  std::string a = d.run_detached({"--network", net.name(), "--name", "aa", "--network-alias", "web",
                                   "busybox", "sleep", "1000"});
-  std::string b = d.run_detached({"--net", net.name(), "--name", "b", "busybox", "sleep", "1000"});
+  std::string b = d.run_detached({"--net", net.name(), "--name", "bb", "busybox", "sleep", "1000"});
   std::string ip_a = address_on(d, a, net.name());
   CHECK(in_subnet(ip_a, net.subnet()));
   auto a_json = d.inspect(a);
@@ -173,7 +173,7 @@ TEST_CASE("containers on a user network find each other by name and by alias",
   CHECK(std::count(aliases.begin(), aliases.end(), "web") == 1);
   CHECK(address_on(d, a, "bridge") == "");
 
-  auto r = exec_in(d, b, {"ping", "-c1", "-W2", "a"});
+  auto r = exec_in(d, b, {"ping", "-c1", "-W2", "aa"});
   INFO(r);
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Contains(ip_a));
@@ -184,7 +184,7 @@ TEST_CASE("containers on a user network find each other by name and by alias",
   r = exec_in(d, b, {"cat", "/etc/hosts"});
   INFO(r);
   auto names = hosts_names(r.out, ip_a);
-  CHECK(std::count(names.begin(), names.end(), "a") == 1);
+  CHECK(std::count(names.begin(), names.end(), "aa") == 1);
 
   // network inspect: the subnet, the gateway, the bridge on the host, both containers.
   auto n = network_inspect(d, net.name());
@@ -199,7 +199,7 @@ TEST_CASE("containers on a user network find each other by name and by alias",
   CHECK(bridge != "");
   CHECK(bridge_ports(bridge).size() == 2);
   REQUIRE(n["Containers"].contains(a));
-  CHECK(n["Containers"][a].value("Name", "") == "a");
+  CHECK(n["Containers"][a].value("Name", "") == "aa");
   CHECK(n["Containers"][a].value("IPv4Address", "") == ip_a + "/24");
   CHECK(n["Containers"].contains(b));
 
@@ -227,7 +227,7 @@ TEST_CASE("containers on a user network find each other by name and by alias",
   r = d.run({"network", "ls", "--format", "{{.Name}}={{.Driver}}"});
   CHECK_THAT(r.out, Contains(net.name() + "=bridge\n"));
 
-  CHECK(ps_rows(d)["a"].value("Networks", "") == net.name());
+  CHECK(ps_rows(d)["aa"].value("Networks", "") == net.name());
 }
 
 TEST_CASE("network none leaves only lo and network host shows the host's interfaces",
@@ -573,11 +573,11 @@ TEST_CASE("network connect adds an interface on the network and disconnect takes
           "[integration][network][connect]") {
   Daemon d;
   UserNetwork net(d);
-  std::string id = d.run_detached({"--name", "c", "busybox", "sleep", "1000"});
+  std::string id = d.run_detached({"--name", "cc", "busybox", "sleep", "1000"});
   std::string bridge_ip = address_on(d, id, "bridge");
   std::string wanted = host_in(net.subnet(), 50);
 
-  auto r = d.run({"network", "connect", "--ip", wanted, "--alias", "cache", net.name(), "c"});
+  auto r = d.run({"network", "connect", "--ip", wanted, "--alias", "cache", net.name(), "cc"});
   INFO(r);
   CHECK(r.code == 0);
   CHECK(r.out == "");
@@ -599,7 +599,7 @@ TEST_CASE("network connect adds an interface on the network and disconnect takes
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Contains(wanted));
 
-  r = d.run({"network", "disconnect", net.name(), "c"});
+  r = d.run({"network", "disconnect", net.name(), "cc"});
   INFO(r);
   CHECK(r.code == 0);
   CHECK(r.out == "");
