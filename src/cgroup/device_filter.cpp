@@ -122,7 +122,8 @@ std::vector<bpf_insn> compile_device_filter(const std::vector<DeviceRule>& rules
 }
 
 Result<UniqueFd> load_device_filter(const std::vector<bpf_insn>& program) {
-  // The verifier's log is asked for only when a load failed, to say why.
+  // The verifier's log is asked for only when a load failed, to say why. The program
+  // calls no helper, so no GPL-compatible license is needed.
   static constexpr char kLicense[] = "Apache-2.0";
   std::string log;
   for (int attempt = 0; attempt < 2; ++attempt) {

@@ -157,7 +157,14 @@ class ManagerV1 final : public Manager {
   }
 
   std::unique_ptr<Group> open(const std::string& id) override {
-    return std::make_unique<GroupV1>(group_dirs(id));
+    // A container started by an asupd that did not use every hierarchy yet (devices came
+    // later) has no directory in the newer ones; exec must not try to join those. When
+    // none exists, all are kept, so errors name the paths.
+    auto dirs = group_dirs(id);
+    std::vector<GroupDir> existing;
+    for (auto& d : dirs)
+      if (fs::is_directory(d.path)) existing.push_back(d);
+    return std::make_unique<GroupV1>(existing.empty() ? std::move(dirs) : std::move(existing));
   }
 
   void remove_parent_if_empty() override {
