@@ -1,6 +1,6 @@
 // One interface over cgroup v1 (one hierarchy per controller) and v2 (one unified tree).
 // The backends differ in where files live and how values are spelled; each controller's
-// knowledge of file names and formats lives in its own file (memory, cpu, pids).
+// knowledge of file names and formats lives in its own file (memory, cpu, pids, devices).
 #pragma once
 
 #include <sys/types.h>
@@ -13,6 +13,7 @@
 
 #include "asup/result.hpp"
 #include "asup/unique_fd.hpp"
+#include "cgroup/device_rule.hpp"
 
 namespace asup::cgroup {
 
@@ -20,8 +21,13 @@ struct Limits {
   std::optional<std::int64_t> memory_bytes;  // --memory
   std::optional<double> cpus;                // --cpus (1.5 = one and a half CPUs)
   std::optional<std::int64_t> pids;          // --pids-limit (<= 0 means unlimited)
+  // The device policy, as OCI's linux.resources.devices (devices.hpp says what a list
+  // means). Empty: none is set and the group has its parent's access — every device on a
+  // host nobody restricted. A container gets devices::default_rules() and its --device
+  // rules from asupd.
+  std::vector<DeviceRule> devices;
 
-  bool empty() const { return !memory_bytes && !cpus && !pids; }
+  bool empty() const { return !memory_bytes && !cpus && !pids && devices.empty(); }
 };
 
 // A container's cgroup. Destroying the object does not remove the group: destroy() does,

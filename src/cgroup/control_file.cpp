@@ -20,17 +20,25 @@ bool is_cgroupfs(const std::string& path) {
 }
 
 Status write_control_file(const std::string& path, std::string_view value, bool create) {
+  return write_control_values(path, {value}, create);
+}
+
+Status write_control_values(const std::string& path, const std::vector<std::string_view>& values,
+                            bool create) {
   int flags = O_WRONLY | O_CLOEXEC;
   if (create) flags |= O_CREAT | O_TRUNC;
   UniqueFd fd{::open(path.c_str(), flags, 0644)};
   if (!fd) return fail_errno("open " + path);
-  for (;;) {
-    ssize_t n = ::write(fd.get(), value.data(), value.size());
-    if (n == static_cast<ssize_t>(value.size())) return ok();
-    if (n < 0 && errno == EINTR) continue;
-    if (n >= 0) return fail(EIO, "write \"" + std::string(value) + "\" to " + path + " (short)");
-    return fail_errno("write \"" + std::string(value) + "\" to " + path);
+  for (auto value : values) {
+    for (;;) {
+      ssize_t n = ::write(fd.get(), value.data(), value.size());
+      if (n == static_cast<ssize_t>(value.size())) break;
+      if (n < 0 && errno == EINTR) continue;
+      if (n >= 0) return fail(EIO, "write \"" + std::string(value) + "\" to " + path + " (short)");
+      return fail_errno("write \"" + std::string(value) + "\" to " + path);
+    }
   }
+  return ok();
 }
 
 Result<std::vector<pid_t>> read_procs(const std::string& path) {

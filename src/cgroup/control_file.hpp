@@ -22,6 +22,11 @@ bool is_cgroupfs(const std::string& path);
 // missing name, hiding the ENOENT that says "this kernel lacks the feature"); a plain
 // directory (a test fixture) gets the file created.
 Status write_control_file(const std::string& path, std::string_view value, bool create);
+// The same for several values, each with its own write() through one descriptor: a list
+// of device rules costs one open of devices.allow, not one per rule (a third of the time
+// on v1).
+Status write_control_values(const std::string& path, const std::vector<std::string_view>& values,
+                            bool create);
 
 // The pids listed in a cgroup.procs file.
 Result<std::vector<pid_t>> read_procs(const std::string& path);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cgroup/cpu.hpp"
+#include "cgroup/devices.hpp"
 #include "cgroup/memory.hpp"
 #include "cgroup/pids.hpp"
 
@@ -19,6 +20,7 @@ Result<std::vector<Setting>> plan_limits(Version version, const Limits& limits) 
     add(std::move(cpu));
   }
   if (limits.pids) add(pids::settings(version, *limits.pids));
+  if (!limits.devices.empty()) add(devices::settings(version, limits.devices));
   return plan;
 }
 

@@ -10,6 +10,7 @@
 #include "cgroup/cgroup.hpp"
 #include "cgroup/control_file.hpp"
 #include "cgroup/cpu.hpp"
+#include "cgroup/devices.hpp"
 #include "cgroup/memory.hpp"
 #include "cgroup/pids.hpp"
 #include "cgroup/plan.hpp"
@@ -19,10 +20,12 @@ namespace asup::cgroup {
 namespace {
 
 // Controllers a container's group joins even without limits: memory for OOM reports, pids
-// and cpu for accounting and a uniform layout. Others (cpuset, which needs cpus and mems
-// copied in before a task may join) are left out until a limit needs them.
-constexpr std::array<std::string_view, 3> kUsedControllers = {memory::kController, cpu::kController,
-                                                              pids::kController};
+// and cpu for accounting and a uniform layout, devices for the device policy every
+// container has (an exec'ed process joins it too, through procs_files). Others (cpuset,
+// which needs cpus and mems copied in before a task may join) are left out until a limit
+// needs them.
+constexpr std::array<std::string_view, 4> kUsedControllers = {
+    memory::kController, cpu::kController, pids::kController, devices::kController};
 
 struct Hierarchy {
   std::string dir;                       // MOUNT/cpu,cpuacct
@@ -154,7 +157,14 @@ class ManagerV1 final : public Manager {
   }
 
   std::unique_ptr<Group> open(const std::string& id) override {
-    return std::make_unique<GroupV1>(group_dirs(id));
+    // A container started by an asupd that did not use every hierarchy yet (devices came
+    // later) has no directory in the newer ones; exec must not try to join those. When
+    // none exists, all are kept, so errors name the paths.
+    auto dirs = group_dirs(id);
+    std::vector<GroupDir> existing;
+    for (auto& d : dirs)
+      if (fs::is_directory(d.path)) existing.push_back(d);
+    return std::make_unique<GroupV1>(existing.empty() ? std::move(dirs) : std::move(existing));
   }
 
   void remove_parent_if_empty() override {
@@ -174,6 +184,22 @@ class ManagerV1 final : public Manager {
       if (std::find(d.controllers.begin(), d.controllers.end(), controller) != d.controllers.end())
         return &d;
     return nullptr;
+  }
+
+  // Runs of settings for one file (the device rules) go through one descriptor.
+  Status apply(const std::vector<GroupDir>& dirs, const std::vector<Setting>& plan) const {
+    for (std::size_t i = 0, end = 0; i < plan.size(); i = end) {
+      const auto& s = plan[i];
+      std::vector<std::string_view> values;
+      for (end = i;
+           end < plan.size() && plan[end].controller == s.controller && plan[end].file == s.file;
+           ++end)
+        values.push_back(plan[end].value);
+      const GroupDir* d = dir_for(dirs, s.controller);
+      auto r = write_control_values(fs::join(d->path, s.file), values, !d->kernel_files);
+      if (!r && !(s.optional && r.error().code == ENOENT)) return r;
+    }
+    return ok();
   }
 
   Result<std::unique_ptr<Group>> create_dirs(const std::string& id, const Limits& limits) {
@@ -209,12 +235,7 @@ class ManagerV1 final : public Manager {
       }
       made_groups.push_back(&d);
     }
-    for (std::size_t i = 0; status && i < plan.size(); ++i) {
-      const auto& s = plan[i];
-      const GroupDir* d = dir_for(dirs, s.controller);
-      auto r = write_control_file(fs::join(d->path, s.file), s.value, !d->kernel_files);
-      if (!r && !(s.optional && r.error().code == ENOENT)) status = r;
-    }
+    if (status) status = apply(dirs, plan);
     if (!status) {
       undo();
       return fail(status.error());

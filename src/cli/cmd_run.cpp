@@ -16,7 +16,7 @@ namespace {
 
 struct RunFlags {
   bool detach = false, interactive = false, tty = false, rm = false;
-  std::vector<std::string> env, env_files, volumes, tmpfs, publish, network_aliases;
+  std::vector<std::string> env, env_files, volumes, tmpfs, publish, network_aliases, devices;
   std::string workdir, user, hostname, entrypoint, name, memory, log_size, network, ip, cpus;
   bool publish_all = false;
   std::string pull = "missing", platform;
@@ -117,6 +117,8 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
   }
   req["volumes"] = volumes;
   req["tmpfs"] = f.tmpfs;
+  // As typed: the daemon parses --device and looks the host's nodes up.
+  if (!f.devices.empty()) req["devices"] = f.devices;
   if (!f.memory.empty()) {
     auto bytes = cgroup::parse_bytes(f.memory);
     if (!bytes)
@@ -227,6 +229,9 @@ void add_run(CLI::App& app, Cli& cli) {
   cmd->add_option("-v,--volume", flags->volumes, "Bind mount HOST:CONTAINER[:ro]")
       ->allow_extra_args(false);
   cmd->add_option("--tmpfs", flags->tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
+  cmd->add_option("--device", flags->devices,
+                  "Add a host device to the container (HOST[:CONTAINER][:PERMS], PERMS of rwm)")
+      ->allow_extra_args(false);
   cmd->add_option("--name", flags->name, "Assign a name to the container");
   cmd->add_option("-p,--publish", flags->publish,
                   "Publish a container's port to the host ([IP:][HOST:]CONTAINER[/PROTO])")

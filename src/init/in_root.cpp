@@ -54,9 +54,14 @@ Status create_at(int parent, const std::string& name, const std::string& path, c
       rc = fd < 0 ? -1 : ::close(fd);
       break;
     }
-    case NodeKind::CharDevice:
+    case NodeKind::Device:
       op = "mknod";
       rc = ::mknodat(parent, name.c_str(), node.mode, node.device);
+      // A new node is root's; a copy of a host node (--device) takes that node's owner.
+      if (rc == 0 && (node.uid != 0 || node.gid != 0)) {
+        op = "chown";
+        rc = ::fchownat(parent, name.c_str(), node.uid, node.gid, AT_SYMLINK_NOFOLLOW);
+      }
       break;
     case NodeKind::Symlink:
       op = "symlink";

@@ -17,13 +17,15 @@ namespace asup::init {
 // Returns the raw errno in the error (ENOENT for a missing path) so callers can decide.
 Result<UniqueFd> open_in_root(int root, const std::string& path, int flags);
 
-enum class NodeKind { Directory, File, CharDevice, Symlink };
+enum class NodeKind { Directory, File, Device, Symlink };
 
 struct Node {
   NodeKind kind = NodeKind::Directory;
-  mode_t mode = 0755;       // permission bits (and S_IFCHR for devices)
-  dev_t device = 0;         // CharDevice
+  mode_t mode = 0755;       // permission bits (and S_IFCHR or S_IFBLK for devices)
+  dev_t device = 0;         // Device
   std::string link_target;  // Symlink
+  uid_t uid = 0;            // Device: the owner a new node gets
+  gid_t gid = 0;
 };
 
 // Creates `path` inside the root if it does not exist yet, creating missing parent

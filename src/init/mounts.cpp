@@ -65,7 +65,7 @@ class Executor {
           return fail(EINVAL, "mknod " + op.target + ": mode is not a device");
         return create_in_root(
             root, op.target,
-            Node{NodeKind::CharDevice, op.mode, ::makedev(op.major, op.minor), {}});
+            Node{NodeKind::Device, op.mode, ::makedev(op.major, op.minor), {}, op.uid, op.gid});
       case MountKind::Symlink:
         return create_in_root(root, op.target, Node{NodeKind::Symlink, 0, 0, op.source});
       case MountKind::Mask:

@@ -4,7 +4,7 @@
 //   str user, u8 no_new_privs, strs cgroup_procs, u8 seccomp, bytes seccomp_program,
 //   u8 late_cgroup_namespace
 //   mount: u8 kind, str source, str target, str fstype, u64 flags, str data, u32 mode,
-//          u32 major, u32 minor, u8 host_target
+//          u32 major, u32 minor, u32 uid, u32 gid, u8 host_target
 //   str = u32 length + bytes (no NUL); bytes = the same, NULs allowed; strs = u32 count + count x
 //   str
 // This file is also linked into asup-init (-fno-exceptions): no throwing APIs, and every
@@ -17,8 +17,8 @@ namespace asup::launch {
 namespace {
 
 constexpr char kMagic[4] = {'A', 'S', 'P', 'C'};
-// 2: seccomp and late_cgroup_namespace appended. 3: seccomp_program.
-constexpr std::uint32_t kVersion = 3;
+// 2: seccomp and late_cgroup_namespace appended. 3: seccomp_program. 4: mount uid, gid.
+constexpr std::uint32_t kVersion = 4;
 
 class Writer {
  public:
@@ -123,8 +123,8 @@ class Reader {
   std::string_view in_;
 };
 
-// Smallest encoding of one MountOp: kind + 4 empty strings + flags + 3 u32 + host_target.
-constexpr std::size_t kMinMountSize = 1 + 4 * 4 + 8 + 3 * 4 + 1;
+// Smallest encoding of one MountOp: kind + 4 empty strings + flags + 5 u32 + host_target.
+constexpr std::size_t kMinMountSize = 1 + 4 * 4 + 8 + 5 * 4 + 1;
 
 bool valid_kind(std::uint8_t k) {
   return k >= static_cast<std::uint8_t>(MountKind::Mount) &&
@@ -136,8 +136,8 @@ bool read_mount(Reader& r, MountOp& op) {
   if (!r.u8(kind) || !valid_kind(kind)) return false;
   op.kind = static_cast<MountKind>(kind);
   return r.str(op.source) && r.str(op.target) && r.str(op.fstype) && r.u64(op.flags) &&
-         r.str(op.data) && r.u32(op.mode) && r.u32(op.major) && r.u32(op.minor) &&
-         r.boolean(op.host_target);
+         r.str(op.data) && r.u32(op.mode) && r.u32(op.major) && r.u32(op.minor) && r.u32(op.uid) &&
+         r.u32(op.gid) && r.boolean(op.host_target);
 }
 
 Error corrupt(const char* what) {
@@ -167,6 +167,8 @@ std::string encode(const LaunchSpec& spec, std::string_view seccomp_program) {
     w.u32(op.mode);
     w.u32(op.major);
     w.u32(op.minor);
+    w.u32(op.uid);
+    w.u32(op.gid);
     w.u8(op.host_target ? 1 : 0);
   }
   w.str(spec.hostname);

@@ -41,7 +41,7 @@ enum class MountKind : std::uint8_t {
   Bind,        // bind mount source (host path) onto target; MS_RDONLY in flags -> remount ro
   MakeDir,     // mkdir -p target with mode
   MakeFile,    // create an empty file at target if missing (a bind-mount target)
-  MakeDevice,  // mknod target, mode carries S_IFCHR|perm, major/minor
+  MakeDevice,  // mknod target, mode carries S_IFCHR or S_IFBLK|perm, major/minor, uid/gid
   Symlink,     // symlink target -> source
   // Hide target (a bind of /dev/null over a file, an empty read-only tmpfs over a
   // directory), as Docker does for /proc/kcore, /proc/keys, ...; skipped when missing.
@@ -64,6 +64,8 @@ struct MountOp {
   std::uint32_t mode = 0;
   std::uint32_t major = 0;
   std::uint32_t minor = 0;
+  std::uint32_t uid = 0;  // MakeDevice: the node's owner
+  std::uint32_t gid = 0;
   bool host_target = false;
 
   bool operator==(const MountOp&) const = default;

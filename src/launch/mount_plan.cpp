@@ -25,26 +25,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   return parts;
 }
 
-// Lexical cleanup of an absolute path, like Go's filepath.Clean (what Docker applies to
-// mount destinations): "//a/./b/../c/" -> "/a/c". ".." never climbs above "/".
-std::string clean_absolute(std::string_view path) {
-  std::vector<std::string_view> kept;
-  for (auto part : split(path, '/')) {
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      if (!kept.empty()) kept.pop_back();
-      continue;
-    }
-    kept.push_back(part);
-  }
-  std::string out;
-  for (auto part : kept) {
-    out += '/';
-    out += part;
-  }
-  return out.empty() ? "/" : out;
-}
-
 auto volume_error(const std::string& text, const std::string& why) {
   return fail(EINVAL, "invalid volume \"" + text + "\": " + why);
 }
@@ -97,6 +77,17 @@ MountOp char_device(std::string target, std::uint32_t major, std::uint32_t minor
   op.mode = S_IFCHR | 0666;
   op.major = major;
   op.minor = minor;
+  return op;
+}
+
+// A copy of a host node: its type, numbers, permission bits and owner.
+MountOp host_device(const DeviceNode& node) {
+  MountOp op = op_on(MountKind::MakeDevice, node.path);
+  op.mode = (node.block ? S_IFBLK : S_IFCHR) | (node.mode & 07777);
+  op.major = node.major;
+  op.minor = node.minor;
+  op.uid = node.uid;
+  op.gid = node.gid;
   return op;
 }
 
@@ -208,6 +199,24 @@ Status check_mount_destination(const std::string& target) {
   for (auto entry : kDevEntries)
     if (target == entry || inside(entry)) return refuse();
   return ok();
+}
+
+std::string clean_absolute(std::string_view path) {
+  std::vector<std::string_view> kept;
+  for (auto part : split(path, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!kept.empty()) kept.pop_back();
+      continue;
+    }
+    kept.push_back(part);
+  }
+  std::string out;
+  for (auto part : kept) {
+    out += '/';
+    out += part;
+  }
+  return out.empty() ? "/" : out;
 }
 
 Result<VolumeMount> parse_volume(const std::string& text) {
@@ -324,6 +333,8 @@ std::vector<MountOp> build_container_mounts(const RootfsLayout& layout) {
     ops.push_back(make_dir(op.value().target));
     ops.push_back(std::move(op).value());
   }
+
+  for (const auto& d : layout.devices) ops.push_back(host_device(d));
 
   add_protected_paths(ops);
   return ops;

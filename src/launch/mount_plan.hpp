@@ -3,9 +3,11 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "asup/result.hpp"
+#include "launch/device_mapping.hpp"
 #include "launch/launch_spec.hpp"
 
 namespace asup::launch {
@@ -25,6 +27,10 @@ struct VolumeMount {
 // masked paths. `target` is absolute and clean.
 Status check_mount_destination(const std::string& target);
 
+// Lexical cleanup of an absolute path, like Go's filepath.Clean (what Docker applies to
+// mount destinations): "//a/./b/../c/" -> "/a/c". ".." never climbs above "/".
+std::string clean_absolute(std::string_view path);
+
 // Parses Docker's -v/--volume syntax "HOST:CONTAINER[:ro|rw]". Only bind mounts of
 // absolute host paths; anything else is an error naming the cause.
 Result<VolumeMount> parse_volume(const std::string& text);
@@ -41,7 +47,8 @@ struct RootfsLayout {
   std::string work_dir;
   std::string merged_dir;  // becomes "/"
   std::vector<VolumeMount> volumes;
-  std::vector<std::string> tmpfs;  // container paths ("/run" or "/run:size=64m")
+  std::vector<std::string> tmpfs;   // container paths ("/run" or "/run:size=64m")
+  std::vector<DeviceNode> devices;  // --device nodes (gather_devices)
   // Files asupd writes for the container and bind-mounts over /etc/...
   std::string hostname_file;
   std::string hosts_file;
@@ -50,7 +57,8 @@ struct RootfsLayout {
 
 // The overlay root, /proc, /sys (ro), /dev (tmpfs + null zero full random urandom tty,
 // ptmx, /dev/pts newinstance, /dev/shm, /dev/mqueue, fd/stdin/stdout/stderr links),
-// /etc/hostname, /etc/hosts, /etc/resolv.conf, then volumes and tmpfs mounts, and last
+// /etc/hostname, /etc/hosts, /etc/resolv.conf, then volumes and tmpfs mounts, the --device
+// nodes (after every mount, as runc makes them, so none is hidden by one), and last
 // Docker's masked and read-only /proc and /sys paths. Volumes and tmpfs entries are
 // expected to be validated already (parse_volume, parse_tmpfs); an invalid tmpfs entry is
 // kept with its raw text as target so that asup-init fails loudly instead of dropping it.

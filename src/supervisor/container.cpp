@@ -27,6 +27,11 @@ nlohmann::json to_json(const ContainerConfig& c) {
   for (auto& v : c.volumes)
     volumes.push_back(
         {{"host", v.host_path}, {"container", v.container_path}, {"ro", v.read_only}});
+  nlohmann::json devices = nlohmann::json::array();
+  for (auto& d : c.devices)
+    devices.push_back({{"host", d.path_on_host},
+                       {"container", d.path_in_container},
+                       {"permissions", d.cgroup_permissions}});
   nlohmann::json limits = nlohmann::json::object();
   if (c.limits.memory_bytes) limits["memory"] = *c.limits.memory_bytes;
   if (c.limits.cpus) limits["cpus"] = *c.limits.cpus;
@@ -43,6 +48,7 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"hostname", c.hostname},
           {"volumes", volumes},
           {"tmpfs", c.tmpfs},
+          {"devices", devices},
           {"limits", limits},
           {"log_size", c.log_size},
           {"auto_remove", c.auto_remove},
@@ -70,6 +76,9 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   for (auto& v : j.value("volumes", nlohmann::json::array()))
     c.volumes.push_back({v.value("host", ""), v.value("container", ""), v.value("ro", false)});
   c.tmpfs = j.value("tmpfs", std::vector<std::string>{});
+  for (auto& d : j.value("devices", nlohmann::json::array()))
+    c.devices.push_back(
+        {d.value("host", ""), d.value("container", ""), d.value("permissions", "rwm")});
   auto limits = j.value("limits", nlohmann::json::object());
   if (limits.contains("memory")) c.limits.memory_bytes = limits["memory"].get<std::int64_t>();
   if (limits.contains("cpus")) c.limits.cpus = limits["cpus"].get<double>();

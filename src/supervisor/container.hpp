@@ -28,6 +28,7 @@ struct ContainerConfig {
   std::string hostname;
   std::vector<launch::VolumeMount> volumes;
   std::vector<std::string> tmpfs;
+  std::vector<launch::DeviceMapping> devices;  // --device, as parsed
   cgroup::Limits limits;
   std::size_t log_size = 1 << 20;
   bool auto_remove = false;

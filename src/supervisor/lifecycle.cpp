@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "asup/protocol.hpp"
+#include "cgroup/devices.hpp"
 #include "core/fs.hpp"
 #include "core/syscalls.hpp"
 #include "launch/mount_plan.hpp"
@@ -48,6 +49,19 @@ Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe2");
   return std::pair{UniqueFd{p[0]}, UniqueFd{p[1]}};
+}
+
+// The container's limits with its device policy: Docker's defaults, then an allow rule
+// for each --device node with the permissions asked for.
+Result<cgroup::Limits> with_device_rules(cgroup::Limits limits,
+                                         const std::vector<launch::DeviceNode>& nodes) {
+  limits.devices = cgroup::devices::default_rules();
+  for (const auto& node : nodes) {
+    ASUP_TRY(auto access, cgroup::devices::parse_access(node.permissions));
+    auto type = node.block ? cgroup::DeviceType::Block : cgroup::DeviceType::Char;
+    limits.devices.push_back(cgroup::devices::allow(type, node.major, node.minor, access));
+  }
+  return limits;
 }
 
 int code_from_wait(const siginfo_t& info) {
@@ -130,6 +144,10 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   layout.resolv_conf_file = fs::join(c.run_dir, "resolv.conf");
   layout.volumes = config.volumes;
   layout.tmpfs = config.tmpfs;
+  for (auto& d : config.devices) {
+    ASUP_TRY(auto nodes, launch::gather_devices(d));
+    layout.devices.insert(layout.devices.end(), nodes.begin(), nodes.end());
+  }
   for (auto& v : config.volumes) {
     // Docker creates a missing host directory for a bind mount.
     if (!fs::exists(v.host_path)) {
@@ -153,7 +171,8 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   ASUP_TRY(fs::write_file_atomic(fs::join(c.dir, "config.json"), to_json(config).dump()));
   c.stages.rootfs = monotonic_ns();
 
-  ASUP_TRY(c.cgroup, cgroups_->create(config.id, config.limits));
+  ASUP_TRY(auto limits, with_device_rules(config.limits, layout.devices));
+  ASUP_TRY(c.cgroup, cgroups_->create(config.id, limits));
   c.stages.cgroup = monotonic_ns();
   ASUP_TRY(auto ring_file, logs::RingFile::open(fs::join(c.dir, "log"), config.log_size));
   c.ring_file.emplace(std::move(ring_file));

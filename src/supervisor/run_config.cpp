@@ -60,6 +60,7 @@ Result<RunRequest> parse_run_request(const nlohmann::json& j) {
   ASUP_TRY(r.name, field<std::string>(j, "name", ""));
   ASUP_TRY(r.volumes, field<std::vector<std::string>>(j, "volumes", {}));
   ASUP_TRY(r.tmpfs, field<std::vector<std::string>>(j, "tmpfs", {}));
+  ASUP_TRY(r.devices, field<std::vector<std::string>>(j, "devices", {}));
   ASUP_TRY(auto memory, optional_field<std::int64_t>(j, "memory"));
   ASUP_TRY(auto cpus, optional_field<double>(j, "cpus"));
   ASUP_TRY(auto pids, optional_field<std::int64_t>(j, "pids_limit"));
@@ -177,6 +178,10 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
     ASUP_TRY(launch::parse_tmpfs(t));
   }
   c.tmpfs = r.tmpfs;
+  for (auto& d : r.devices) {
+    ASUP_TRY(auto device, launch::parse_device(d));
+    c.devices.push_back(std::move(device));
+  }
   c.limits = r.limits;
   c.log_size = r.log_size;
   c.auto_remove = r.auto_remove;

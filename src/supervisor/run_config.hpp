@@ -30,6 +30,7 @@ struct RunRequest {
   std::string name;
   std::vector<std::string> volumes;  // "HOST:CTR[:ro]"
   std::vector<std::string> tmpfs;
+  std::vector<std::string> devices;  // --device, as typed
   cgroup::Limits limits;
   std::size_t log_size = 1 << 20;
   bool detach = false;
@@ -44,7 +45,7 @@ struct RunRequest {
 
 Result<RunRequest> parse_run_request(const nlohmann::json& request);
 
-// Fills argv, env, workdir, user, hostname, volumes, tmpfs, limits of `config` (whose id
+// Fills argv, env, workdir, user, hostname, volumes, tmpfs, devices, limits of `config` (whose id
 // and name are already set).
 Status merge_run_config(const RunRequest& request, const image::ImageConfig& image,
                         ContainerConfig& config);

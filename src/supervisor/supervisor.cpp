@@ -185,6 +185,11 @@ nlohmann::json Supervisor::inspect(const Instance& c) const {
     auto colon = t.find(':');
     tmpfs[t.substr(0, colon)] = colon == std::string::npos ? "" : t.substr(colon + 1);
   }
+  nlohmann::json devices = nlohmann::json::array();
+  for (auto& d : cfg.devices)
+    devices.push_back({{"PathOnHost", d.path_on_host},
+                       {"PathInContainer", d.path_in_container},
+                       {"CgroupPermissions", d.cgroup_permissions}});
   std::vector<std::string> args(cfg.argv.begin() + (cfg.argv.empty() ? 0 : 1), cfg.argv.end());
   return {
       {"Id", cfg.id},
@@ -217,6 +222,7 @@ nlohmann::json Supervisor::inspect(const Instance& c) const {
         {"Memory", cfg.limits.memory_bytes.value_or(0)},
         {"NanoCpus", static_cast<std::int64_t>(cfg.limits.cpus.value_or(0) * 1e9)},
         {"PidsLimit", cfg.limits.pids.value_or(0)},
+        {"Devices", devices},
         {"AutoRemove", cfg.auto_remove},
         {"NetworkMode", cfg.network_mode},
         {"PortBindings", port_bindings(cfg)}}},

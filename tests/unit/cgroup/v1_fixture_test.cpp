@@ -108,6 +108,25 @@ TEST_CASE("v1 fixture: a failure half-way removes the groups and parents it made
   CHECK(fs::exists(root / "pids/asup/c4"));  // not ours: left alone
 }
 
+TEST_CASE("v1 fixture: open leaves out hierarchies a group made earlier is not in", "[cgroup]") {
+  TempDir root;
+  make_layout(root);
+  REQUIRE(fs::make_dirs(root / "devices"));
+  auto manager = make_v1(root.path(), "asup");
+  auto made = manager->create("c6", {});
+  REQUIRE(made);
+  CHECK(made.value()->procs_files().size() == 4);
+  // As a group from before the devices hierarchy was used.
+  REQUIRE(fs::remove_tree(root / "devices/asup/c6"));
+  auto opened = manager->open("c6");
+  CHECK(opened->procs_files() == std::vector<std::string>{root / "memory/asup/c6/cgroup.procs",
+                                                          root / "cpu,cpuacct/asup/c6/cgroup.procs",
+                                                          root / "pids/asup/c6/cgroup.procs"});
+  REQUIRE(opened->destroy());
+  // A group with no directory at all keeps every path, for errors to name.
+  CHECK(manager->open("gone")->procs_files().size() == 4);
+}
+
 TEST_CASE("v1 fixture: kill_all SIGKILLs every listed process", "[cgroup]") {
   TempDir root;
   make_layout(root);

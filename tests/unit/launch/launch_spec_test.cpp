@@ -25,11 +25,19 @@ LaunchSpec sample_spec() {
   dev.mode = S_IFCHR | 0666;
   dev.major = 1;
   dev.minor = 3;
+  MountOp disk;
+  disk.kind = MountKind::MakeDevice;
+  disk.target = "/dev/xvda";
+  disk.mode = S_IFBLK | 0660;
+  disk.major = 7;
+  disk.minor = 0;
+  disk.uid = 0xfffffffe;  // the owner survives the u32s
+  disk.gid = 6;
   MountOp ro;
   ro.kind = MountKind::ReadOnly;
   ro.target = "/proc/sys";
   ro.flags = MS_RDONLY | (1ULL << 40);  // a high bit survives the u64
-  spec.mounts = {overlay, dev, ro};
+  spec.mounts = {overlay, dev, disk, ro};
   spec.hostname = "box";
   spec.argv = {"sh", "-c", "echo 'hi there'", ""};
   spec.env = {"PATH=/usr/bin:/bin", "EMPTY="};

@@ -133,6 +133,27 @@ TEST_CASE("volumes and tmpfs are validated", "[run_config]") {
   CHECK(refused.error().message.find("invalid mount destination \"/proc\"") != std::string::npos);
 }
 
+TEST_CASE("device entries are parsed, kept in the config and validated", "[run_config]") {
+  auto req = parse_run_request(
+      {{"image", "busybox"}, {"devices", {"/dev/loop3", "/dev/loop4:/dev/xvda:r"}}});
+  REQUIRE(req);
+  auto c = fresh();
+  REQUIRE(merge_run_config(req.value(), busybox_like(), c));
+  REQUIRE(c.devices.size() == 2);
+  CHECK(c.devices[0] == launch::DeviceMapping{"/dev/loop3", "/dev/loop3", "rwm"});
+  CHECK(c.devices[1] == launch::DeviceMapping{"/dev/loop4", "/dev/xvda", "r"});
+  // The config keeps them across a restart of asupd.
+  CHECK(config_from_json(to_json(c)).devices == c.devices);
+
+  RunRequest bad;
+  bad.devices = {"/dev/loop3:/dev/xvda:rx"};
+  auto c2 = fresh();
+  auto r = merge_run_config(bad, busybox_like(), c2);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message == "invalid device mode: rx");
+  CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"devices", "/dev/loop3"}}));
+}
+
 TEST_CASE("run requests are parsed with type checks", "[run_config]") {
   auto ok = parse_run_request({{"image", "busybox"},
                                {"cmd", {"true"}},
