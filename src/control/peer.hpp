@@ -1,0 +1,23 @@
+// The process behind a session. The pid in a hello is only a claim, yet asupd takes that
+// process's descriptors (pidfd_getfd) for `exec` and `run -i`: before it does, it checks
+// that the process holds the session's request FIFO open, which only the client that made
+// the FIFO (or a process it handed the descriptor to) can.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "asup/result.hpp"
+#include "asup/unique_fd.hpp"
+
+namespace asup::control {
+
+// Whether process `pid` has a descriptor open on the file `file` (its st_dev, st_ino).
+bool process_holds(pid_t pid, const struct stat& file);
+
+// A pidfd for `pid`, once the process is seen holding `fifo` open. The pidfd is opened
+// first and checked alive last, so the process scanned in /proc is the one it refers to
+// even if the pid was reused meanwhile.
+Result<UniqueFd> open_verified_pidfd(pid_t pid, const struct stat& fifo);
+
+}  // namespace asup::control
