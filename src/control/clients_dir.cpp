@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -79,7 +80,12 @@ Result<ClientsDir> ClientsDir::open(const std::string& path) {
                            std::to_string(owner));
   if ((st.st_mode & 077) != 0 && ::fchmod(fd.get(), 0700) != 0)
     return fail_errno("chmod 0700 " + path);
-  return ClientsDir(std::move(fd), path, owner);
+  // The kernel's name for the directory, for matching /proc/PID/fd links later.
+  char real[PATH_MAX];
+  std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+  ssize_t n = ::readlink(self.c_str(), real, sizeof real);
+  if (n <= 0 || n == static_cast<ssize_t>(sizeof real)) return fail_errno("readlink " + self);
+  return ClientsDir(std::move(fd), path, std::string(real, static_cast<std::size_t>(n)), owner);
 }
 
 Result<UniqueFd> ClientsDir::open_fifo(int dirfd, const std::string& name, int mode,
@@ -114,6 +120,7 @@ Result<ClientsDir::Fifos> ClientsDir::open_fifos(const Hello& hello) {
            open_fifo(dir.get(), hello.replies, O_WRONLY, dir_shown + "/" + hello.replies));
   ASUP_TRY(fifos.requests,
            open_fifo(dir.get(), hello.requests, O_RDONLY, dir_shown + "/" + hello.requests));
+  fifos.requests_path = real_path_ + "/" + hello.dir + "/" + hello.requests;
   return fifos;
 }
 

@@ -26,6 +26,9 @@ class ClientsDir {
   struct Fifos {
     UniqueFd requests;  // read end, non-blocking
     UniqueFd replies;   // write end, non-blocking
+    // Where the request FIFO was, as the kernel names it (symlinks above the clients dir
+    // resolved): what /proc/PID/fd of its client shows.
+    std::string requests_path;
   };
 
   // Opens `path` (creating it 0700 when missing). Refuses a symlink and a directory owned
@@ -46,8 +49,11 @@ class ClientsDir {
   std::size_t sweep(std::chrono::seconds max_age);
 
  private:
-  ClientsDir(UniqueFd fd, std::string path, uid_t owner)
-      : fd_(std::move(fd)), path_(std::move(path)), owner_(owner) {}
+  ClientsDir(UniqueFd fd, std::string path, std::string real_path, uid_t owner)
+      : fd_(std::move(fd)),
+        path_(std::move(path)),
+        real_path_(std::move(real_path)),
+        owner_(owner) {}
   Result<Fifos> open_fifos(const Hello& hello);
   Result<UniqueFd> open_fifo(int dirfd, const std::string& name, int mode,
                              const std::string& shown);
@@ -56,6 +62,7 @@ class ClientsDir {
 
   UniqueFd fd_;
   std::string path_;
+  std::string real_path_;
   uid_t owner_;
 };
 

@@ -108,8 +108,9 @@ void FifoServer::accept(std::string_view line) {
     spdlog::log(log_level, "control: dropped a hello: {}", fifos.error().describe());
     return;
   }
+  Peer peer{hello.value().pid, std::move(fifos.value().requests_path)};
   auto session = std::make_shared<Session>(io_, std::move(fifos.value().requests),
-                                           std::move(fifos.value().replies), hello.value().pid,
+                                           std::move(fifos.value().replies), std::move(peer),
                                            next_serial_++, limits_);
   session->start(on_request_);
 }

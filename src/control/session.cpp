@@ -95,12 +95,12 @@ void grow_pipe(int fd) {
   if (max > 0 && ::fcntl(fd, F_GETPIPE_SZ) < max) (void)::fcntl(fd, F_SETPIPE_SZ, max);
 }
 
-Session::Session(boost::asio::io_context& io, UniqueFd requests, UniqueFd replies, pid_t client_pid,
+Session::Session(boost::asio::io_context& io, UniqueFd requests, UniqueFd replies, Peer peer,
                  std::uint64_t serial, SessionLimits limits)
     : io_(io),
       requests_(io, requests.release()),
       replies_(io, replies.release()),
-      client_pid_(client_pid),
+      peer_(std::move(peer)),
       serial_(serial),
       limits_(limits),
       splitter_(protocol::kMaxRequestBytes),
@@ -401,7 +401,7 @@ void Session::on_stall_timer() {
 void Session::cut_off(const std::string& why) {
   if (closed_) return;
   spdlog::warn("control: session {} (client pid {}) cut off with {} bytes unread: {}", serial_,
-               client_pid_, queued_bytes_, why);
+               peer_.pid, queued_bytes_, why);
   std::string last;
   if (front_sent_ > 0) last = queue_.front().bytes.substr(front_sent_);
   last += nlohmann::json{{"type", "error"}, {"exit", protocol::kExitEngineError}, {"message", why}}
@@ -434,7 +434,7 @@ void Session::on_close(std::function<void()> callback) {
 Result<int> Session::client_pidfd() {
   if (closed_) return fail(EPIPE, "the client of session " + std::to_string(serial_) + " is gone");
   if (!client_pidfd_) {
-    ASUP_TRY(auto pidfd, open_verified_pidfd(client_pid_, requests_stat_));
+    ASUP_TRY(auto pidfd, open_verified_pidfd(peer_.pid, requests_stat_, peer_.requests_path));
     client_pidfd_ = std::move(pidfd);
   }
   return client_pidfd_.get();

@@ -47,11 +47,19 @@ struct SessionLimits {
   std::chrono::milliseconds farewell_timeout{5000};
 };
 
+// Who is at the other end of a session.
+struct Peer {
+  pid_t pid = 0;  // what its hello claimed
+  // Where its request FIFO was, as /proc/PID/fd names it: with the FIFO's inode, what the
+  // claim is checked against.
+  std::string requests_path;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   using RequestFn = std::function<void(const std::shared_ptr<Session>&, const nlohmann::json&)>;
 
-  Session(boost::asio::io_context& io, UniqueFd requests, UniqueFd replies, pid_t client_pid,
+  Session(boost::asio::io_context& io, UniqueFd requests, UniqueFd replies, Peer peer,
           std::uint64_t serial, SessionLimits limits = {});
   // Handlers get requests that are JSON objects with a string "op"; anything else is
   // answered with an error here. An exception out of a handler is logged and answered
@@ -74,7 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   bool closed() const { return closed_; }
   // The pid the client's hello claimed; see client_pidfd() before trusting it.
-  pid_t client_pid() const { return client_pid_; }
+  pid_t client_pid() const { return peer_.pid; }
   // A pidfd of the client process, once that process is seen holding this session's
   // request FIFO open (control/peer.hpp); checked on first use, then kept. The session
   // owns the fd.
@@ -106,7 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::io_context& io_;
   boost::asio::posix::stream_descriptor requests_;
   boost::asio::posix::stream_descriptor replies_;
-  pid_t client_pid_;
+  Peer peer_;
   std::uint64_t serial_;
   SessionLimits limits_;
   struct stat requests_stat_ {};

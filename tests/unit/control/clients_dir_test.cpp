@@ -195,3 +195,17 @@ TEST_CASE("client dir names carry the client's pid", "[control][clients]") {
   CHECK(control::client_dir_pid("d.12.x") == 0);
   CHECK(control::client_dir_pid("c.99999999999.x") == 0);
 }
+
+TEST_CASE("the request FIFO's path is given as the kernel names it", "[control][clients]") {
+  TempRoot t;
+  // A run root reached through a symlink, as /var/run/asup is on most systems.
+  REQUIRE(fs::make_dirs(t.dir + "/real", 0700));
+  REQUIRE(::symlink((t.dir + "/real").c_str(), (t.dir + "/link").c_str()) == 0);
+  auto clients = ClientsDir::open(t.dir + "/link/clients");
+  REQUIRE(clients);
+  std::string d = t.make_client(t.dir + "/real/clients", "c.1.real");
+  UniqueFd reader{::open((d + "/rep").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+  auto fifos = clients.value().take(hello_for("c.1.real"));
+  REQUIRE(fifos);
+  CHECK(fifos.value().requests_path == t.dir + "/real/clients/c.1.real/req");
+}

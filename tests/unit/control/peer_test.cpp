@@ -1,5 +1,6 @@
 // A session's pid is trusted only once that process is seen holding the request FIFO.
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -24,9 +25,13 @@ struct Fifo {
     fd.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC));
     REQUIRE(fd);
     REQUIRE(::fstat(fd.get(), &st) == 0);
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(fd.get())).c_str(), buf, sizeof buf);
+    REQUIRE(n > 0);
+    real.assign(buf, static_cast<std::size_t>(n));
   }
   ~Fifo() { (void)fs::remove_tree(dir); }
-  std::string dir, path;
+  std::string dir, path, real;
   UniqueFd fd;
   struct stat st {};
 };
@@ -35,13 +40,15 @@ struct Fifo {
 
 TEST_CASE("the process holding the FIFO is verified", "[control][peer]") {
   Fifo f;
-  CHECK(control::process_holds(::getpid(), f.st));
-  auto pidfd = control::open_verified_pidfd(::getpid(), f.st);
+  CHECK(control::process_holds(::getpid(), f.st, f.real));
+  auto pidfd = control::open_verified_pidfd(::getpid(), f.st, f.real);
   REQUIRE(pidfd);
   CHECK(pidfd.value().valid());
   // Still true once the name is gone: the check is by inode.
   REQUIRE(::unlink(f.path.c_str()) == 0);
-  CHECK(control::process_holds(::getpid(), f.st));
+  CHECK(control::process_holds(::getpid(), f.st, f.real));
+  // A descriptor is stat'ed only when its link names the FIFO.
+  CHECK_FALSE(control::process_holds(::getpid(), f.st, f.real + "x"));
 }
 
 TEST_CASE("a process that does not hold the FIFO is refused", "[control][peer]") {
@@ -61,13 +68,13 @@ TEST_CASE("a process that does not hold the FIFO is refused", "[control][peer]")
   char c;
   REQUIRE(::read(ready[0], &c, 1) == 1);
   ::close(ready[0]);
-  auto pidfd = control::open_verified_pidfd(child, f.st);
+  auto pidfd = control::open_verified_pidfd(child, f.st, f.real);
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   REQUIRE_FALSE(pidfd);
   CHECK(pidfd.error().code == EPERM);
   CHECK(pidfd.error().message.find("does not hold") != std::string::npos);
 
-  auto gone = control::open_verified_pidfd(child, f.st);
+  auto gone = control::open_verified_pidfd(child, f.st, f.real);
   REQUIRE_FALSE(gone);
 }
