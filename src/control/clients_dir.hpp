@@ -54,7 +54,8 @@ class ClientsDir {
         path_(std::move(path)),
         real_path_(std::move(real_path)),
         owner_(owner) {}
-  Result<Fifos> open_fifos(const Hello& hello);
+  // `dir` receives the client dir's fd once it is opened.
+  Result<Fifos> open_fifos(const Hello& hello, UniqueFd& dir);
   Result<UniqueFd> open_fifo(int dirfd, const std::string& name, int mode,
                              const std::string& shown);
   void remove(const std::string& name);

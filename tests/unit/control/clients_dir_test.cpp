@@ -209,3 +209,14 @@ TEST_CASE("the request FIFO's path is given as the kernel names it", "[control][
   REQUIRE(fifos);
   CHECK(fifos.value().requests_path == t.dir + "/real/clients/c.1.real/req");
 }
+
+TEST_CASE("a client dir holding more than its FIFOs is removed whole", "[control][clients]") {
+  TempRoot t;
+  auto clients = ClientsDir::open(t.clients);
+  REQUIRE(clients);
+  std::string d = t.make_client(t.clients, "c.1.more");
+  REQUIRE(fs::write_file(d + "/extra", "x"));
+  UniqueFd reader{::open((d + "/rep").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+  REQUIRE(clients.value().take(hello_for("c.1.more")));
+  CHECK_FALSE(exists(d));
+}
