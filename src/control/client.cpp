@@ -43,7 +43,10 @@ Result<Client> Client::connect(const std::string& run_root_in) {
       return fail(e, "cannot connect to asupd at " + server + " (is asupd running?)");
     return fail(e, "open " + server);
   }
-  std::string pattern = fs::join(fs::join(run_root, protocol::kClientsDir), "c.XXXXXX");
+  // The pid in the name lets asupd tell the dir of a client that died before its hello
+  // from one still on its way, and remove it.
+  std::string pattern = fs::join(fs::join(run_root, protocol::kClientsDir),
+                                 "c." + std::to_string(::getpid()) + ".XXXXXX");
   DirCleanup cleanup;
   if (!::mkdtemp(pattern.data())) return fail_errno("mkdtemp " + pattern);
   cleanup.dir = pattern;

@@ -5,36 +5,46 @@
 #pragma once
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "asup/result.hpp"
-#include "control/line_splitter.hpp"
+#include "control/accept_framer.hpp"
+#include "control/clients_dir.hpp"
 #include "control/session.hpp"
 
 namespace asup::control {
 
 class FifoServer {
  public:
-  FifoServer(boost::asio::io_context& io, std::string run_root, Session::RequestFn on_request);
-  // Creates the FIFO (replacing a stale one) and starts reading hellos.
+  FifoServer(boost::asio::io_context& io, std::string run_root, Session::RequestFn on_request,
+             SessionLimits limits = {});
+  // Removes what earlier clients left in the clients dir, creates the FIFO (replacing a
+  // stale one) and starts reading hellos.
   Status start();
   // Stops accepting new clients; existing sessions carry on.
   void stop();
 
  private:
   void read_more();
-  void accept(std::string_view hello);
+  void on_read(std::size_t n);
+  void accept(std::string_view line);
+  void sweep_clients();
 
   boost::asio::io_context& io_;
   std::string run_root_;
   std::string clients_dir_;
   Session::RequestFn on_request_;
+  SessionLimits limits_;
+  std::optional<ClientsDir> clients_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> fifo_;
   UniqueFd keep_open_;  // our own writer, so the FIFO never reports EOF between clients
-  LineSplitter splitter_;
+  AcceptFramer framer_;
   std::vector<char> buf_;
   std::uint64_t next_serial_ = 1;
+  std::chrono::steady_clock::time_point last_sweep_{};
 };
 
 }  // namespace asup::control

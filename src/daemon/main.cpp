@@ -28,6 +28,23 @@ std::string sibling_path(const std::string& name) {
   return dir.substr(0, dir.rfind('/') + 1) + name;
 }
 
+// The loop boundary: no exception may take the daemon, and every container and client
+// with it, down. Handlers parse what they are given into typed values and the control
+// channel catches at its own boundaries, so this is the last net, not the plan. Asio lets
+// a handler's exception out of run() with the loop intact: log it and run on.
+void run_guarded(asup::loop::EventLoop& loop) {
+  for (;;) {
+    try {
+      loop.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::critical("event loop: a handler threw, carrying on: {}", e.what());
+    } catch (...) {
+      spdlog::critical("event loop: a handler threw an unknown exception, carrying on");
+    }
+  }
+}
+
 int run(asup::supervisor::DaemonOptions options, bool detach) {
   using namespace asup;
   options.root = fs::absolute(options.root);
@@ -122,7 +139,7 @@ int run(asup::supervisor::DaemonOptions options, bool detach) {
     (void)!::write(ready_fd, "1", 1);
     ::close(ready_fd);
   }
-  loop.run();
+  run_guarded(loop);
   return 0;
 }
 

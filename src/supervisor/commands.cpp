@@ -211,7 +211,7 @@ void Supervisor::op_exec(const SessionPtr& s, const nlohmann::json& req) {
                                                   "' is invalid, it needs to be an absolute path");
     return;
   }
-  auto client_pidfd = sys::pidfd_open(s->client_pid());
+  auto client_pidfd = s->client_pidfd();
   if (!client_pidfd) {
     s->send_error(protocol::kExitEngineError, client_pidfd.error().describe());
     return;
@@ -224,7 +224,7 @@ void Supervisor::op_exec(const SessionPtr& s, const nlohmann::json& req) {
       stdio.emplace_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
       continue;
     }
-    auto got = sys::pidfd_getfd(client_pidfd.value().get(), fd);
+    auto got = sys::pidfd_getfd(client_pidfd.value(), fd);
     if (!got) {
       s->send_error(protocol::kExitEngineError, got.error().describe());
       return;

@@ -182,8 +182,8 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   UniqueFd stdin_fd;
   if (config.interactive && client && !request.detach) {
     // The container reads the client's own stdin: same open file, no copy through us.
-    ASUP_TRY(auto client_pidfd, sys::pidfd_open(client->client_pid()));
-    ASUP_TRY(stdin_fd, sys::pidfd_getfd(client_pidfd.get(), 0));
+    ASUP_TRY(auto client_pidfd, client->client_pidfd());
+    ASUP_TRY(stdin_fd, sys::pidfd_getfd(client_pidfd, 0));
   } else if (config.interactive) {
     ASUP_TRY(auto in_pipe, make_pipe());
     stdin_fd = std::move(in_pipe.first);

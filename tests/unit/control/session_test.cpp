@@ -4,80 +4,17 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 
 #include "control/client.hpp"
-#include "control/fifo_server.hpp"
 #include "core/fs.hpp"
+#include "echo_server.hpp"
 
 using namespace asup;
 
-namespace {
-
-// Sends `left` chunks of output no faster than the client reads: whenever the session
-// queues, it waits for on_drained.
-struct Pacer : std::enable_shared_from_this<Pacer> {
-  std::weak_ptr<control::Session> session;
-  int left = 0;
-  std::string chunk;
-  void run() {
-    auto s = session.lock();
-    if (!s) return;
-    while (left > 0) {
-      if (s->queued_bytes() > 0) {
-        s->on_drained([self = shared_from_this()] { self->run(); });
-        return;
-      }
-      s->send_output("stdout", 7, chunk);
-      --left;
-    }
-    s->send({{"type", "result"}});
-  }
-};
-
-// Echoes requests; "output" requests get an output frame; "paced" ones 24 MiB of output
-// at the client's pace.
-struct EchoServer {
-  EchoServer() {
-    char tmpl[] = "/tmp/asup-control-test.XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    server = std::make_unique<control::FifoServer>(
-        io, dir, [](const std::shared_ptr<control::Session>& s, const nlohmann::json& req) {
-          if (req.value("op", "") == "paced") {
-            auto pacer = std::make_shared<Pacer>();
-            pacer->session = s;
-            pacer->left = 24;
-            pacer->chunk = std::string(1 << 20, 'p');
-            pacer->run();
-          } else if (req.value("op", "") == "output") {
-            s->send_output("stderr", 42, std::string("bytes\n\0x", 8));
-            s->send({{"type", "result"}});
-          } else {
-            s->send({{"type", "result"}, {"echo", req}});
-          }
-        });
-    REQUIRE(server->start());
-    thread = std::thread([this] {
-      auto guard = boost::asio::make_work_guard(io);
-      io.run();
-    });
-  }
-  ~EchoServer() {
-    io.stop();
-    thread.join();
-    server.reset();
-    (void)fs::remove_tree(dir);
-  }
-  boost::asio::io_context io;
-  std::string dir;
-  std::unique_ptr<control::FifoServer> server;
-  std::thread thread;
-};
-
-}  // namespace
+using control::test::EchoServer;
 
 TEST_CASE("a client connects, sends requests and reads JSON replies", "[control]") {
   EchoServer srv;
