@@ -72,7 +72,4 @@ Result<std::unique_ptr<Manager>> detect(const std::string& parent);
 std::unique_ptr<Manager> make_v1(const std::string& mount_root, const std::string& parent);
 std::unique_ptr<Manager> make_v2(const std::string& mount_root, const std::string& parent);
 
-// "512m", "1g", "1048576", "2.5k" -> bytes (Docker's units: b k m g, case-insensitive).
-Result<std::int64_t> parse_bytes(const std::string& text);
-
 }  // namespace asup::cgroup

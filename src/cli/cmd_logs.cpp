@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "cli/common.hpp"
-#include "control/session.hpp"
+#include "core/pipes.hpp"
 #include "core/time_format.hpp"
 
 namespace asup::cli {
@@ -154,8 +154,8 @@ void add_logs(CLI::App& app, Cli& cli) {
       if (!client) return report_error(client.error().describe(), 1);
       auto& c = client.value();
       // Larger pipes, fewer system calls, for a big ring. Best effort: stdout may be no pipe.
-      control::grow_pipe(c.reply_fd());
-      control::grow_pipe(1);
+      grow_pipe(c.reply_fd());
+      grow_pipe(1);
       if (auto r = c.send({{"op", "logs"}, {"id", f->id}, {"follow", f->follow}, {"tail", tail}});
           !r)
         return report_error(r.error().describe(), 1);

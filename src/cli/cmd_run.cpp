@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "asup/protocol.hpp"
-#include "cgroup/cgroup.hpp"
 #include "cli/common.hpp"
+#include "core/units.hpp"
 
 namespace asup::cli {
 namespace {
@@ -120,7 +120,7 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
   // As typed: the daemon parses --device and looks the host's nodes up.
   if (!f.devices.empty()) req["devices"] = f.devices;
   if (!f.memory.empty()) {
-    auto bytes = cgroup::parse_bytes(f.memory);
+    auto bytes = parse_bytes(f.memory);
     if (!bytes)
       return report_error("invalid argument \"" + f.memory + "\" for \"-m, --memory\"", 125);
     req["memory"] = bytes.value();
@@ -140,7 +140,7 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
   }
   if (f.pids_set) req["pids_limit"] = f.pids_limit;
   if (!f.log_size.empty()) {
-    auto bytes = cgroup::parse_bytes(f.log_size);
+    auto bytes = parse_bytes(f.log_size);
     if (!bytes || bytes.value() <= 0)
       return report_error("invalid argument \"" + f.log_size + "\" for \"--log-size\"", 125);
     req["log_size"] = bytes.value();

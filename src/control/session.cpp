@@ -14,6 +14,7 @@
 #include "control/peer.hpp"
 #include "control/request.hpp"
 #include "core/fs.hpp"
+#include "core/pipes.hpp"
 
 namespace asup::control {
 namespace {
@@ -27,14 +28,6 @@ constexpr std::size_t kJoinFrameBytes = 64 << 10;
 // later; once such a session closes the freed pages go back to the system instead.
 constexpr std::size_t kTrimAfterBytes = 1 << 20;
 constexpr int kMaxIov = 64;
-
-int pipe_max_size() {
-  static const int size = [] {
-    auto text = fs::read_file("/proc/sys/fs/pipe-max-size");
-    return text ? std::atoi(text.value().c_str()) : 0;
-  }();
-  return size;
-}
 
 // What a cut-off client is still owed: the rest of a frame it has half of (so what follows
 // starts a line), then one error line saying why. Written whenever its FIFO has room,
@@ -89,11 +82,6 @@ class Farewell : public std::enable_shared_from_this<Farewell> {
 };
 
 }  // namespace
-
-void grow_pipe(int fd) {
-  int max = pipe_max_size();
-  if (max > 0 && ::fcntl(fd, F_GETPIPE_SZ) < max) (void)::fcntl(fd, F_SETPIPE_SZ, max);
-}
 
 Session::Session(boost::asio::io_context& io, UniqueFd requests, UniqueFd replies, Peer peer,
                  std::uint64_t serial, SessionLimits limits)

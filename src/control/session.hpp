@@ -30,10 +30,6 @@
 
 namespace asup::control {
 
-// Grows a pipe or FIFO to fs.pipe-max-size, so a fast writer and reader meet in fewer,
-// larger system calls. Best effort: a pipe that cannot grow keeps its size.
-void grow_pipe(int fd);
-
 struct SessionLimits {
   // Live output queued past this is skipped, and the client told how much.
   std::size_t max_queued_output = protocol::kMaxQueuedOutputBytes;

@@ -14,6 +14,7 @@
 
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
+#include "core/pipes.hpp"
 #include "supervisor/supervisor.hpp"
 
 #ifndef MADV_POPULATE_WRITE
@@ -127,7 +128,7 @@ bool Supervisor::read_output(Instance& c, OutputCapture& cap) {
     auto got = static_cast<std::size_t>(n);
     if (got >= kDefaultPipe && !cap.grown) {
       cap.grown = true;
-      control::grow_pipe(cap.desc.native_handle());
+      grow_pipe(cap.desc.native_handle());
     }
     append_output(c, cap.stream, std::string_view(read_buf_.data(), got));
     // Less than a buffer: the pipe was empty after it, and another read would only say so.

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "cgroup/cgroup.hpp"
+#include "core/units.hpp"
 
-using asup::cgroup::parse_bytes;
+using asup::parse_bytes;
 
-TEST_CASE("parse_bytes: Docker's units", "[cgroup]") {
+TEST_CASE("parse_bytes: Docker's units", "[core]") {
   struct Case {
     const char* text;
     std::int64_t bytes;
@@ -38,7 +38,7 @@ TEST_CASE("parse_bytes: Docker's units", "[cgroup]") {
   }
 }
 
-TEST_CASE("parse_bytes: bad input is an error naming the input", "[cgroup]") {
+TEST_CASE("parse_bytes: bad input is an error naming the input", "[core]") {
   for (const char* text : {"", "m", "abc", "-1", "-1m", "1x", "1.", ".5m", "1..5m", "1.2.3", "1mm",
                            "1 m b x", "1  m", " 1m", "1m ", "1e3", "0x10", "1bb"}) {
     INFO(text);
@@ -48,7 +48,7 @@ TEST_CASE("parse_bytes: bad input is an error naming the input", "[cgroup]") {
   }
 }
 
-TEST_CASE("parse_bytes: overflow is an error", "[cgroup]") {
+TEST_CASE("parse_bytes: overflow is an error", "[core]") {
   CHECK_FALSE(parse_bytes("9223372036854775808"));
   CHECK_FALSE(parse_bytes("8192p"));
   CHECK_FALSE(parse_bytes("99999999999999999999999"));

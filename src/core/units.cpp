@@ -6,9 +6,9 @@
 #include <limits>
 #include <string>
 
-#include "cgroup/cgroup.hpp"
+#include "core/units.hpp"
 
-namespace asup::cgroup {
+namespace asup {
 namespace {
 
 auto invalid(const std::string& text) {
@@ -90,4 +90,4 @@ Result<std::int64_t> parse_bytes(const std::string& text) {
   return static_cast<std::int64_t>(bytes + static_cast<std::uint64_t>(part));
 }
 
-}  // namespace asup::cgroup
+}  // namespace asup
