@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "init/output_keeper.hpp"
 
@@ -16,6 +17,7 @@ namespace {
 // Reads every pending signal: forwards all but SIGCHLD, then reaps. True with the
 // workload's status once it was reaped.
 bool handle_signals(int signals, pid_t workload, int& workload_status) {
+  const auto self = static_cast<std::uint32_t>(::getpid());
   bool child = false;
   for (;;) {
     struct signalfd_siginfo info[8];
@@ -28,6 +30,10 @@ bool handle_signals(int signals, pid_t workload, int& workload_status) {
         child = true;
         continue;
       }
+      // Raised by init's own doing, not sent to the container: SIGPIPE from a report
+      // written after asupd died, SIGXFSZ from the spool. They are blocked like every
+      // signal, so they wait here; forwarded, they would kill the workload.
+      if (info[i].ssi_pid == self && info[i].ssi_code == SI_USER) continue;
       // The workload may already be gone and not yet reaped; ESRCH does not matter.
       ::kill(workload, sig);
     }

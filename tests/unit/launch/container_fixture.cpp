@@ -234,6 +234,16 @@ void Container::abort_barrier() {
   spawned_.barrier.reset();
 }
 
+void Container::release_barrier() {
+  char go = 1;
+  REQUIRE(::write(spawned_.barrier.get(), &go, 1) == 1);
+  spawned_.barrier.reset();
+}
+
+void Container::drop_report() {
+  spawned_.report.reset();
+}
+
 bool Container::pump(int timeout_ms) {
   struct pollfd p[2];
   int n = 0;

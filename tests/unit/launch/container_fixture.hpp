@@ -89,6 +89,10 @@ class Container {
   // Waits for "ready", releases the barrier, waits for "started N" (or the error line).
   std::string start();
   void abort_barrier();
+  // Releases the barrier without waiting for "ready" first.
+  void release_barrier();
+  // Closes the read end of the report pipe, as a dead asupd does.
+  void drop_report();
   // Reads stdout until `line` appeared in it.
   void wait_for_output(const std::string& line);
   // Reads both pipes to EOF, then reaps init; returns its exit code (128+N for signal N).

@@ -257,3 +257,17 @@ TEST_CASE("init holds asupd's pidfd and both control ends; the workload gets non
   CHECK(lines(c.out().substr(split + 3)) ==
         std::vector<std::string>{"0", "1", "10", "11", "12", "2", "3", "6", "7", "8"});
 }
+
+TEST_CASE("a signal init raises on itself is not forwarded to the workload",
+          "[launch][root][keeper]") {
+  ASUP_REQUIRE_ROOT();
+  TempRoot root;
+  Container c{&root, root.spec({"sh", "-c", "sleep 0.5; echo alive; exit 8"})};
+  REQUIRE(c.next_report() == "ready");
+  // asupd is gone: init's "started" report meets a closed pipe, and the SIGPIPE that
+  // raises must not reach the workload.
+  c.drop_report();
+  c.release_barrier();
+  CHECK(c.wait() == 8);
+  CHECK(c.out() == "alive\n");
+}
