@@ -201,6 +201,11 @@ TEST_CASE("a start asupd did not see through is listed as exited, and --rm leave
 
 namespace {
 
+// Whether `pid` sits in read(2): a client that sent its request waits for the reply.
+bool blocked_in_read(pid_t pid) {
+  return read_text("/proc/" + std::to_string(pid) + "/syscall").rfind("0 ", 0) == 0;
+}
+
 // PIDFD_INFO_EXIT, which gives a non-parent the status of a process it holds a pidfd of,
 // came with Linux 6.15.
 bool kernel_has_pidfd_exit_info() {
@@ -240,10 +245,14 @@ TEST_CASE("a re-adopted container killed by a signal reports 128+N like a fresh 
   CHECK(r.code == 0);
   CHECK(d.inspect(stopped)["State"]["ExitCode"] == 137);
 
+  // The waiter's request must be in before the removal hides the container from lookups:
+  // it has sent it once it blocks reading its reply.
   auto waiter = d.spawn({"wait", removed});
+  REQUIRE(eventually([&] { return blocked_in_read(waiter.pid()); }, 10));
   r = d.run({"rm", "-f", removed});
   CHECK(r.code == 0);
   REQUIRE(waiter.wait(20));
+  INFO("waiter stderr: " << waiter.err());
   CHECK(waiter.out() == "137\n");
   CHECK(d.try_run({"inspect", removed}).code != 0);
 
