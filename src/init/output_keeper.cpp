@@ -175,6 +175,14 @@ std::uint64_t OutputKeeper::unread() const {
   return total;
 }
 
+void OutputKeeper::kill_leftovers() {
+  // The workload's leftovers die now rather than when init exits (the kernel kills them
+  // then anyway), so nothing adds to the pipes while they empty. Only as the namespace's
+  // init: kill(-1) anywhere else would reach the host.
+  if (!killed_leftovers_ && ::getpid() == 1) ::kill(-1, SIGKILL);
+  killed_leftovers_ = true;
+}
+
 void OutputKeeper::wait_for_reader() {
   // No event says "the pipe is empty": look again after a pause that starts short, as
   // asupd usually reads within microseconds, and grows.
@@ -186,6 +194,8 @@ void OutputKeeper::wait_for_reader() {
       daemon_gone();
       return;
     }
+    // Still not empty after the first pause: perhaps a leftover keeps writing.
+    kill_leftovers();
     if (pause_ns < 20 * 1000 * 1000) pause_ns *= 2;
   }
 }
@@ -193,16 +203,12 @@ void OutputKeeper::wait_for_reader() {
 void OutputKeeper::finish() {
   if (!active_) return;
   if (daemon_ >= 0 && readable_now(daemon_)) daemon_gone();
-  if (unread() > 0) {
-    // What the workload left must reach a reader. Its leftovers die now rather than when
-    // init exits (the kernel would kill them then anyway), so nothing adds to the pipes
-    // while they empty. Only as the namespace's init: kill(-1) elsewhere reaches the host.
-    if (::getpid() == 1) ::kill(-1, SIGKILL);
-    if (!draining_) wait_for_reader();
-    if (draining_) {
-      for (int slot : {kStdoutSlot, kStderrSlot})
-        if (open_[slot]) drain(slot, kFinalDrain);
-    }
+  // What the workload left in the pipes must reach a reader before init leaves.
+  if (unread() > 0 && !draining_) wait_for_reader();
+  if (unread() > 0 && draining_) {
+    kill_leftovers();
+    for (int slot : {kStdoutSlot, kStderrSlot})
+      if (open_[slot]) drain(slot, kFinalDrain);
   }
   spool_.close();
 }

@@ -39,10 +39,12 @@ class OutputKeeper {
   void drain(int slot, std::uint64_t budget);
   std::uint64_t unread() const;
   void wait_for_reader();
+  void kill_leftovers();
 
   bool active_ = false;
   int daemon_ = -1;  // the asupd's pidfd (fds::kDaemonPidfd); -1 once it is gone
   bool draining_ = false;
+  bool killed_leftovers_ = false;
   bool open_[kSlots] = {};  // the pipes still to read (false after EOF)
   launch::spool::Writer spool_;
 };
