@@ -109,7 +109,7 @@ void OutputKeeper::fill(struct pollfd* slots) const {
   for (int i = 0; i < kSlots; ++i) slots[i] = {-1, POLLIN, 0};
   if (!active_) return;
   slots[kDaemonSlot].fd = daemon_;
-  slots[kControlSlot].fd = fds::kControl;
+  if (control_) slots[kControlSlot].fd = fds::kControl;
   for (int slot : {kStdoutSlot, kStderrSlot})
     if (draining_ && open_[slot]) slots[slot].fd = pipe_fd(slot);
 }
@@ -120,7 +120,11 @@ void OutputKeeper::handle(const struct pollfd* slots) {
   if (daemon_ >= 0 && slots[kDaemonSlot].revents != 0) daemon_gone();
   for (int slot : {kStdoutSlot, kStderrSlot})
     if (draining_ && slots[slot].fd >= 0 && slots[slot].revents != 0) drain(slot, kDrainTurn);
-  if (slots[kControlSlot].revents & POLLIN) on_control();
+  const short control = slots[kControlSlot].revents;
+  if (control & POLLIN)
+    on_control();
+  else if (control != 0)
+    control_ = false;  // cannot happen while init holds the peer; never spin on it
 }
 
 void OutputKeeper::daemon_gone() {

@@ -45,6 +45,7 @@ class OutputKeeper {
   int daemon_ = -1;  // the asupd's pidfd (fds::kDaemonPidfd); -1 once it is gone
   bool draining_ = false;
   bool killed_leftovers_ = false;
+  bool control_ = true;     // the control socket is worth watching
   bool open_[kSlots] = {};  // the pipes still to read (false after EOF)
   launch::spool::Writer spool_;
 };
