@@ -13,6 +13,7 @@
 #include "core/fs.hpp"
 #include "init/exit_record.hpp"
 #include "init/mounts.hpp"
+#include "init/output_keeper.hpp"
 #include "init/pivot.hpp"
 #include "init/report.hpp"
 #include "init/supervise.hpp"
@@ -28,8 +29,9 @@ namespace fds = launch::fds;
 // Large enough for any real spec; a bigger memfd is not one asupd wrote.
 constexpr off_t kMaxSpecSize = 16 << 20;
 
-// The inherited descriptors stay open (7 and 8 hold the log pipes across asupd restarts)
-// but must not leak into the workload, which gets only 0, 1 and 2.
+// The inherited descriptors stay open (7 and 8 hold the log pipes across asupd restarts,
+// 10 to 12 let init keep the output while asupd is away) but must not leak into the
+// workload, which gets only 0, 1 and 2.
 void protect_inherited_fds() {
   for (int fd = fds::kSpec; fd < fds::kFirstFree; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
@@ -107,6 +109,8 @@ void ok_or_die(Status s) {
   if (spec.late_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
     fail_setup(Error{errno, "unshare the cgroup namespace"});
 
+  UniqueFd signals = value_or_die(open_signalfd());
+  OutputKeeper keeper{spec.log_size};
   WorkloadStart start = value_or_die(start_workload(spec, user));
   // From here on the daemon committed to running the container: every outcome is recorded
   // in exit.json, which survives an asupd restart.
@@ -114,7 +118,10 @@ void ok_or_die(Status s) {
   report("started " + std::to_string(start.visible_pid));
   close_report();
 
-  ExitStatus exit = from_wait_status(supervise(start.pid));
+  ExitStatus exit = from_wait_status(supervise(start.pid, signals.get(), &keeper));
+  // Every byte the workload wrote has a reader (asupd, or the spool) before the record
+  // that tells asupd the container is over.
+  keeper.finish();
   (void)write_exit_record(fds::kStateDir, exit);
   // PID 1 leaving tears down the pid namespace: the kernel kills whatever is left.
   ::_exit(exit.exit_code);
@@ -136,12 +143,13 @@ void ok_or_die(Status s) {
   ::close(fds::kNsPidfd);
 
   ExecUser user = value_or_die(resolve_user(spec.user));
+  UniqueFd signals = value_or_die(open_signalfd());
   // CLONE_NEWPID applies to children only: the fork lands in the container's namespace.
   WorkloadStart start = value_or_die(start_workload(spec, user));
   if (start.failure_code != 0) workload_failed(start, false);
   report("started " + std::to_string(start.visible_pid));
   close_report();
-  ::_exit(from_wait_status(supervise(start.pid)).exit_code);
+  ::_exit(from_wait_status(supervise(start.pid, signals.get(), nullptr)).exit_code);
 }
 
 }  // namespace

@@ -24,7 +24,12 @@ inline constexpr int kStateDir = 6;    // O_PATH dir where init writes exit.json
 inline constexpr int kStdoutHold = 7;  // read end of the stdout pipe, held across asupd restarts
 inline constexpr int kStderrHold = 8;  // read end of the stderr pipe
 inline constexpr int kNsPidfd = 9;     // exec mode: pidfd of the container's init
-inline constexpr int kFirstFree = 10;
+// Container mode, when asupd passes them (SpawnRequest::daemon_pidfd): what lets init keep
+// the output while no asupd reads it (see "Output while asupd is away" below).
+inline constexpr int kDaemonPidfd = 10;  // pidfd of the asupd in charge of this container
+inline constexpr int kControl = 11;      // init's end of a SOCK_SEQPACKET socketpair
+inline constexpr int kControlPeer = 12;  // the other end, held for an asupd to take
+inline constexpr int kFirstFree = 13;
 }  // namespace fds
 
 // Report lines asup-init writes to fds::kReport:
@@ -35,6 +40,20 @@ inline constexpr int kFirstFree = 10;
 //                             see (125 engine, 126 not executable, 127 not found)
 inline constexpr const char* kExitFile = "exit.json";
 // exit.json: {"exit_code":N,"signal":S,"finished_at":UNIX_NANOS}; signal 0 for a normal exit.
+
+// Output while asupd is away. asupd reads the output pipes itself while it lives. When the
+// pidfd at fds::kDaemonPidfd turns readable (that asupd died or stopped), init reads them
+// into the output spool in fds::kStateDir (launch/output_spool.hpp), at most log_size
+// bytes per segment, so the workload never blocks on a full pipe and nothing it writes is
+// lost. A restarted asupd takes fds::kControlPeer with pidfd_getfd and sends one message,
+// "adopt TOKEN" with its own pidfd attached (SCM_RIGHTS); init stops reading, closes the
+// spool, watches the new pidfd at fds::kDaemonPidfd and answers "ok TOKEN". From then on
+// asupd owns the spool (it imports and deletes it) and reads the pipes again. The token
+// tells asupd its answer from one meant for an asupd that died before reading it.
+// When the workload exits, init hands every byte still in the pipes to a reader before it
+// leaves: it waits until asupd has read them, or spools them itself when asupd is gone.
+inline constexpr std::string_view kAdoptRequest = "adopt ";
+inline constexpr std::string_view kAdoptReply = "ok ";
 
 enum class MountKind : std::uint8_t {
   Mount = 1,   // mount(source, target, fstype, flags, data)
@@ -99,6 +118,9 @@ struct LaunchSpec {
   // asupd leaves CLONE_NEWCGROUP out and init unshares it once the barrier opens (by then
   // it is in the container's groups), so the container sees its groups as "/".
   bool late_cgroup_namespace = false;
+  // Container mode: the container's log ring size (--log-size), which bounds each segment
+  // of the output spool init writes while no asupd reads the pipes.
+  std::uint64_t log_size = 1 << 20;
 
   bool operator==(const LaunchSpec&) const = default;
 };

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -50,6 +51,19 @@ Result<Pipe> make_pipe(const char* what) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno(std::string{"pipe2 "} + what);
   return Pipe{UniqueFd{p[0]}, UniqueFd{p[1]}};
+}
+
+// Both ends go to asup-init: it reads on one and holds the other for whichever asupd
+// re-adopts the container next (pidfd_getfd). Message boundaries keep each request whole.
+struct ControlSocket {
+  UniqueFd init_end, peer;
+};
+
+Result<ControlSocket> make_control_socket() {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return fail_errno("socketpair control");
+  return ControlSocket{UniqueFd{sv[0]}, UniqueFd{sv[1]}};
 }
 
 // The soft RLIMIT_NOFILE asupd started with, restored in every child; 0: unchanged.
@@ -219,8 +233,14 @@ Result<Spawned> spawn(const SpawnRequest& request) {
   ASUP_TRY(auto spec_fd, spec_memfd(request.spec, program));
   ASUP_TRY(auto report, make_pipe("report"));
   Pipe barrier;
+  ControlSocket control;
   if (container) {
     ASUP_TRY(barrier, make_pipe("barrier"));
+  }
+  const bool keeps_output = container && request.daemon_pidfd >= 0 && request.stdout_hold_fd >= 0 &&
+                            request.stderr_hold_fd >= 0;
+  if (keeps_output) {
+    ASUP_TRY(control, make_control_socket());
   }
   // The daemon reads reports from its event loop.
   if (::fcntl(report.read.get(), F_SETFL, O_NONBLOCK) != 0)
@@ -244,6 +264,11 @@ Result<Spawned> spawn(const SpawnRequest& request) {
   plan.source[fds::kStdoutHold] = request.stdout_hold_fd;
   plan.source[fds::kStderrHold] = request.stderr_hold_fd;
   plan.source[fds::kNsPidfd] = request.ns_pidfd;
+  if (keeps_output) {
+    plan.source[fds::kDaemonPidfd] = request.daemon_pidfd;
+    plan.source[fds::kControl] = control.init_end.get();
+    plan.source[fds::kControlPeer] = control.peer.get();
+  }
   plan.report_source = report.write.get();
 
   int pidfd = -1;
@@ -272,8 +297,8 @@ Result<Spawned> spawn(const SpawnRequest& request) {
   out.pidfd.reset(pidfd);
   out.report = std::move(report.read);
   out.barrier = std::move(barrier.write);
-  // The child's ends (spec memfd, report write end, barrier read end) close here with
-  // their UniqueFds, so EOF on the report pipe means asup-init is gone.
+  // The child's ends (spec memfd, report write end, barrier read end, control socket)
+  // close here with their UniqueFds, so EOF on the report pipe means asup-init is gone.
   return out;
 }
 

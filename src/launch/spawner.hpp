@@ -20,8 +20,12 @@ struct SpawnRequest {
   int state_dir_fd = -1;                              // becomes fds::kStateDir
   int stdout_hold_fd = -1, stderr_hold_fd = -1;       // become kStdoutHold/kStderrHold (optional)
   int ns_pidfd = -1;                                  // exec mode: becomes fds::kNsPidfd
-  std::uint64_t namespaces = 0;                       // CLONE_NEW* flags for clone3
-  int cgroup_fd = -1;                                 // >= 0: CLONE_INTO_CGROUP
+  // Container mode: asupd's own pidfd, becomes fds::kDaemonPidfd; with it the child also
+  // gets the control socketpair (fds::kControl, fds::kControlPeer) and keeps the output
+  // while asupd is away. Needs both hold fds.
+  int daemon_pidfd = -1;
+  std::uint64_t namespaces = 0;  // CLONE_NEW* flags for clone3
+  int cgroup_fd = -1;            // >= 0: CLONE_INTO_CGROUP
 };
 
 struct Spawned {

@@ -163,6 +163,11 @@ Status RingFile::append(const Record& record) {
   return ok();
 }
 
+Status RingFile::add_dropped(std::uint64_t bytes) {
+  dropped_ += bytes;
+  return fs::write_file_atomic(path_ + ".dropped", std::to_string(dropped_));
+}
+
 Status RingFile::rotate() {
   // rename() replaces the older segment in one step: a reader sees either the old pair
   // or the new one. A crash before the new PATH exists leaves PATH.1 alone, which open()

@@ -26,6 +26,9 @@ class RingFile {
   static Result<std::vector<Record>> read_all(const std::string& path);
   // Payload bytes this file has discarded (rotation, oversized records) over its life.
   std::uint64_t dropped_bytes() const { return dropped_; }
+  // Output lost before it reached this file (asup-init's spool overflowed while no asupd
+  // ran): counted with what the file discarded itself, and saved at once.
+  Status add_dropped(std::uint64_t bytes);
   static std::uint64_t read_dropped(const std::string& path);
   // Deletes both segments and the counter.
   static void remove(const std::string& path);

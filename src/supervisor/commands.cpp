@@ -74,6 +74,7 @@ void Supervisor::op_logs(const SessionPtr& s, const nlohmann::json& req) {
 Status Supervisor::signal(Instance& c, int sig) {
   if (!c.watch || c.exit_seen)
     return fail(EINVAL, "container " + c.config.id.substr(0, 12) + " is not running");
+  if (sig == SIGKILL) c.sigkill_sent = true;
   return sys::pidfd_send_signal(c.watch->fd(), sig);
 }
 

@@ -73,6 +73,9 @@ struct Instance {
   std::vector<std::function<void()>> on_finished;
   std::unique_ptr<boost::asio::steady_timer> kill_timer;
   bool removing = false;
+  // asupd sent SIGKILL, which kills asup-init itself before it can record anything: the
+  // status of a re-adopted container (not asupd's child) when nothing else tells it.
+  bool sigkill_sent = false;
   // Published host ports stay bound here while the container runs, so nothing else takes
   // them; the DNAT elements are in the network's table once ports_programmed.
   std::vector<network::PortReservation> port_holds;

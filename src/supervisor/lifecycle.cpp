@@ -72,7 +72,8 @@ int code_from_wait(const siginfo_t& info) {
 }  // namespace
 
 Status Supervisor::persist_state(Instance& c) {
-  c.state.log_dropped_bytes = c.ring.dropped_bytes();
+  // A ring not read back since the restart knows nothing of what was dropped before.
+  if (c.ring_loaded) c.state.log_dropped_bytes = c.ring.dropped_bytes();
   return fs::write_file_atomic(fs::join(c.dir, "state.json"), to_json(c.state).dump());
 }
 
@@ -207,6 +208,9 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   spawn.state_dir_fd = state_dir.get();
   spawn.stdout_hold_fd = out_pipe.first.get();
   spawn.stderr_hold_fd = err_pipe.first.get();
+  // asup-init watches asupd through it and keeps the output while asupd is away.
+  spawn.daemon_pidfd = daemon_pidfd();
+  spawn.spec.log_size = config.log_size;
   spawn.namespaces =
       CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
   if (config.network_mode == "host") spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWNET);
@@ -321,13 +325,15 @@ void Supervisor::on_process_exit(const std::string& id) {
   Instance& c = *it->second;
   if (c.exit_seen) return;
   c.exit_seen = true;
-  if (c.own_child) {
-    siginfo_t info{};
-    if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(c.watch->fd()), &info,
-                 WEXITED | WNOHANG) == 0 &&
-        info.si_pid != 0)
-      c.wait_status_code = code_from_wait(info);
+  if (!c.own_child) {
+    resolve_adopted_exit(id, 0);
+    return;
   }
+  siginfo_t info{};
+  if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(c.watch->fd()), &info,
+               WEXITED | WNOHANG) == 0 &&
+      info.si_pid != 0)
+    c.wait_status_code = code_from_wait(info);
   settle(c);
 }
 
@@ -429,39 +435,6 @@ void Supervisor::remove_container(const std::string& id, std::function<void(Stat
       });
 }
 
-void Supervisor::adopt(Instance& c) {
-  // A container that was running when the previous asupd stopped: same pid and same start
-  // time means the same process. Its exit is then seen through a fresh pidfd; the exit code
-  // comes from the exit.json asup-init writes.
-  std::string id = c.config.id;
-  if (c.state.status == RunState::Running && c.state.pid > 0 &&
-      sys::process_start_time(c.state.pid) == c.state.pid_start_time) {
-    auto pidfd = sys::pidfd_open(c.state.pid);
-    if (pidfd) {
-      c.cgroup = cgroups_->open(id);
-      // asup-init keeps the read ends of the output pipes: take them back.
-      auto out = sys::pidfd_getfd(pidfd.value().get(), launch::fds::kStdoutHold);
-      auto err = sys::pidfd_getfd(pidfd.value().get(), launch::fds::kStderrHold);
-      auto rf = logs::RingFile::open(fs::join(c.dir, "log"), c.config.log_size);
-      if (rf) c.ring_file.emplace(std::move(rf).value());
-      c.ring_loaded = false;
-      ensure_ring_loaded(c);
-      c.pending = 1 + (out ? 1 : 0) + (err ? 1 : 0);
-      c.watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(pidfd).value());
-      c.watch->start([this, id] { on_process_exit(id); });
-      if (out) capture(c, std::move(out).value(), logs::Stream::Stdout);
-      if (err) capture(c, std::move(err).value(), logs::Stream::Stderr);
-      return;
-    }
-  }
-  c.ring_loaded = false;
-  if (c.state.status != RunState::Exited) {
-    c.cgroup = cgroups_->open(id);
-    c.pending = 1;
-    settle(c);
-  }
-}
-
 void Supervisor::load_containers() {
   std::string dir = fs::join(options_.root, "containers");
   auto names = fs::list_dir(dir);
@@ -486,9 +459,12 @@ void Supervisor::load_containers() {
     if (config.id != name) continue;
     auto c = std::make_unique<Instance>(config, config.log_size);
     c->state = state_from_json(sj);
-    if (!state_text) c->state.error = "asupd stopped while starting the container";
     c->dir = cdir;
     c->run_dir = fs::join(fs::join(options_.run_root, "containers"), name);
+    // asup-init records the end of every workload that ran, even one whose state asupd
+    // died too early to write (the barrier opens just before state.json is written).
+    if (!state_text && !fs::exists(fs::join(c->run_dir, launch::kExitFile)))
+      c->state.error = "asupd stopped while starting the container";
     Instance& ref = *c;
     containers_.emplace(name, std::move(c));
     adopt(ref);

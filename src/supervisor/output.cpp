@@ -138,8 +138,9 @@ bool Supervisor::read_output(Instance& c, OutputCapture& cap) {
   return true;
 }
 
-void Supervisor::append_output(Instance& c, logs::Stream stream, std::string_view bytes) {
-  logs::Record record{now_ns(), stream, copy_chunk(bytes)};
+void Supervisor::append_output(Instance& c, logs::Stream stream, std::string_view bytes,
+                               std::int64_t time_ns) {
+  logs::Record record{time_ns != 0 ? time_ns : now_ns(), stream, copy_chunk(bytes)};
   if (c.ring_file) {
     if (auto r = c.ring_file->append(record); !r) {
       spdlog::warn("container {}: log file: {}", c.config.id.substr(0, 12), r.error().describe());

@@ -97,7 +97,20 @@ class Supervisor {
   void remove_container(const std::string& id, std::function<void(Status)> done);
   Status persist_state(Instance& c);
   void load_containers();
+
+  // re-adoption after a restart (adoption.cpp)
+  struct Handover;
   void adopt(Instance& c);
+  void readopt(Instance& c, UniqueFd pidfd);
+  void await_handover(const std::shared_ptr<Handover>& h);
+  void end_handover(const std::shared_ptr<Handover>& h);
+  // A re-adopted container's process ended: its status, from exit.json, its pidfd or
+  // the signal asupd sent, once known.
+  void resolve_adopted_exit(const std::string& id, int attempt);
+  // asupd's own pidfd, which every container's asup-init watches (opened once).
+  int daemon_pidfd();
+  // Output asup-init kept while no asupd read the pipes joins the log (output_import.cpp).
+  void import_spool(Instance& c);
 
   // network stage (networking.cpp)
   Status start_networks();
@@ -131,7 +144,9 @@ class Supervisor {
   void pause_capture(Instance& c, std::function<void()> resume);
   // The attached client drained or went away: paused captures read again.
   void resume_capture(const std::string& id);
-  void append_output(Instance& c, logs::Stream stream, std::string_view bytes);
+  // time_ns 0: now.
+  void append_output(Instance& c, logs::Stream stream, std::string_view bytes,
+                     std::int64_t time_ns = 0);
   void ensure_ring_loaded(Instance& c);
   // Replays the ring (from the last `tail` lines when tail >= 0) at the client's pace, then
   // makes the session a follower or ends it with a result.
@@ -169,6 +184,8 @@ class Supervisor {
   std::map<pid_t, std::unique_ptr<loop::PidfdWatch>> execs_;
   // The one read buffer of every output capture (output.cpp).
   std::vector<char> read_buf_;
+  UniqueFd daemon_pidfd_;              // daemon_pidfd()
+  std::uint64_t handover_serial_ = 0;  // tells one adopt request from another
 };
 
 }  // namespace asup::supervisor

@@ -1,10 +1,12 @@
 // Containers outlive asupd: a new daemon on the same directories re-adopts the running
 // ones, reports the exact exit code of those that ended meanwhile, and loses no output.
 #include <signal.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -195,4 +197,84 @@ TEST_CASE("a start asupd did not see through is listed as exited, and --rm leave
         return std::filesystem::is_empty(d.root() + "/containers", ec);
       },
       5));
+}
+
+namespace {
+
+// Whether `pid` sits in read(2): a client that sent its request waits for the reply.
+bool blocked_in_read(pid_t pid) {
+  return read_text("/proc/" + std::to_string(pid) + "/syscall").rfind("0 ", 0) == 0;
+}
+
+// PIDFD_INFO_EXIT, which gives a non-parent the status of a process it holds a pidfd of,
+// came with Linux 6.15.
+bool kernel_has_pidfd_exit_info() {
+  struct utsname u;
+  if (::uname(&u) != 0) return false;
+  int major = 0, minor = 0;
+  std::sscanf(u.release, "%d.%d", &major, &minor);
+  return major > 6 || (major == 6 && minor >= 15);
+}
+
+}  // namespace
+
+TEST_CASE("a re-adopted container killed by a signal reports 128+N like a fresh one",
+          "[integration][restart]") {
+  Daemon d;
+  std::string killed = d.run_detached({"busybox", "sleep", "1000"});
+  std::string stopped = d.run_detached(
+      {"busybox", "sh", "-c", "trap '' TERM; echo up; while true; do sleep 0.1; done"});
+  std::string removed = d.run_detached({"busybox", "sleep", "1000"});
+  std::string termed = d.run_detached({"busybox", "sleep", "1000"});
+  std::string outside = d.run_detached({"busybox", "sleep", "1000"});
+  for (auto& id : {killed, stopped, removed, termed, outside})
+    REQUIRE(d.wait_status(id, "running"));
+  REQUIRE(d.wait_logs(stopped, "up"));
+  d.crash_daemon();
+  d.start_daemon();
+  for (auto& id : {killed, stopped, removed, termed, outside}) REQUIRE(d.status(id) == "running");
+
+  auto r = d.run({"kill", killed});
+  INFO(r);
+  CHECK(r.code == 0);
+  REQUIRE(d.wait_status(killed, "exited"));
+  CHECK(d.inspect(killed)["State"]["ExitCode"] == 137);
+
+  // SIGTERM is ignored; SIGKILL follows after the timeout.
+  r = d.run({"stop", "-t", "1", stopped});
+  CHECK(r.code == 0);
+  CHECK(d.inspect(stopped)["State"]["ExitCode"] == 137);
+
+  // The waiter's request must be in before the removal hides the container from lookups:
+  // it has sent it once it blocks reading its reply.
+  auto waiter = d.spawn({"wait", removed});
+  REQUIRE(eventually([&] { return blocked_in_read(waiter.pid()); }, 10));
+  r = d.run({"rm", "-f", removed});
+  CHECK(r.code == 0);
+  REQUIRE(waiter.wait(20));
+  INFO("waiter stderr: " << waiter.err());
+  CHECK(waiter.out() == "137\n");
+  CHECK(d.try_run({"inspect", removed}).code != 0);
+
+  // A signal asup-init forwards is recorded by asup-init itself.
+  r = d.run({"kill", "-s", "TERM", termed});
+  CHECK(r.code == 0);
+  REQUIRE(d.wait_status(termed, "exited"));
+  CHECK(d.inspect(termed)["State"]["ExitCode"] == 143);
+
+  // asup-init killed by someone else: the status comes from its pidfd.
+  pid_t pid = d.inspect(outside)["State"]["Pid"].get<int>();
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  REQUIRE(d.wait_status(outside, "exited"));
+  if (kernel_has_pidfd_exit_info())
+    CHECK(d.inspect(outside)["State"]["ExitCode"] == 137);
+  else
+    CHECK(d.inspect(outside)["State"]["ExitCode"] != 0);
+
+  // The same as a container this asupd started.
+  std::string fresh = d.run_detached({"busybox", "sleep", "1000"});
+  REQUIRE(d.wait_status(fresh, "running"));
+  CHECK(d.run({"kill", fresh}).code == 0);
+  REQUIRE(d.wait_status(fresh, "exited"));
+  CHECK(d.inspect(fresh)["State"]["ExitCode"] == 137);
 }

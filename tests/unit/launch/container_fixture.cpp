@@ -4,6 +4,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -20,9 +22,10 @@ namespace {
 
 constexpr int kTimeoutMs = 20000;
 
-const char* const kApplets[] = {"sh",    "echo",  "cat",     "id",    "hostname", "ls",     "sleep",
-                                "ps",    "touch", "pwd",     "kill",  "true",     "test",   "grep",
-                                "mkdir", "stat",  "unshare", "mount", "uname",    "linux32"};
+const char* const kApplets[] = {"sh",    "echo",    "cat",   "id",   "hostname", "ls",
+                                "sleep", "ps",      "touch", "pwd",  "kill",     "true",
+                                "test",  "grep",    "mkdir", "stat", "unshare",  "mount",
+                                "uname", "linux32", "seq",   "yes"};
 
 void must(Status s) {
   if (!s) FAIL(s.error().describe());
@@ -170,6 +173,7 @@ Container::Container(const TempRoot* root, const LaunchSpec& spec, const SpawnOp
     req.stderr_hold_fd = err_read_.get();
   }
   req.ns_pidfd = options.ns_pidfd;
+  req.daemon_pidfd = options.daemon_pidfd;
   req.namespaces = options.namespaces;
   auto spawned = spawn(req);
   if (!spawned) FAIL("spawn: " << spawned.error().describe());
@@ -230,6 +234,16 @@ void Container::abort_barrier() {
   spawned_.barrier.reset();
 }
 
+void Container::release_barrier() {
+  char go = 1;
+  REQUIRE(::write(spawned_.barrier.get(), &go, 1) == 1);
+  spawned_.barrier.reset();
+}
+
+void Container::drop_report() {
+  spawned_.report.reset();
+}
+
 bool Container::pump(int timeout_ms) {
   struct pollfd p[2];
   int n = 0;
@@ -258,6 +272,49 @@ void Container::wait_for_output(const std::string& line) {
     if (!pump(100)) waited += 100;
     if (waited >= kTimeoutMs) FAIL("timed out waiting for \"" << line << "\" on stdout");
   }
+}
+
+FakeDaemon::FakeDaemon() {
+  pid_ = ::fork();
+  REQUIRE(pid_ >= 0);
+  if (pid_ == 0) {
+    for (;;) ::pause();
+  }
+  auto fd = sys::pidfd_open(pid_);
+  REQUIRE(fd);
+  pidfd_ = std::move(fd).value();
+}
+
+FakeDaemon::~FakeDaemon() {
+  if (pid_ > 0) kill();
+}
+
+void FakeDaemon::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+int Container::wait_exit() {
+  struct pollfd p {
+    spawned_.pidfd.get(), POLLIN, 0
+  };
+  REQUIRE(::poll(&p, 1, kTimeoutMs) == 1);
+  siginfo_t info{};
+  REQUIRE(::waitid(P_PIDFD, static_cast<id_t>(spawned_.pidfd.get()), &info, WEXITED) == 0);
+  reaped_ = true;
+  if (info.si_code == CLD_EXITED) return info.si_status;
+  return 128 + info.si_status;
+}
+
+std::size_t Container::unread() const {
+  std::size_t total = 0;
+  for (const UniqueFd* fd : {&out_read_, &err_read_}) {
+    int n = 0;
+    if (*fd && ::ioctl(fd->get(), FIONREAD, &n) == 0) total += static_cast<std::size_t>(n);
+  }
+  return total;
 }
 
 int Container::wait() {

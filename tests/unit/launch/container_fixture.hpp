@@ -55,6 +55,26 @@ struct SpawnOptions {
   // Put the stdout pipe on the lowest free descriptor below fds::kFirstFree, a number the
   // child must overwrite with something else, to prove the spawner moves without clobbering.
   bool stdout_on_low_fd = false;
+  // The pidfd of a process standing in for asupd (FakeDaemon): init keeps the output in
+  // the state dir's spool while it is dead. Needs hold_output.
+  int daemon_pidfd = -1;
+};
+
+// A process standing in for asupd, whose death asup-init notices through its pidfd. Make it
+// before the Container: a fork holds whatever descriptors exist at that moment.
+class FakeDaemon {
+ public:
+  FakeDaemon();
+  ~FakeDaemon();
+  FakeDaemon(const FakeDaemon&) = delete;
+  FakeDaemon& operator=(const FakeDaemon&) = delete;
+  int pidfd() const { return pidfd_.get(); }
+  // SIGKILL, and returns once it is reaped (its pidfd is readable).
+  void kill();
+
+ private:
+  pid_t pid_ = -1;
+  UniqueFd pidfd_;
 };
 
 // One running asup-init; kills and reaps it on destruction if a test bailed out early.
@@ -70,10 +90,18 @@ class Container {
   // Waits for "ready", releases the barrier, waits for "started N" (or the error line).
   std::string start();
   void abort_barrier();
+  // Releases the barrier without waiting for "ready" first.
+  void release_barrier();
+  // Closes the read end of the report pipe, as a dead asupd does.
+  void drop_report();
   // Reads stdout until `line` appeared in it.
   void wait_for_output(const std::string& line);
   // Reads both pipes to EOF, then reaps init; returns its exit code (128+N for signal N).
   int wait();
+  // Reaps init without reading the pipes (init may be their reader); its exit code.
+  int wait_exit();
+  // Bytes waiting in the stdout and stderr pipes.
+  std::size_t unread() const;
   void signal(int sig);
 
   pid_t pid() const { return spawned_.pid; }

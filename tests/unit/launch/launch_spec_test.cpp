@@ -48,6 +48,7 @@ LaunchSpec sample_spec() {
   spec.seccomp = false;  // both away from their defaults, so the round trip proves them
   spec.seccomp_program = std::string("\x20\0\0\0\x04\0\0\0", 8);  // embedded NULs survive
   spec.late_cgroup_namespace = true;
+  spec.log_size = (1ULL << 33) + 5;  // past 32 bits
   return spec;
 }
 
