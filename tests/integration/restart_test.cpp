@@ -1,6 +1,8 @@
 // Containers outlive asupd: a new daemon on the same directories re-adopts the running
 // ones, reports the exact exit code of those that ended meanwhile, and loses no output.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -17,6 +19,13 @@ using Catch::Contains;
 
 namespace {
 
+bool fs_touch(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
 nlohmann::json ps_row(Daemon& d, const std::string& id) {
   auto r = d.run({"ps", "-a", "--format", "json"});
   for (auto& line : lines(r.out)) {
@@ -27,8 +36,14 @@ nlohmann::json ps_row(Daemon& d, const std::string& id) {
 }
 
 void check_restart(Daemon& d, bool crash) {
-  std::string running = d.run_detached({"--name", "long", "busybox", "sh", "-c",
-                                        "echo before; sleep 2; echo during; exec sleep 1000"});
+  // "during" is written once the test says so, while no daemon runs; a shared dir is how
+  // the test and the container meet without one.
+  const std::string sync = d.dir() + "/sync";
+  REQUIRE(::mkdir(sync.c_str(), 0755) == 0);
+  std::string running = d.run_detached(
+      {"--name", "long", "-v", sync + ":/sync", "busybox", "sh", "-c",
+       "echo before; while [ ! -e /sync/go ]; do sleep 0.02; done; echo during; touch /sync/done; "
+       "exec sleep 1000"});
   std::string exited = d.run_detached({"busybox", "sh", "-c", "exit 3"});
   std::string later = d.run_detached({"busybox", "sh", "-c", "sleep 2; exit 7"});
   std::string killed = d.run_detached({"busybox", "sleep", "1000"});
@@ -52,7 +67,8 @@ void check_restart(Daemon& d, bool crash) {
   CHECK(eventually([&] { return !process_alive(later_pid); }, 15));
   ::kill(killed_pid, SIGKILL);
   CHECK(eventually([&] { return !process_alive(killed_pid); }, 5));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // "during" is written at ~2 s
+  REQUIRE(fs_touch(sync + "/go"));
+  CHECK(eventually([&] { return ::access((sync + "/done").c_str(), F_OK) == 0; }, 15));
   CHECK(process_alive(running_pid));
 
   d.start_daemon();
@@ -156,8 +172,11 @@ TEST_CASE("output written while asupd is down is kept in full", "[integration][r
   std::string id = d.run_detached(
       {"busybox", "sh", "-c",
        "sleep 1; head -c 200000 /dev/zero | tr '\\0' a; echo; echo done >&2; exit 5"});
+  pid_t pid = d.inspect(id)["State"]["Pid"].get<int>();
+  REQUIRE(pid > 0);
   d.stop_daemon();
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // The container ends while no daemon runs: its pid leaves once the output is safe.
+  CHECK(eventually([&] { return !process_alive(pid); }, 15));
   d.start_daemon();
   REQUIRE(d.wait_status(id, "exited"));
   CHECK(d.inspect(id)["State"]["ExitCode"] == 5);
