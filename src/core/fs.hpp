@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ bool is_directory(const std::string& path);
 Result<std::vector<std::string>> list_dir(const std::string& path);
 Result<UniqueFd> open_fd(const std::string& path, int flags, mode_t mode = 0);
 std::string join(std::string_view a, std::string_view b);
+// Writes all of iov[0..count), going on where a short writev stopped (the entries are
+// consumed). 0, or the errno of the failure (EIO when the fd took nothing).
+int writev_all(int fd, struct iovec* iov, int count);
 // Absolute form of `path` relative to the current directory (no symlink resolution).
 std::string absolute(const std::string& path);
 

@@ -89,27 +89,10 @@ Status Writer::write_record(std::uint8_t stream, std::int64_t time_ns, std::stri
   char header[kHeaderSize];
   encode_header(Header{stream, static_cast<std::uint32_t>(bytes.size()), time_ns}, header);
   struct iovec iov[2] = {{header, kHeaderSize}, {const_cast<char*>(bytes.data()), bytes.size()}};
-  struct iovec* next = iov;
-  int count = 2;
-  while (count > 0) {
-    ssize_t n = ::writev(fd_.get(), next, count);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int e = n < 0 ? errno : EIO;
-      // Keep the segment a sequence of whole records.
-      (void)!::ftruncate(fd_.get(), static_cast<off_t>(size_));
-      return fail(e, std::string{"append to spool "} + kFile);
-    }
-    auto done = static_cast<std::size_t>(n);
-    while (count > 0 && done >= next->iov_len) {
-      done -= next->iov_len;
-      ++next;
-      --count;
-    }
-    if (count > 0) {
-      next->iov_base = static_cast<char*>(next->iov_base) + done;
-      next->iov_len -= done;
-    }
+  if (int e = fs::writev_all(fd_.get(), iov, 2); e != 0) {
+    // Keep the segment a sequence of whole records.
+    (void)!::ftruncate(fd_.get(), static_cast<off_t>(size_));
+    return fail(e, std::string{"append to spool "} + kFile);
   }
   size_ += kHeaderSize + bytes.size();
   payload_ += bytes.size();

@@ -136,27 +136,10 @@ Status RingFile::append(const Record& record) {
   // payload into a staging buffer.
   struct iovec iov[2] = {{header, kHeaderSize},
                          {const_cast<char*>(payload.data()), payload.size()}};
-  struct iovec* next = iov;
-  int count = 2;
-  while (count > 0) {
-    ssize_t n = ::writev(fd_.get(), next, count);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int e = n < 0 ? errno : EIO;
-      // Cut a partial record off so the segment stays a sequence of whole records.
-      (void)!::ftruncate(fd_.get(), static_cast<off_t>(size_));
-      return fail(e, "append to " + path_);
-    }
-    auto done = static_cast<std::size_t>(n);
-    while (count > 0 && done >= next->iov_len) {
-      done -= next->iov_len;
-      ++next;
-      --count;
-    }
-    if (count > 0) {
-      next->iov_base = static_cast<char*>(next->iov_base) + done;
-      next->iov_len -= done;
-    }
+  if (int e = fs::writev_all(fd_.get(), iov, 2); e != 0) {
+    // Cut a partial record off so the segment stays a sequence of whole records.
+    (void)!::ftruncate(fd_.get(), static_cast<off_t>(size_));
+    return fail(e, "append to " + path_);
   }
   size_ += total;
   payload_ += payload.size();
