@@ -83,54 +83,40 @@ std::int64_t monotonic_ns() {
       .count();
 }
 
-Result<std::string> Supervisor::create_and_start(const RunRequest& request,
-                                                 const SessionPtr& client,
-                                                 std::int64_t received_ns) {
-  ASUP_TRY(auto image, images_->resolve(request.image));
+// The new container's config: its id, its name (given and free, or generated), the image
+// and the request merged.
+Result<ContainerConfig> Supervisor::make_config(const RunRequest& request,
+                                                const image::Image& image) {
   ContainerConfig config;
   config.id = new_container_id();
   if (!request.name.empty()) {
-    for (auto& [id, other] : containers_) {
-      if (other->config.name == request.name)
-        return fail(EEXIST, "Conflict. The container name \"/" + request.name +
-                                "\" is already in use by container \"" + id +
-                                "\". You have to remove (or rename) that container to be able "
-                                "to reuse that name.");
-    }
+    if (auto taken = name_in_use(request.name))
+      return fail(EEXIST, "Conflict. The container name \"/" + request.name +
+                              "\" is already in use by container \"" + *taken +
+                              "\". You have to remove (or rename) that container to be able "
+                              "to reuse that name.");
     config.name = request.name;
   } else {
-    config.name = new_container_name([&](const std::string& n) {
-      for (auto& [id, other] : containers_)
-        if (other->config.name == n) return true;
-      return false;
-    });
+    config.name =
+        new_container_name([&](const std::string& n) { return name_in_use(n).has_value(); });
   }
   config.image = request.image;
   config.image_id = image.id;
   config.created_ns = now_ns();
   ASUP_TRY(merge_run_config(request, image.config, config));
+  return config;
+}
 
-  auto owned = std::make_unique<Instance>(config, config.log_size);
-  Instance& c = *owned;
-  c.stages.request = received_ns;
-  c.stages.image = monotonic_ns();
-  c.dir = fs::join(fs::join(options_.root, "containers"), config.id);
-  c.run_dir = fs::join(fs::join(options_.run_root, "containers"), config.id);
+std::optional<std::string> Supervisor::name_in_use(const std::string& name) const {
+  for (auto& [id, other] : containers_)
+    if (other->config.name == name) return id;
+  return std::nullopt;
+}
 
-  // Everything below is undone if a later step fails.
-  struct Undo {
-    Supervisor* self;
-    Instance* c;
-    bool armed = true;
-    ~Undo() {
-      if (!armed) return;
-      if (c->cgroup) (void)c->cgroup->destroy();
-      self->release_network(*c);
-      (void)fs::remove_tree(c->dir);
-      (void)fs::remove_tree(c->run_dir);
-    }
-  } undo{this, &c};
-
+// The container's directories, the files bind-mounted over /etc, its planned network and
+// config.json: everything the mount plan needs. Undone by the caller on failure.
+Result<launch::RootfsLayout> Supervisor::prepare_rootfs(Instance& c, const image::Image& image) {
+  const ContainerConfig& config = c.config;
   launch::RootfsLayout layout;
   layout.lower_dirs = images_->layer_dirs(image);
   layout.lower_dirs.insert(layout.lower_dirs.begin(), init_layer_);  // the top-most lower
@@ -170,6 +156,55 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   // state.json first appears when the container runs (release_barrier): a config without
   // it is a start that asupd did not see through, which load_containers records as such.
   ASUP_TRY(fs::write_file_atomic(fs::join(c.dir, "config.json"), to_json(config).dump()));
+  return layout;
+}
+
+// After clone3, before the barrier: v1 groups take the pid, the network is wired. A
+// failure never releases the barrier: asup-init sees EOF and exits without running
+// anything, and the exit path cleans up as for any failed start.
+void Supervisor::join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgroup) {
+  auto failed = [&](const Error& e) {
+    spdlog::warn("container {}: {}", c.config.id.substr(0, 12), e.describe());
+    c.state.error = e.describe();
+    c.code_from_report = protocol::kExitEngineError;
+    spawned.barrier.reset();
+  };
+  if (join_cgroup) {
+    if (auto r = c.cgroup->add_process(spawned.pid); !r) failed(r.error());
+  }
+  if (!spawned.barrier) return;
+  // Runs while asup-init mounts the root filesystem on the other side of the barrier.
+  if (auto r = wire_network(c, spawned.pidfd.get()); !r) failed(r.error());
+  c.stages.network = monotonic_ns();
+}
+
+Result<std::string> Supervisor::create_and_start(const RunRequest& request,
+                                                 const SessionPtr& client,
+                                                 std::int64_t received_ns) {
+  ASUP_TRY(auto image, images_->resolve(request.image));
+  ASUP_TRY(auto config, make_config(request, image));
+  auto owned = std::make_unique<Instance>(config, config.log_size);
+  Instance& c = *owned;
+  c.stages.request = received_ns;
+  c.stages.image = monotonic_ns();
+  c.dir = fs::join(fs::join(options_.root, "containers"), config.id);
+  c.run_dir = fs::join(fs::join(options_.run_root, "containers"), config.id);
+
+  // Everything below is undone if a later step fails.
+  struct Undo {
+    Supervisor* self;
+    Instance* c;
+    bool armed = true;
+    ~Undo() {
+      if (!armed) return;
+      if (c->cgroup) (void)c->cgroup->destroy();
+      self->release_network(*c);
+      (void)fs::remove_tree(c->dir);
+      (void)fs::remove_tree(c->run_dir);
+    }
+  } undo{this, &c};
+
+  ASUP_TRY(auto layout, prepare_rootfs(c, image));
   c.stages.rootfs = monotonic_ns();
 
   ASUP_TRY(auto limits, with_device_rules(config.limits, layout.devices));
@@ -227,26 +262,7 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   c.own_child = true;
   c.state.pid = spawned.pid;
   c.state.pid_start_time = sys::process_start_time(spawned.pid);
-  if (spawn.cgroup_fd < 0) {
-    if (auto r = c.cgroup->add_process(spawned.pid); !r) {
-      // The barrier is never released: asup-init sees EOF and exits without running
-      // anything; the exit path then cleans up as for any failed start.
-      spdlog::warn("container {}: {}", config.id.substr(0, 12), r.error().describe());
-      c.state.error = r.error().describe();
-      c.code_from_report = protocol::kExitEngineError;
-      spawned.barrier.reset();
-    }
-  }
-  if (spawned.barrier) {
-    // Runs while asup-init mounts the root filesystem on the other side of the barrier.
-    if (auto r = wire_network(c, spawned.pidfd.get()); !r) {
-      spdlog::warn("container {}: {}", config.id.substr(0, 12), r.error().describe());
-      c.state.error = r.error().describe();
-      c.code_from_report = protocol::kExitEngineError;
-      spawned.barrier.reset();
-    }
-    c.stages.network = monotonic_ns();
-  }
+  join_and_wire(c, spawned, spawn.cgroup_fd < 0);
   c.barrier = std::move(spawned.barrier);
   c.pending = 4;  // process exit, stdout EOF, stderr EOF, report EOF
   std::string id = config.id;

@@ -12,6 +12,8 @@
 #include "cgroup/cgroup.hpp"
 #include "control/session.hpp"
 #include "image/store.hpp"
+#include "launch/mount_plan.hpp"
+#include "launch/spawner.hpp"
 #include "loop/event_loop.hpp"
 #include "network/netlink.hpp"
 #include "network/networks.hpp"
@@ -86,6 +88,11 @@ class Supervisor {
   void endpoints_changed(Instance& c, const std::vector<Endpoint>& touched);
 
   // lifecycle (lifecycle.cpp)
+  // Stages of create_and_start.
+  Result<ContainerConfig> make_config(const RunRequest& request, const image::Image& image);
+  std::optional<std::string> name_in_use(const std::string& name) const;  // the holder's id
+  Result<launch::RootfsLayout> prepare_rootfs(Instance& c, const image::Image& image);
+  void join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgroup);
   Result<std::string> create_and_start(const RunRequest& request, const SessionPtr& client,
                                        std::int64_t received_ns);
   void release_barrier(Instance& c);
