@@ -99,7 +99,7 @@ Session::Session(boost::asio::io_context& io, UniqueFd requests, UniqueFd replie
 
 void Session::start(RequestFn on_request) {
   on_request_ = std::move(on_request);
-  send({{"type", "hello"}, {"version", protocol::kVersion}});
+  reply(api::Hello{protocol::kVersion});
   read_more();
 }
 
@@ -178,11 +178,7 @@ void Session::report_skipped() {
   // follower (its result) would otherwise carry the gap away untold.
   if (skipped_bytes_ == 0) return;
   auto skipped = std::exchange(skipped_bytes_, 0);
-  send({{"type", "notice"}, {"skipped_bytes", skipped}});
-}
-
-void Session::send_error(int exit_code, const std::string& message) {
-  send({{"type", "error"}, {"exit", exit_code}, {"message", message}});
+  reply(api::Notice{std::nullopt, skipped});
 }
 
 void Session::send_output(const char* stream, std::int64_t time_ns, std::string_view bytes) {
@@ -392,8 +388,7 @@ void Session::cut_off(const std::string& why) {
                peer_.pid, queued_bytes_, why);
   std::string last;
   if (front_sent_ > 0) last = queue_.front().bytes.substr(front_sent_);
-  last += nlohmann::json{{"type", "error"}, {"exit", protocol::kExitEngineError}, {"message", why}}
-              .dump();
+  last += api::reply_line(api::Error{protocol::kExitEngineError, why, std::nullopt}).dump();
   last += '\n';
   int fd = ::fcntl(replies_.native_handle(), F_DUPFD_CLOEXEC, 0);
   close();

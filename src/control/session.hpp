@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/caller.hpp"
 #include "asup/protocol.hpp"
 #include "asup/result.hpp"
 #include "asup/unique_fd.hpp"
@@ -51,7 +52,7 @@ struct Peer {
   std::string requests_path;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public api::Caller, public std::enable_shared_from_this<Session> {
  public:
   using RequestFn = std::function<void(const std::shared_ptr<Session>&, const nlohmann::json&)>;
 
@@ -62,28 +63,26 @@ class Session : public std::enable_shared_from_this<Session> {
   // with an error: it never reaches the event loop.
   void start(RequestFn on_request);
 
-  void send(const nlohmann::json& message);
-  // {"type":"error","exit":CODE,"message":...}
-  void send_error(int exit_code, const std::string& message);
+  void send(const nlohmann::json& message) override;
   // {"type":"output","stream":"stdout","time":NS,"len":N} followed by N bytes. When the
   // client is too far behind, output is skipped and a notice tells it how much.
-  void send_output(const char* stream, std::int64_t time_ns, std::string_view bytes);
+  void send_output(const char* stream, std::int64_t time_ns, std::string_view bytes) override;
   // Bytes accepted but not yet handed to the kernel: the client's FIFO is full.
-  std::size_t queued_bytes() const { return queued_bytes_; }
+  std::size_t queued_bytes() const override { return queued_bytes_; }
   // Runs `callback` once, when nothing is queued any more (at once if nothing is), so a
   // sender that must not skip can pace itself by the client. Never runs after close().
-  void on_drained(std::function<void()> callback);
-  void on_close(std::function<void()> callback);
+  void on_drained(std::function<void()> callback) override;
+  void on_close(std::function<void()> callback) override;
   void close();
 
-  bool closed() const { return closed_; }
+  bool closed() const override { return closed_; }
   // The pid the client's hello claimed; see client_pidfd() before trusting it.
   pid_t client_pid() const { return peer_.pid; }
   // A pidfd of the client process, once that process is seen holding this session's
   // request FIFO open (control/peer.hpp); checked on first use, then kept. The session
   // owns the fd.
-  Result<int> client_pidfd();
-  std::uint64_t serial() const { return serial_; }
+  Result<int> client_pidfd() override;
+  std::uint64_t serial() const override { return serial_; }
 
  private:
   struct Frame {

@@ -1,0 +1,279 @@
+// Every request of the control protocol as a typed value (docs/protocol.md, "Requests"),
+// with the type of its final success (Reply; an attached run ends with Exit instead).
+// Front ends build these (asupctl) or decode them (asupd's FIFO sessions) and the engine
+// takes them as they are: a field's name, type and default are stated here and nowhere else.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/fields.hpp"
+#include "api/replies.hpp"
+
+namespace asup::api {
+
+struct RunRequest {
+  static constexpr std::string_view kOp = "run";
+  using Reply = IdResult;
+  std::string image;
+  std::vector<std::string> cmd;
+  std::optional<std::string> entrypoint;  // set: replaces the image's ("" clears it)
+  std::vector<std::string> env;           // KEY=VALUE, resolved by the client
+  std::optional<std::string> workdir;
+  std::optional<std::string> user;
+  std::optional<std::string> hostname;
+  std::string name;
+  std::vector<std::string> volumes;    // "HOST:CTR[:ro]"
+  std::vector<std::string> tmpfs;      // "/path[:opts]"
+  std::vector<std::string> devices;    // --device, as typed
+  std::optional<std::int64_t> memory;  // bytes
+  std::optional<double> cpus;
+  std::optional<std::int64_t> pids_limit;
+  std::uint64_t log_size = 1 << 20;
+  bool detach = false;
+  bool rm = false;
+  bool interactive = false;
+  std::string network = "bridge";    // bridge | none | host | a user network's name or id
+  std::string ip;                    // --ip
+  std::vector<std::string> publish;  // -p, as typed
+  bool publish_all = false;          // -P
+  std::vector<std::string> network_aliases;
+  ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
+                  devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
+                  publish, publish_all, network_aliases)
+};
+
+struct PsRequest {
+  static constexpr std::string_view kOp = "ps";
+  using Reply = PsResult;
+  bool all = false;
+  ASUP_API_FIELDS(all)
+};
+
+struct InspectRequest {
+  static constexpr std::string_view kOp = "inspect";
+  using Reply = InspectResult;
+  std::vector<std::string> ids;
+  ASUP_API_FIELDS(ids)
+};
+
+struct PortRequest {
+  static constexpr std::string_view kOp = "port";
+  using Reply = PortResult;
+  std::string id;
+  std::string port;  // "80/tcp", "53/udp", "80"; empty: all
+  ASUP_API_FIELDS(id, port)
+};
+
+struct LogsRequest {
+  static constexpr std::string_view kOp = "logs";
+  using Reply = Done;
+  std::string id;
+  bool follow = false;
+  std::int64_t tail = -1;  // lines; -1: all
+  ASUP_API_FIELDS(id, follow, tail)
+};
+
+struct ExecRequest {
+  static constexpr std::string_view kOp = "exec";
+  using Reply = Exit;
+  std::string id;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;
+  std::optional<std::string> workdir;  // unset: the container's
+  std::optional<std::string> user;     // unset: the container's
+  bool interactive = false;
+  ASUP_API_FIELDS(id, cmd, env, workdir, user, interactive)
+};
+
+struct StopRequest {
+  static constexpr std::string_view kOp = "stop";
+  using Reply = OutcomesResult;
+  std::vector<std::string> ids;
+  std::int64_t timeout = 10;  // seconds
+  ASUP_API_FIELDS(ids, timeout)
+};
+
+struct KillRequest {
+  static constexpr std::string_view kOp = "kill";
+  using Reply = OutcomesResult;
+  std::vector<std::string> ids;
+  std::string signal = "KILL";  // "TERM", "SIGRTMIN+3", "9"
+  ASUP_API_FIELDS(ids, signal)
+};
+
+struct RmRequest {
+  static constexpr std::string_view kOp = "rm";
+  using Reply = OutcomesResult;
+  std::vector<std::string> ids;
+  bool force = false;
+  ASUP_API_FIELDS(ids, force)
+};
+
+struct WaitRequest {
+  static constexpr std::string_view kOp = "wait";
+  using Reply = OutcomesResult;
+  std::vector<std::string> ids;
+  ASUP_API_FIELDS(ids)
+};
+
+struct LoadRequest {
+  static constexpr std::string_view kOp = "load";
+  using Reply = LoadResult;
+  std::string path;  // absolute; /proc/PID/fd/0 for the client's stdin
+  ASUP_API_FIELDS(path)
+};
+
+struct ImportRequest {
+  static constexpr std::string_view kOp = "import";
+  using Reply = IdResult;
+  std::string path;
+  std::string reference;
+  ASUP_API_FIELDS(path, reference)
+};
+
+struct ImagesRequest {
+  static constexpr std::string_view kOp = "images";
+  using Reply = ImagesResult;
+  ASUP_API_NO_FIELDS
+};
+
+struct RmiRequest {
+  static constexpr std::string_view kOp = "rmi";
+  using Reply = OutcomesResult;
+  std::vector<std::string> images;
+  bool force = false;
+  ASUP_API_FIELDS(images, force)
+};
+
+struct PullRequest {
+  static constexpr std::string_view kOp = "pull";
+  using Reply = PullResult;
+  std::string reference;
+  std::string platform;  // "os/arch[/variant]"; empty: this host's
+  ASUP_API_FIELDS(reference, platform)
+};
+
+struct LoginRequest {
+  static constexpr std::string_view kOp = "login";
+  using Reply = LoginResult;
+  std::string server;  // empty: Docker Hub
+  std::string username;
+  std::string password;
+  ASUP_API_FIELDS(server, username, password)
+};
+
+struct LogoutRequest {
+  static constexpr std::string_view kOp = "logout";
+  using Reply = LogoutResult;
+  std::string server;
+  ASUP_API_FIELDS(server)
+};
+
+struct TagRequest {
+  static constexpr std::string_view kOp = "tag";
+  using Reply = TagResult;
+  std::string source;  // reference, id or id prefix
+  std::string target;  // reference, no digest
+  ASUP_API_FIELDS(source, target)
+};
+
+struct SaveRequest {
+  static constexpr std::string_view kOp = "save";
+  using Reply = Done;
+  std::vector<std::string> images;
+  std::string path;  // absolute
+  bool in_place = false;
+  ASUP_API_FIELDS(images, path, in_place)
+};
+
+struct ImageInspectRequest {
+  static constexpr std::string_view kOp = "image_inspect";
+  using Reply = InspectResult;
+  std::vector<std::string> images;
+  ASUP_API_FIELDS(images)
+};
+
+struct ImagePruneRequest {
+  static constexpr std::string_view kOp = "image_prune";
+  using Reply = ImagePruneResult;
+  bool all = false;
+  ASUP_API_FIELDS(all)
+};
+
+struct NetworkCreateRequest {
+  static constexpr std::string_view kOp = "network_create";
+  using Reply = IdResult;
+  std::string name;
+  std::string subnet;  // CIDR; empty: the next free pool
+  std::string gateway;
+  std::string driver = "bridge";
+  bool internal = false;
+  ASUP_API_FIELDS(name, subnet, gateway, driver, internal)
+};
+
+struct NetworkLsRequest {
+  static constexpr std::string_view kOp = "network_ls";
+  using Reply = NetworkLsResult;
+  ASUP_API_NO_FIELDS
+};
+
+struct NetworkInspectRequest {
+  static constexpr std::string_view kOp = "network_inspect";
+  using Reply = InspectResult;
+  std::vector<std::string> names;
+  ASUP_API_FIELDS(names)
+};
+
+struct NetworkRmRequest {
+  static constexpr std::string_view kOp = "network_rm";
+  using Reply = OutcomesResult;
+  std::vector<std::string> names;
+  ASUP_API_FIELDS(names)
+};
+
+struct NetworkConnectRequest {
+  static constexpr std::string_view kOp = "network_connect";
+  using Reply = Done;
+  std::string network;
+  std::string container;
+  std::string ip;
+  std::vector<std::string> aliases;
+  ASUP_API_FIELDS(network, container, ip, aliases)
+};
+
+struct NetworkDisconnectRequest {
+  static constexpr std::string_view kOp = "network_disconnect";
+  using Reply = Done;
+  std::string network;
+  std::string container;
+  bool force = false;
+  ASUP_API_FIELDS(network, container, force)
+};
+
+// Every request type, for whoever must handle or describe them all (the FIFO router, the
+// protocol document's check).
+template <class Visit>
+void for_each_request(Visit&& visit) {
+  visit(RunRequest{}), visit(PsRequest{}), visit(InspectRequest{}), visit(PortRequest{}),
+      visit(LogsRequest{}), visit(ExecRequest{}), visit(StopRequest{}), visit(KillRequest{}),
+      visit(RmRequest{}), visit(WaitRequest{}), visit(LoadRequest{}), visit(ImportRequest{}),
+      visit(ImagesRequest{}), visit(RmiRequest{}), visit(PullRequest{}), visit(LoginRequest{}),
+      visit(LogoutRequest{}), visit(TagRequest{}), visit(SaveRequest{}),
+      visit(ImageInspectRequest{}), visit(ImagePruneRequest{}), visit(NetworkCreateRequest{}),
+      visit(NetworkLsRequest{}), visit(NetworkInspectRequest{}), visit(NetworkRmRequest{}),
+      visit(NetworkConnectRequest{}), visit(NetworkDisconnectRequest{});
+}
+
+// A request line: the fields of T plus its "op".
+template <class T>
+nlohmann::json request_line(const T& request) {
+  auto j = encode(request);
+  j["op"] = T::kOp;
+  return j;
+}
+
+}  // namespace asup::api
