@@ -150,6 +150,17 @@ struct Outcome {
   std::optional<std::string> error;
   std::optional<int> exit_code;                   // wait
   std::optional<std::vector<std::string>> lines;  // rmi: "Untagged: ...", "Deleted: ..."
+
+  static Outcome success(std::string name) {
+    Outcome o;
+    o.name = std::move(name);
+    return o;
+  }
+  static Outcome failure(std::string name, std::string error) {
+    Outcome o = success(std::move(name));
+    o.error = std::move(error);
+    return o;
+  }
   ASUP_API_FIELDS(name, error, exit_code, lines)
 };
 

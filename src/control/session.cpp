@@ -149,7 +149,7 @@ void Session::handle_line(std::string_view line) {
   const std::string& op = request.value().op;
   std::string what;
   try {
-    on_request_(shared_from_this(), request.value().body);
+    on_request_(shared_from_this(), request.value());
     return;
   } catch (const std::exception& e) {
     what = e.what();

@@ -28,6 +28,7 @@
 #include "asup/result.hpp"
 #include "asup/unique_fd.hpp"
 #include "control/line_splitter.hpp"
+#include "control/request.hpp"
 
 namespace asup::control {
 
@@ -54,7 +55,7 @@ struct Peer {
 
 class Session : public api::Caller, public std::enable_shared_from_this<Session> {
  public:
-  using RequestFn = std::function<void(const std::shared_ptr<Session>&, const nlohmann::json&)>;
+  using RequestFn = std::function<void(const std::shared_ptr<Session>&, const Request&)>;
 
   Session(boost::asio::io_context& io, UniqueFd requests, UniqueFd replies, Peer peer,
           std::uint64_t serial, SessionLimits limits = {});

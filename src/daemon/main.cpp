@@ -12,10 +12,11 @@
 
 #include "asup/protocol.hpp"
 #include "control/fifo_server.hpp"
+#include "control/router.hpp"
 #include "core/fs.hpp"
+#include "engine/engine.hpp"
 #include "launch/spawner.hpp"
 #include "loop/event_loop.hpp"
-#include "supervisor/supervisor.hpp"
 
 namespace {
 
@@ -45,7 +46,7 @@ void run_guarded(asup::loop::EventLoop& loop) {
   }
 }
 
-int run(asup::supervisor::DaemonOptions options, bool detach) {
+int run(asup::engine::DaemonOptions options, bool detach) {
   using namespace asup;
   options.root = fs::absolute(options.root);
   options.run_root = fs::absolute(options.run_root);
@@ -102,14 +103,15 @@ int run(asup::supervisor::DaemonOptions options, bool detach) {
   }
   if (auto r = launch::raise_open_file_limit(); !r) spdlog::warn("{}", r.error().describe());
   loop::EventLoop loop;
-  supervisor::Supervisor sup(loop, options);
+  engine::Engine sup(loop, options);
+  control::Router router(sup);
   if (auto r = sup.start(); !r) {
     spdlog::error("start: {}", r.error().describe());
     return 1;
   }
-  control::FifoServer server(
-      loop.io(), options.run_root,
-      [&](const supervisor::SessionPtr& s, const nlohmann::json& req) { sup.handle(s, req); });
+  control::FifoServer server(loop.io(), options.run_root,
+                             [&](const std::shared_ptr<control::Session>& s,
+                                 const control::Request& req) { router.route(s, req); });
   if (auto r = server.start(); !r) {
     spdlog::error("control FIFO: {}", r.error().describe());
     return 1;
@@ -147,7 +149,7 @@ int run(asup::supervisor::DaemonOptions options, bool detach) {
 
 int main(int argc, char** argv) {
   CLI::App app{"asupd: the asup container supervisor"};
-  asup::supervisor::DaemonOptions options;
+  asup::engine::DaemonOptions options;
   std::string level = "info";
   bool detach = false;
   app.add_option("--root", options.root, "Persistent state (images, containers)")

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "api/replies.hpp"
 #include "core/fs.hpp"
 #include "image/digest.hpp"
 #include "image/load_plan.hpp"
@@ -49,7 +50,7 @@ class Pull : public std::enable_shared_from_this<Pull> {
   }
 
  private:
-  void status(const std::string& text) { observer_({{"type", "status"}, {"status", text}}); }
+  void status(const std::string& text) { observer_(api::reply_line(api::StatusLine{text})); }
 
   void finish(Result<PullResult> r) {
     if (finished_) return;
@@ -172,11 +173,7 @@ class Pull : public std::enable_shared_from_this<Pull> {
 
   void progress(const std::string& digest, const LayerProgress& p) {
     if (finished_) return;
-    observer_({{"type", "progress"},
-               {"id", short_digest(digest)},
-               {"status", p.status},
-               {"current", p.current},
-               {"total", p.total}});
+    observer_(api::reply_line(api::Progress{short_digest(digest), p.status, p.current, p.total}));
   }
 
   void on_layer(size_t index, Result<std::shared_ptr<FetchedLayer>> r) {

@@ -1,7 +1,7 @@
 // One `pull`: reference -> manifest (through an index, for this platform) -> config ->
 // layers (fetched in parallel, unpacked while they stream, skipped when the store has
 // them) -> installed in the store under the reference. Progress goes to an observer as
-// JSON messages; the caller relays them to the client.
+// reply lines (api::StatusLine, api::Progress); the caller relays them to the client.
 #pragma once
 
 #include <functional>
@@ -38,6 +38,7 @@ Result<image::Platform> parse_platform(std::string_view text);
 // The platform this host runs: linux/ARCH.
 image::Platform host_platform();
 
+// A pull's progress, one reply line at a time: api::StatusLine or api::Progress.
 using PullObserver = std::function<void(nlohmann::json)>;
 using PullDone = std::function<void(Result<PullResult>)>;
 

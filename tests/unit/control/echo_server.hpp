@@ -45,9 +45,10 @@ struct EchoServer {
     dir = ::mkdtemp(tmpl);
     server = std::make_unique<FifoServer>(
         io, dir,
-        [this](const std::shared_ptr<Session>& s, const nlohmann::json& req) {
+        [this](const std::shared_ptr<Session>& s, const Request& request) {
           ++handled;
-          std::string op = req["op"];
+          const nlohmann::json& req = request.body;
+          const std::string& op = request.op;
           if (op == "paced") {
             auto pacer = std::make_shared<Pacer>();
             pacer->session = s;

@@ -1,4 +1,4 @@
-#include "supervisor/naming.hpp"
+#include "engine/naming.hpp"
 
 #include <algorithm>
 #include <array>
@@ -6,7 +6,7 @@
 #include <random>
 #include <string_view>
 
-namespace asup::supervisor {
+namespace asup::engine {
 namespace {
 
 std::mt19937_64& rng() {
@@ -127,4 +127,4 @@ Result<std::string> match_container(const std::string& query, const std::vector<
   return *found;
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -2,10 +2,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "supervisor/run_config.hpp"
+#include "engine/run_config.hpp"
 
 using namespace asup;
-using namespace asup::supervisor;
+using namespace asup::engine;
 
 namespace {
 
@@ -14,6 +14,12 @@ image::ImageConfig busybox_like() {
   img.cmd = {"sh"};
   img.env = {"PATH=/bin:/usr/bin", "LANG=C"};
   return img;
+}
+
+// What asupd does with a run request line: typed decoding, then the checks.
+Result<RunRequest> parse_run_request(const nlohmann::json& j) {
+  ASUP_TRY(auto request, api::decode<RunRequest>(j));
+  return check_run_request(std::move(request));
 }
 
 ContainerConfig fresh() {
@@ -162,9 +168,9 @@ TEST_CASE("run requests are parsed with type checks", "[run_config]") {
                                {"pids_limit", 20},
                                {"rm", true}});
   REQUIRE(ok);
-  CHECK(ok.value().limits.memory_bytes == 67108864);
-  CHECK(ok.value().limits.cpus == 0.5);
-  CHECK(ok.value().auto_remove);
+  CHECK(ok.value().memory == 67108864);
+  CHECK(ok.value().cpus == 0.5);
+  CHECK(ok.value().rm);
   CHECK_FALSE(parse_run_request({{"cmd", {"true"}}}));
   CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"cmd", "true"}}));
   CHECK_FALSE(parse_run_request({{"image", "busybox"}, {"memory", 1024}}));

@@ -1,4 +1,4 @@
-#include "supervisor/supervisor.hpp"
+#include "engine/engine.hpp"
 
 #include <sys/wait.h>
 
@@ -8,16 +8,16 @@
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
 #include "core/time_format.hpp"
+#include "engine/naming.hpp"
+#include "engine/network_view.hpp"
 #include "launch/init_layer.hpp"
-#include "supervisor/naming.hpp"
-#include "supervisor/network_view.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 
-Supervisor::Supervisor(loop::EventLoop& loop, DaemonOptions options)
+Engine::Engine(loop::EventLoop& loop, DaemonOptions options)
     : loop_(loop), options_(std::move(options)) {}
 
-Status Supervisor::start() {
+Status Engine::start() {
   ASUP_TRY(fs::make_dirs(fs::join(options_.root, "containers"), 0700));
   ASUP_TRY(fs::make_dirs(fs::join(options_.run_root, "containers"), 0700));
   ASUP_TRY(images_, image::Store::open(options_.root));
@@ -35,7 +35,7 @@ Status Supervisor::start() {
   return ok();
 }
 
-void Supervisor::shutdown() {
+void Engine::shutdown() {
   for (auto& [id, c] : containers_) {
     if (c->watch) c->watch->cancel();
     (void)persist_state(*c);
@@ -49,7 +49,7 @@ void Supervisor::shutdown() {
   fetcher_.reset();
 }
 
-void Supervisor::reap_strays() {
+void Engine::reap_strays() {
   // Containers and exec helpers are reaped through their pidfds; anything else that is
   // our child (there should be nothing) is reaped here so it cannot linger as a zombie.
   for (;;) {
@@ -63,51 +63,7 @@ void Supervisor::reap_strays() {
   }
 }
 
-void Supervisor::handle(const SessionPtr& s, const nlohmann::json& req) {
-  static const std::map<std::string, void (Supervisor::*)(const SessionPtr&, const nlohmann::json&)>
-      ops = {{"run", &Supervisor::op_run},
-             {"ps", &Supervisor::op_ps},
-             {"network_create", &Supervisor::op_network_create},
-             {"network_ls", &Supervisor::op_network_ls},
-             {"network_inspect", &Supervisor::op_network_inspect},
-             {"network_rm", &Supervisor::op_network_rm},
-             {"network_connect", &Supervisor::op_network_connect},
-             {"network_disconnect", &Supervisor::op_network_disconnect},
-             {"port", &Supervisor::op_port},
-             {"inspect", &Supervisor::op_inspect},
-             {"logs", &Supervisor::op_logs},
-             {"exec", &Supervisor::op_exec},
-             {"stop", &Supervisor::op_stop},
-             {"kill", &Supervisor::op_kill},
-             {"rm", &Supervisor::op_rm},
-             {"wait", &Supervisor::op_wait},
-             {"load", &Supervisor::op_load},
-             {"import", &Supervisor::op_import},
-             {"images", &Supervisor::op_images},
-             {"rmi", &Supervisor::op_rmi},
-             {"tag", &Supervisor::op_tag},
-             {"save", &Supervisor::op_save},
-             {"image_inspect", &Supervisor::op_image_inspect},
-             {"image_prune", &Supervisor::op_image_prune},
-             {"pull", &Supervisor::op_pull},
-             {"login", &Supervisor::op_login},
-             {"logout", &Supervisor::op_logout}};
-  auto op = req.contains("op") && req["op"].is_string() ? req["op"].get<std::string>() : "";
-  auto it = ops.find(op);
-  if (it == ops.end()) {
-    s->send_error(protocol::kExitEngineError,
-                  op.empty() ? "malformed request: no \"op\"" : "unknown request \"" + op + "\"");
-    return;
-  }
-  try {
-    (this->*(it->second))(s, req);
-  } catch (const std::exception& e) {
-    // A request with fields of the wrong type must not take the daemon down.
-    s->send_error(protocol::kExitEngineError, std::string("invalid request: ") + e.what());
-  }
-}
-
-Result<Instance*> Supervisor::find(const std::string& query) {
+Result<Instance*> Engine::find(const std::string& query) {
   std::vector<NameAndId> all;
   for (auto& [id, c] : containers_)
     if (!c->removing) all.push_back({id, c->config.name});
@@ -115,7 +71,7 @@ Result<Instance*> Supervisor::find(const std::string& query) {
   return containers_.at(id).get();
 }
 
-void Supervisor::when_finished(Instance& c, std::function<void()> fn) {
+void Engine::when_finished(Instance& c, std::function<void()> fn) {
   if (c.finished()) {
     fn();
     return;
@@ -123,19 +79,19 @@ void Supervisor::when_finished(Instance& c, std::function<void()> fn) {
   c.on_finished.push_back(std::move(fn));
 }
 
-nlohmann::json Supervisor::summary(const Instance& c) const {
-  return {{"id", c.config.id},
-          {"name", c.config.name},
-          {"image", c.config.image},
-          {"command", c.config.argv},
-          {"created", c.config.created_ns},
-          {"state", to_string(c.state.status)},
-          {"started", c.state.started_ns},
-          {"finished", c.state.finished_ns},
-          {"exit_code", c.state.exit_code},
-          {"oom_killed", c.state.oom_killed},
-          {"ports", ports_json(c.state.ports)},
-          {"networks", network_names(c)}};
+api::ContainerSummary Engine::summary(const Instance& c) const {
+  return {c.config.id,
+          c.config.name,
+          c.config.image,
+          c.config.argv,
+          c.config.created_ns,
+          to_string(c.state.status),
+          c.state.started_ns,
+          c.state.finished_ns,
+          c.state.exit_code,
+          c.state.oom_killed,
+          api_ports(c.state.ports),
+          network_names(c)};
 }
 
 namespace {
@@ -168,7 +124,7 @@ nlohmann::json start_stages(const StartStages& st) {
 
 }  // namespace
 
-nlohmann::json Supervisor::inspect(const Instance& c) const {
+nlohmann::json Engine::inspect(const Instance& c) const {
   const auto& cfg = c.config;
   const auto& st = c.state;
   nlohmann::json binds = nlohmann::json::array();
@@ -235,30 +191,29 @@ nlohmann::json Supervisor::inspect(const Instance& c) const {
   };
 }
 
-void Supervisor::op_ps(const SessionPtr& s, const nlohmann::json& req) {
-  bool all = req.value("all", false);
+void Engine::ps(const CallerPtr& s, const api::PsRequest& req) {
+  bool all = req.all;
   std::vector<const Instance*> list;
   for (auto& [id, c] : containers_)
     if (!c->removing && (all || c->running())) list.push_back(c.get());
   std::sort(list.begin(), list.end(),
             [](auto* a, auto* b) { return a->config.created_ns > b->config.created_ns; });
-  nlohmann::json out = nlohmann::json::array();
-  for (auto* c : list) out.push_back(summary(*c));
-  s->send({{"type", "result"}, {"containers", out}});
+  api::PsResult result;
+  for (auto* c : list) result.containers.push_back(summary(*c));
+  s->reply(result);
 }
 
-void Supervisor::op_inspect(const SessionPtr& s, const nlohmann::json& req) {
-  nlohmann::json items = nlohmann::json::array();
-  nlohmann::json errors = nlohmann::json::array();
-  for (auto& q : req.value("ids", std::vector<std::string>{})) {
+void Engine::inspect(const CallerPtr& s, const api::InspectRequest& req) {
+  api::InspectResult result;
+  for (auto& q : req.ids) {
     auto c = find(q);
     if (!c) {
-      errors.push_back(c.error().message);
+      result.errors.push_back(c.error().message);
       continue;
     }
-    items.push_back(inspect(*c.value()));
+    result.items.push_back(inspect(*c.value()));
   }
-  s->send({{"type", "result"}, {"items", items}, {"errors", errors}});
+  s->reply(result);
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -1,10 +1,10 @@
 // Requests that talk to registries: pull, login, logout.
 #include "asup/protocol.hpp"
+#include "engine/engine.hpp"
 #include "image/reference.hpp"
 #include "registry/puller.hpp"
-#include "supervisor/supervisor.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 namespace {
 
 // Docker's exit code for a failed pull, login or logout.
@@ -23,15 +23,15 @@ std::string registry_key(std::string server) {
 
 }  // namespace
 
-void Supervisor::op_pull(const SessionPtr& s, const nlohmann::json& req) {
-  std::string reference = req.value("reference", "");
+void Engine::pull(const CallerPtr& s, const api::PullRequest& req) {
+  const std::string& reference = req.reference;
   if (reference.empty()) {
     s->send_error(kExitFailure, "pull: an image reference is required");
     return;
   }
   std::optional<image::Platform> platform;
-  if (std::string text = req.value("platform", ""); !text.empty()) {
-    auto parsed = registry::parse_platform(text);
+  if (!req.platform.empty()) {
+    auto parsed = registry::parse_platform(req.platform);
     if (!parsed) {
       s->send_error(kExitFailure, parsed.error().describe());
       return;
@@ -47,17 +47,13 @@ void Supervisor::op_pull(const SessionPtr& s, const nlohmann::json& req) {
           return;
         }
         auto& p = r.value();
-        s->send({{"type", "result"},
-                 {"reference", p.reference},
-                 {"digest", p.digest},
-                 {"id", p.id},
-                 {"downloaded", p.downloaded}});
+        s->reply(api::PullResult{p.reference, p.digest, p.id, p.downloaded});
       });
 }
 
-void Supervisor::op_login(const SessionPtr& s, const nlohmann::json& req) {
-  std::string server = registry_key(req.value("server", ""));
-  std::string username = req.value("username", ""), password = req.value("password", "");
+void Engine::login(const CallerPtr& s, const api::LoginRequest& req) {
+  std::string server = registry_key(req.server);
+  const std::string &username = req.username, &password = req.password;
   if (username.empty() || password.empty()) {
     s->send_error(kExitFailure, "login: a username and a password are required");
     return;
@@ -66,18 +62,18 @@ void Supervisor::op_login(const SessionPtr& s, const nlohmann::json& req) {
     if (!r)
       s->send_error(kExitFailure, "login to " + server + ": " + r.error().describe());
     else
-      s->send({{"type", "result"}, {"server", server}});
+      s->reply(api::LoginResult{server});
   });
 }
 
-void Supervisor::op_logout(const SessionPtr& s, const nlohmann::json& req) {
-  std::string server = registry_key(req.value("server", ""));
+void Engine::logout(const CallerPtr& s, const api::LogoutRequest& req) {
+  std::string server = registry_key(req.server);
   auto r = registry_->logout(server);
   if (!r) {
     s->send_error(kExitFailure, "logout: " + r.error().describe());
     return;
   }
-  s->send({{"type", "result"}, {"server", server}, {"removed", r.value()}});
+  s->reply(api::LogoutResult{server, r.value()});
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -17,10 +17,10 @@
 
 #include "core/fs.hpp"
 #include "core/syscalls.hpp"
+#include "engine/engine.hpp"
 #include "launch/launch_spec.hpp"
-#include "supervisor/supervisor.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 namespace {
 
 // How long asup-init may take to answer "adopt". One that never does (older than the
@@ -108,7 +108,7 @@ Status send_adopt(int control, const std::string& token, int pidfd) {
 
 }  // namespace
 
-struct Supervisor::Handover {
+struct Engine::Handover {
   Handover(boost::asio::io_context& io, std::string container)
       : id(std::move(container)), control(io), timer(io) {}
   std::string id;
@@ -119,7 +119,7 @@ struct Supervisor::Handover {
   bool done = false;
 };
 
-int Supervisor::daemon_pidfd() {
+int Engine::daemon_pidfd() {
   if (!daemon_pidfd_) {
     auto fd = sys::pidfd_open(::getpid());
     if (!fd) {
@@ -132,7 +132,7 @@ int Supervisor::daemon_pidfd() {
   return daemon_pidfd_.get();
 }
 
-void Supervisor::adopt(Instance& c) {
+void Engine::adopt(Instance& c) {
   c.ring_loaded = false;
   // Same pid and same start time: the same process.
   if (c.state.status == RunState::Running && c.state.pid > 0 &&
@@ -150,7 +150,7 @@ void Supervisor::adopt(Instance& c) {
   settle(c);
 }
 
-void Supervisor::readopt(Instance& c, UniqueFd pidfd) {
+void Engine::readopt(Instance& c, UniqueFd pidfd) {
   const std::string id = c.config.id;
   c.cgroup = cgroups_->open(id);
   auto rf = logs::RingFile::open(fs::join(c.dir, "log"), c.config.log_size);
@@ -196,7 +196,7 @@ void Supervisor::readopt(Instance& c, UniqueFd pidfd) {
   await_handover(h);
 }
 
-void Supervisor::await_handover(const std::shared_ptr<Handover>& h) {
+void Engine::await_handover(const std::shared_ptr<Handover>& h) {
   h->control.async_wait(
       boost::asio::posix::stream_descriptor::wait_read,
       [this, h](const boost::system::error_code& ec) {
@@ -217,7 +217,7 @@ void Supervisor::await_handover(const std::shared_ptr<Handover>& h) {
       });
 }
 
-void Supervisor::end_handover(const std::shared_ptr<Handover>& h) {
+void Engine::end_handover(const std::shared_ptr<Handover>& h) {
   h->done = true;
   h->timer.cancel();
   boost::system::error_code ignored;
@@ -236,7 +236,7 @@ void Supervisor::end_handover(const std::shared_ptr<Handover>& h) {
   settle(c);
 }
 
-void Supervisor::resolve_adopted_exit(const std::string& id, int attempt) {
+void Engine::resolve_adopted_exit(const std::string& id, int attempt) {
   auto it = containers_.find(id);
   if (it == containers_.end()) return;
   Instance& c = *it->second;
@@ -274,4 +274,4 @@ void Supervisor::resolve_adopted_exit(const std::string& id, int attempt) {
   settle(c);
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -13,13 +13,13 @@
 #include <set>
 
 #include "core/fs.hpp"
+#include "engine/engine.hpp"
+#include "engine/naming.hpp"
+#include "engine/network_view.hpp"
 #include "network/nat_rules.hpp"
 #include "network/port_spec.hpp"
-#include "supervisor/naming.hpp"
-#include "supervisor/network_view.hpp"
-#include "supervisor/supervisor.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 namespace {
 
 bool has_addresses(const std::string& mode) {
@@ -53,7 +53,7 @@ network::NatNetwork nat_network(const network::NetworkSpec& spec) {
 
 }  // namespace
 
-std::string Supervisor::hosts_content(const Instance& c) const {
+std::string Engine::hosts_content(const Instance& c) const {
   std::string out = kHostsHeader;
   if (c.config.network_mode == "host") {
     auto host = fs::read_file("/etc/hosts");
@@ -83,7 +83,7 @@ std::string Supervisor::hosts_content(const Instance& c) const {
   return out;
 }
 
-void Supervisor::refresh_peer_hosts(const std::vector<Endpoint>& endpoints, const Instance* self) {
+void Engine::refresh_peer_hosts(const std::vector<Endpoint>& endpoints, const Instance* self) {
   std::set<std::string> nets;
   for (auto& e : endpoints)
     if (e.network_name != "bridge") nets.insert(e.network_id);
@@ -99,15 +99,15 @@ void Supervisor::refresh_peer_hosts(const std::vector<Endpoint>& endpoints, cons
   }
 }
 
-Result<network::Network*> Supervisor::network_for(const std::string& mode) {
+Result<network::Network*> Engine::network_for(const std::string& mode) {
   if (mode == "bridge") return &networks_->default_network();
   auto net = networks_->find(mode);
   if (!net) return fail(ENOENT, "network " + mode + " not found");
   return net;
 }
 
-Status Supervisor::plan_endpoint(Instance& c, network::Network& net, const std::string& ip,
-                                 const std::vector<std::string>& aliases) {
+Status Engine::plan_endpoint(Instance& c, network::Network& net, const std::string& ip,
+                             const std::vector<std::string>& aliases) {
   for (auto& alias : aliases) {
     ASUP_TRY(check_name("network alias", alias));
   }
@@ -143,7 +143,7 @@ Status Supervisor::plan_endpoint(Instance& c, network::Network& net, const std::
   return ok();
 }
 
-Status Supervisor::plan_network(Instance& c) {
+Status Engine::plan_network(Instance& c) {
   const auto& cfg = c.config;
   if (!has_addresses(cfg.network_mode)) return ok();
   ASUP_TRY(auto* net, network_for(cfg.network_mode));
@@ -171,7 +171,7 @@ Status Supervisor::plan_network(Instance& c) {
   return ok();
 }
 
-Status Supervisor::wire_endpoint(Instance& c, const Endpoint& e, int pidfd) {
+Status Engine::wire_endpoint(Instance& c, const Endpoint& e, int pidfd) {
   auto* net = networks_->find_by_id(e.network_id);
   if (!net) return fail(ENOENT, "network " + e.network_name + " is gone");
   ASUP_TRY(auto bridge, host_route_->link_index(net->spec.bridge));
@@ -188,7 +188,7 @@ Status Supervisor::wire_endpoint(Instance& c, const Endpoint& e, int pidfd) {
   return ok();
 }
 
-Status Supervisor::wire_network(Instance& c, int pidfd) {
+Status Engine::wire_network(Instance& c, int pidfd) {
   if (c.config.network_mode == "host") return ok();
   if (c.state.endpoints.empty()) {
     // --network none: only lo, up, as Docker leaves it.
@@ -208,7 +208,7 @@ Status Supervisor::wire_network(Instance& c, int pidfd) {
   return ok();
 }
 
-void Supervisor::release_network(Instance& c) {
+void Engine::release_network(Instance& c) {
   for (auto& e : c.state.endpoints) {
     auto* net = networks_->find_by_id(e.network_id);
     if (!net) continue;
@@ -226,7 +226,7 @@ void Supervisor::release_network(Instance& c) {
   refresh_peer_hosts(endpoints, &c);
 }
 
-std::vector<network::Subnet> Supervisor::host_subnets() const {
+std::vector<network::Subnet> Engine::host_subnets() const {
   // Subnets on the host's other interfaces: a new network must not shadow them.
   std::vector<network::Subnet> out;
   ifaddrs* list = nullptr;
@@ -245,7 +245,7 @@ std::vector<network::Subnet> Supervisor::host_subnets() const {
   return out;
 }
 
-Status Supervisor::bring_up(network::Network& net) {
+Status Engine::bring_up(network::Network& net) {
   ASUP_TRY(host_route_->ensure_bridge(net.spec.bridge, {net.spec.gateway, net.spec.subnet.prefix}));
   // DNAT of connections to 127.0.0.1 routes loopback-sourced packets out of the bridge.
   ASUP_TRY(network::write_sysctl("net/ipv4/conf/" + net.spec.bridge + "/route_localnet", "1"));
@@ -258,19 +258,19 @@ Status Supervisor::bring_up(network::Network& net) {
   return nft_apply(network::network_table_script(nat_network(net.spec), live));
 }
 
-Status Supervisor::nft_apply(Result<std::string> script) {
+Status Engine::nft_apply(Result<std::string> script) {
   if (!script) return script.error();
   return nft_->run(script.value());
 }
 
-Status Supervisor::tear_down(network::Network& net) {
+Status Engine::tear_down(network::Network& net) {
   ASUP_TRY(nft_apply(network::delete_table_script(net.spec.nft_table())));
   auto r = host_route_->delete_link(net.spec.bridge);
   if (!r && r.error().code != ENODEV) return r;
   return ok();
 }
 
-Status Supervisor::start_networks() {
+Status Engine::start_networks() {
   ASUP_TRY(networks_, network::Networks::open(options_.root, options_.bridge, options_.subnet));
   ASUP_TRY(host_netns_, network::open_current_netns());
   ASUP_TRY(auto route, network::RouteSocket::open());
@@ -281,7 +281,7 @@ Status Supervisor::start_networks() {
   return ok();
 }
 
-Status Supervisor::resume_networks() {
+Status Engine::resume_networks() {
   // After load_containers: the address table is what the running containers hold (the
   // saved table may be older than a crash), and each bridge's table is rebuilt with the
   // mappings of the containers still running.
@@ -318,4 +318,4 @@ Status Supervisor::resume_networks() {
   return ok();
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

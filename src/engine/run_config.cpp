@@ -1,4 +1,4 @@
-#include "supervisor/run_config.hpp"
+#include "engine/run_config.hpp"
 
 #include <unistd.h>
 
@@ -6,27 +6,10 @@
 #include <cmath>
 #include <cstdio>
 
-#include "supervisor/naming.hpp"
+#include "engine/naming.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 namespace {
-
-template <class T>
-Result<T> field(const nlohmann::json& j, const char* key, T fallback) {
-  if (!j.contains(key) || j[key].is_null()) return fallback;
-  try {
-    return j[key].get<T>();
-  } catch (const nlohmann::json::exception&) {
-    return fail(EINVAL, std::string("invalid request: field \"") + key + "\" has the wrong type");
-  }
-}
-
-template <class T>
-Result<std::optional<T>> optional_field(const nlohmann::json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return std::optional<T>{};
-  ASUP_TRY(auto v, field<T>(j, key, T{}));
-  return std::optional<T>{std::move(v)};
-}
 
 // Docker's range (daemon/daemon_unix.go): 0.01 up to the CPUs this host has.
 Status check_cpus(double cpus) {
@@ -47,41 +30,13 @@ std::string env_key(const std::string& entry) {
 
 }  // namespace
 
-Result<RunRequest> parse_run_request(const nlohmann::json& j) {
-  RunRequest r;
-  ASUP_TRY(r.image, field<std::string>(j, "image", ""));
+Result<RunRequest> check_run_request(RunRequest r) {
   if (r.image.empty()) return fail(EINVAL, "invalid request: no image given");
-  ASUP_TRY(r.cmd, field<std::vector<std::string>>(j, "cmd", {}));
-  ASUP_TRY(r.entrypoint, optional_field<std::string>(j, "entrypoint"));
-  ASUP_TRY(r.env, field<std::vector<std::string>>(j, "env", {}));
-  ASUP_TRY(r.workdir, optional_field<std::string>(j, "workdir"));
-  ASUP_TRY(r.user, optional_field<std::string>(j, "user"));
-  ASUP_TRY(r.hostname, optional_field<std::string>(j, "hostname"));
-  ASUP_TRY(r.name, field<std::string>(j, "name", ""));
-  ASUP_TRY(r.volumes, field<std::vector<std::string>>(j, "volumes", {}));
-  ASUP_TRY(r.tmpfs, field<std::vector<std::string>>(j, "tmpfs", {}));
-  ASUP_TRY(r.devices, field<std::vector<std::string>>(j, "devices", {}));
-  ASUP_TRY(auto memory, optional_field<std::int64_t>(j, "memory"));
-  ASUP_TRY(auto cpus, optional_field<double>(j, "cpus"));
-  ASUP_TRY(auto pids, optional_field<std::int64_t>(j, "pids_limit"));
-  r.limits.memory_bytes = memory;
-  r.limits.cpus = cpus;
-  r.limits.pids = pids;
-  ASUP_TRY(r.log_size, field<std::size_t>(j, "log_size", std::size_t{1} << 20));
-  ASUP_TRY(r.detach, field<bool>(j, "detach", false));
-  ASUP_TRY(r.auto_remove, field<bool>(j, "rm", false));
-  ASUP_TRY(r.interactive, field<bool>(j, "interactive", false));
-  ASUP_TRY(r.network, field<std::string>(j, "network", "bridge"));
   if (r.network.empty() || r.network == "default") r.network = "bridge";
-  ASUP_TRY(r.ip, field<std::string>(j, "ip", ""));
-  ASUP_TRY(r.publish, field<std::vector<std::string>>(j, "publish", {}));
-  ASUP_TRY(r.publish_all, field<bool>(j, "publish_all", false));
-  ASUP_TRY(r.network_aliases, field<std::vector<std::string>>(j, "network_aliases", {}));
-
-  if (memory && *memory < 6 * 1024 * 1024)
+  if (r.memory && *r.memory < 6 * 1024 * 1024)
     return fail(EINVAL, "minimum memory limit allowed is 6MB");
-  if (cpus) {
-    ASUP_TRY(check_cpus(*cpus));
+  if (r.cpus) {
+    ASUP_TRY(check_cpus(*r.cpus));
   }
   if (r.log_size < kMinLogSize) return fail(EINVAL, "--log-size must be at least 4k");
   if (r.log_size > kMaxLogSize) return fail(EINVAL, "--log-size must be at most 256m");
@@ -182,12 +137,14 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
     ASUP_TRY(auto device, launch::parse_device(d));
     c.devices.push_back(std::move(device));
   }
-  c.limits = r.limits;
+  c.limits.memory_bytes = r.memory;
+  c.limits.cpus = r.cpus;
+  c.limits.pids = r.pids_limit;
   c.log_size = r.log_size;
-  c.auto_remove = r.auto_remove;
+  c.auto_remove = r.rm;
   c.interactive = r.interactive;
   c.stop_signal = image.stop_signal;
   return ok();
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -1,7 +1,7 @@
 // Output capture: the read ends of a container's stdout/stderr pipes live on the loop;
 // every chunk becomes a timestamped record in the ring buffer and the ring file and goes
 // to every live follower. A `logs -f` follower never slows the container: when it falls
-// behind it is skipped (control::Session bounds its queue) and told. The attached client
+// behind it is skipped (its front end bounds its queue) and told. The attached client
 // of `run` is different: it must get every byte, so capture pauses while that client has
 // a backlog and the container waits on its full pipe, as it would under Docker.
 // Replaying the ring to `logs` is paced the same way: it goes on as the client reads.
@@ -15,13 +15,13 @@
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
 #include "core/pipes.hpp"
-#include "supervisor/supervisor.hpp"
+#include "engine/engine.hpp"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
 
-namespace asup::supervisor {
+namespace asup::engine {
 namespace {
 
 const char* stream_name(logs::Stream s) {
@@ -56,23 +56,23 @@ std::string copy_chunk(std::string_view bytes) {
 
 }  // namespace
 
-struct Supervisor::OutputCapture {
+struct Engine::OutputCapture {
   std::string id;
   boost::asio::posix::stream_descriptor desc;
   logs::Stream stream;
   bool grown = false;
 };
 
-struct Supervisor::LogReplay {
+struct Engine::LogReplay {
   std::string id;
-  std::weak_ptr<control::Session> session;
+  std::weak_ptr<api::Caller> caller;
   std::uint64_t seq = 0;       // the next record to send
   std::size_t offset = 0;      // into that record (--tail may start mid-record)
   std::uint64_t sent_pos = 0;  // bytes of the container's output up to the next to send
   bool follow = false;
 };
 
-void Supervisor::capture(Instance& c, UniqueFd read_end, logs::Stream stream) {
+void Engine::capture(Instance& c, UniqueFd read_end, logs::Stream stream) {
   auto cap = std::make_shared<OutputCapture>(
       OutputCapture{c.config.id, {loop_.io(), read_end.release()}, stream});
   boost::system::error_code ec;
@@ -81,7 +81,7 @@ void Supervisor::capture(Instance& c, UniqueFd read_end, logs::Stream stream) {
   capture_more(cap);
 }
 
-void Supervisor::capture_more(const std::shared_ptr<OutputCapture>& cap) {
+void Engine::capture_more(const std::shared_ptr<OutputCapture>& cap) {
   cap->desc.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                        [this, cap](const boost::system::error_code& ec) {
                          auto it = containers_.find(cap->id);
@@ -99,17 +99,17 @@ void Supervisor::capture_more(const std::shared_ptr<OutputCapture>& cap) {
                        });
 }
 
-bool Supervisor::attached_backlog(const Instance& c) const {
+bool Engine::attached_backlog(const Instance& c) const {
   return c.attached && !c.attached->closed() && c.attached->queued_bytes() >= kAttachedBacklog;
 }
 
-void Supervisor::pause_capture(Instance& c, std::function<void()> resume) {
+void Engine::pause_capture(Instance& c, std::function<void()> resume) {
   c.paused_captures.push_back(std::move(resume));
   if (c.paused_captures.size() > 1) return;  // the attached client is already being waited on
   c.attached->on_drained([this, id = c.config.id] { resume_capture(id); });
 }
 
-void Supervisor::resume_capture(const std::string& id) {
+void Engine::resume_capture(const std::string& id) {
   auto it = containers_.find(id);
   if (it == containers_.end()) return;
   auto paused = std::move(it->second->paused_captures);
@@ -117,7 +117,7 @@ void Supervisor::resume_capture(const std::string& id) {
   for (auto& resume : paused) resume();
 }
 
-bool Supervisor::read_output(Instance& c, OutputCapture& cap) {
+bool Engine::read_output(Instance& c, OutputCapture& cap) {
   for (std::size_t turn = 0; turn < kReadTurn;) {
     // The attached client is behind: leave the rest in the pipe until it has read.
     if (attached_backlog(c)) return true;
@@ -138,8 +138,8 @@ bool Supervisor::read_output(Instance& c, OutputCapture& cap) {
   return true;
 }
 
-void Supervisor::append_output(Instance& c, logs::Stream stream, std::string_view bytes,
-                               std::int64_t time_ns) {
+void Engine::append_output(Instance& c, logs::Stream stream, std::string_view bytes,
+                           std::int64_t time_ns) {
   logs::Record record{time_ns != 0 ? time_ns : now_ns(), stream, copy_chunk(bytes)};
   if (c.ring_file) {
     if (auto r = c.ring_file->append(record); !r) {
@@ -147,11 +147,11 @@ void Supervisor::append_output(Instance& c, logs::Stream stream, std::string_vie
       c.ring_file.reset();  // keep the in-memory ring; never block the container on disk
     }
   }
-  for (auto& f : c.followers) f.session->send_output(stream_name(stream), record.time_ns, bytes);
+  for (auto& f : c.followers) f.caller->send_output(stream_name(stream), record.time_ns, bytes);
   c.ring.append(std::move(record));
 }
 
-void Supervisor::ensure_ring_loaded(Instance& c) {
+void Engine::ensure_ring_loaded(Instance& c) {
   if (c.ring_loaded) return;
   c.ring_loaded = true;
   std::string path = fs::join(c.dir, "log");
@@ -162,10 +162,9 @@ void Supervisor::ensure_ring_loaded(Instance& c) {
   c.ring.restore(std::move(records).value(), logs::RingFile::read_dropped(path));
 }
 
-void Supervisor::send_ring(Instance& c, const SessionPtr& s, long tail, bool follow) {
+void Engine::send_ring(Instance& c, const CallerPtr& s, long tail, bool follow) {
   ensure_ring_loaded(c);
-  if (c.ring.dropped_bytes() > 0)
-    s->send({{"type", "notice"}, {"dropped_bytes", c.ring.dropped_bytes()}});
+  if (c.ring.dropped_bytes() > 0) s->reply(api::Notice{c.ring.dropped_bytes(), std::nullopt});
   auto r = std::make_shared<LogReplay>(LogReplay{c.config.id, s});
   r->follow = follow;
   r->seq = c.ring.first_seq();
@@ -183,8 +182,8 @@ void Supervisor::send_ring(Instance& c, const SessionPtr& s, long tail, bool fol
   replay(r);
 }
 
-void Supervisor::replay(const std::shared_ptr<LogReplay>& r) {
-  auto s = r->session.lock();
+void Engine::replay(const std::shared_ptr<LogReplay>& r) {
+  auto s = r->caller.lock();
   if (!s || s->closed()) return;
   auto it = containers_.find(r->id);
   if (it == containers_.end()) {
@@ -195,7 +194,7 @@ void Supervisor::replay(const std::shared_ptr<LogReplay>& r) {
   logs::RingBuffer& ring = c.ring;
   // While the client read, a running container may have pushed unsent records out.
   if (ring.dropped_bytes() > r->sent_pos) {
-    s->send({{"type", "notice"}, {"dropped_bytes", ring.dropped_bytes() - r->sent_pos}});
+    s->reply(api::Notice{ring.dropped_bytes() - r->sent_pos, std::nullopt});
     r->seq = ring.first_seq();
     r->offset = 0;
     r->sent_pos = ring.dropped_bytes();
@@ -219,20 +218,20 @@ void Supervisor::replay(const std::shared_ptr<LogReplay>& r) {
     follow(c, s);
     return;
   }
-  s->send({{"type", "result"}});
+  s->reply(api::Done{});
 }
 
-void Supervisor::follow(Instance& c, const SessionPtr& s) {
+void Engine::follow(Instance& c, const CallerPtr& s) {
   c.followers.push_back({s});
   s->on_close([this, id = c.config.id, serial = s->serial()] { drop_follower(id, serial); });
 }
 
-void Supervisor::drop_follower(const std::string& id, std::uint64_t serial) {
+void Engine::drop_follower(const std::string& id, std::uint64_t serial) {
   auto it = containers_.find(id);
   if (it == containers_.end()) return;
   auto& f = it->second->followers;
   f.erase(std::remove_if(f.begin(), f.end(),
-                         [&](const Follower& x) { return x.session->serial() == serial; }),
+                         [&](const Follower& x) { return x.caller->serial() == serial; }),
           f.end());
   if (it->second->attached && it->second->attached->serial() == serial) {
     it->second->attached.reset();
@@ -241,4 +240,4 @@ void Supervisor::drop_follower(const std::string& id, std::uint64_t serial) {
   }
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -1,10 +1,10 @@
 // Which part of asup-init's output spool joins a container's log.
 #include <catch2/catch.hpp>
 
-#include "supervisor/spool_import.hpp"
+#include "engine/spool_import.hpp"
 
 using namespace asup;
-using namespace asup::supervisor;
+using namespace asup::engine;
 namespace spool = asup::launch::spool;
 
 namespace {
@@ -19,7 +19,7 @@ spool::Contents spooled(std::uint64_t dropped) {
 
 }  // namespace
 
-TEST_CASE("the whole spool joins a log that has none of it", "[supervisor][spool]") {
+TEST_CASE("the whole spool joins a log that has none of it", "[engine][spool]") {
   logs::RingBuffer empty{1 << 20};
   auto plan = plan_import(spooled(0), empty);
   CHECK(plan.first == 0);
@@ -32,7 +32,7 @@ TEST_CASE("the whole spool joins a log that has none of it", "[supervisor][spool
   CHECK(plan.gap == 7);
 }
 
-TEST_CASE("an import cut short goes on after the record the log ends with", "[supervisor][spool]") {
+TEST_CASE("an import cut short goes on after the record the log ends with", "[engine][spool]") {
   logs::RingBuffer ring{1 << 20};
   ring.append({50, logs::Stream::Stdout, "earlier\n"});
   ring.append({100, logs::Stream::Stdout, "a\n"});
@@ -47,7 +47,7 @@ TEST_CASE("an import cut short goes on after the record the log ends with", "[su
   CHECK(plan.gap == 0);
 }
 
-TEST_CASE("a record is known by its time and its stream", "[supervisor][spool]") {
+TEST_CASE("a record is known by its time and its stream", "[engine][spool]") {
   logs::RingBuffer ring{1 << 20};
   ring.append({200, logs::Stream::Stdout, "b\n"});  // the time of the stderr record
   auto plan = plan_import(spooled(0), ring);

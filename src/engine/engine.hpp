@@ -9,8 +9,11 @@
 #include <optional>
 #include <string>
 
+#include "api/caller.hpp"
+#include "api/requests.hpp"
 #include "cgroup/cgroup.hpp"
-#include "control/session.hpp"
+#include "engine/instance.hpp"
+#include "engine/run_config.hpp"
 #include "image/store.hpp"
 #include "launch/mount_plan.hpp"
 #include "launch/spawner.hpp"
@@ -20,10 +23,8 @@
 #include "network/nftables.hpp"
 #include "registry/layer_fetcher.hpp"
 #include "registry/registry_client.hpp"
-#include "supervisor/instance.hpp"
-#include "supervisor/run_config.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 
 struct DaemonOptions {
   std::string root = "/var/lib/asup";
@@ -36,13 +37,46 @@ struct DaemonOptions {
   std::string subnet = "10.88.0.0/16";  // and its subnet; the gateway is the first address
 };
 
-using SessionPtr = std::shared_ptr<control::Session>;
+using CallerPtr = api::CallerPtr;
 
-class Supervisor {
+class Engine {
  public:
-  Supervisor(loop::EventLoop& loop, DaemonOptions options);
+  Engine(loop::EventLoop& loop, DaemonOptions options);
   Status start();
-  void handle(const SessionPtr& session, const nlohmann::json& request);
+
+  // The typed operations every front end calls: each answers through its caller, with
+  // progress messages and one final reply (docs/protocol.md).
+  // containers (commands.cpp, engine.cpp)
+  void run(const CallerPtr& caller, const api::RunRequest& request);
+  void ps(const CallerPtr& caller, const api::PsRequest& request);
+  void inspect(const CallerPtr& caller, const api::InspectRequest& request);
+  void logs(const CallerPtr& caller, const api::LogsRequest& request);
+  void exec(const CallerPtr& caller, const api::ExecRequest& request);
+  void stop(const CallerPtr& caller, const api::StopRequest& request);
+  void kill(const CallerPtr& caller, const api::KillRequest& request);
+  void rm(const CallerPtr& caller, const api::RmRequest& request);
+  void wait(const CallerPtr& caller, const api::WaitRequest& request);
+  // images (image_ops.cpp)
+  void load(const CallerPtr& caller, const api::LoadRequest& request);
+  void import(const CallerPtr& caller, const api::ImportRequest& request);
+  void images(const CallerPtr& caller, const api::ImagesRequest& request);
+  void rmi(const CallerPtr& caller, const api::RmiRequest& request);
+  void tag(const CallerPtr& caller, const api::TagRequest& request);
+  void save(const CallerPtr& caller, const api::SaveRequest& request);
+  void image_inspect(const CallerPtr& caller, const api::ImageInspectRequest& request);
+  void image_prune(const CallerPtr& caller, const api::ImagePruneRequest& request);
+  // registry (registry_ops.cpp)
+  void pull(const CallerPtr& caller, const api::PullRequest& request);
+  void login(const CallerPtr& caller, const api::LoginRequest& request);
+  void logout(const CallerPtr& caller, const api::LogoutRequest& request);
+  // networks (network_ops.cpp)
+  void network_create(const CallerPtr& caller, const api::NetworkCreateRequest& request);
+  void network_ls(const CallerPtr& caller, const api::NetworkLsRequest& request);
+  void network_inspect(const CallerPtr& caller, const api::NetworkInspectRequest& request);
+  void network_rm(const CallerPtr& caller, const api::NetworkRmRequest& request);
+  void network_connect(const CallerPtr& caller, const api::NetworkConnectRequest& request);
+  void network_disconnect(const CallerPtr& caller, const api::NetworkDisconnectRequest& request);
+  void port(const CallerPtr& caller, const api::PortRequest& request);
   // Graceful shutdown: containers keep running; their state stays on disk for the next
   // asupd to pick up.
   void shutdown();
@@ -51,41 +85,15 @@ class Supervisor {
   void reap_strays();
 
  private:
-  // requests
-  void op_run(const SessionPtr& s, const nlohmann::json& req);
-  void op_ps(const SessionPtr& s, const nlohmann::json& req);
-  void op_inspect(const SessionPtr& s, const nlohmann::json& req);
-  void op_logs(const SessionPtr& s, const nlohmann::json& req);
-  void op_exec(const SessionPtr& s, const nlohmann::json& req);
-  void op_stop(const SessionPtr& s, const nlohmann::json& req);
-  void op_kill(const SessionPtr& s, const nlohmann::json& req);
-  void op_rm(const SessionPtr& s, const nlohmann::json& req);
-  void op_wait(const SessionPtr& s, const nlohmann::json& req);
-  // images (image_ops.cpp)
-  void op_load(const SessionPtr& s, const nlohmann::json& req);
-  void op_import(const SessionPtr& s, const nlohmann::json& req);
-  void op_images(const SessionPtr& s, const nlohmann::json& req);
-  void op_rmi(const SessionPtr& s, const nlohmann::json& req);
-  void op_tag(const SessionPtr& s, const nlohmann::json& req);
-  void op_save(const SessionPtr& s, const nlohmann::json& req);
-  void op_image_inspect(const SessionPtr& s, const nlohmann::json& req);
-  void op_image_prune(const SessionPtr& s, const nlohmann::json& req);
-  // registry (registry_ops.cpp)
-  void op_pull(const SessionPtr& s, const nlohmann::json& req);
-  void op_login(const SessionPtr& s, const nlohmann::json& req);
-  void op_logout(const SessionPtr& s, const nlohmann::json& req);
-  // networks (network_ops.cpp)
-  void op_network_create(const SessionPtr& s, const nlohmann::json& req);
-  void op_network_ls(const SessionPtr& s, const nlohmann::json& req);
-  void op_network_inspect(const SessionPtr& s, const nlohmann::json& req);
-  void op_network_rm(const SessionPtr& s, const nlohmann::json& req);
-  void op_network_connect(const SessionPtr& s, const nlohmann::json& req);
-  void op_network_disconnect(const SessionPtr& s, const nlohmann::json& req);
-  void op_port(const SessionPtr& s, const nlohmann::json& req);
   // The network and the container a connect/disconnect request names.
-  Result<std::pair<network::Network*, Instance*>> connection_target(const nlohmann::json& req);
+  Result<std::pair<network::Network*, Instance*>> connection_target(const std::string& network,
+                                                                    const std::string& container);
   // After connect/disconnect: state, the container's own hosts file and its peers'.
   void endpoints_changed(Instance& c, const std::vector<Endpoint>& touched);
+
+  // exec (exec.cpp)
+  Result<launch::SpawnRequest> exec_spawn_request(const Instance& c, const api::ExecRequest& req);
+  Status start_exec(const CallerPtr& s, launch::SpawnRequest spawn, bool interactive);
 
   // lifecycle (lifecycle.cpp)
   // Stages of create_and_start.
@@ -93,7 +101,7 @@ class Supervisor {
   std::optional<std::string> name_in_use(const std::string& name) const;  // the holder's id
   Result<launch::RootfsLayout> prepare_rootfs(Instance& c, const image::Image& image);
   void join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgroup);
-  Result<std::string> create_and_start(const RunRequest& request, const SessionPtr& client,
+  Result<std::string> create_and_start(const RunRequest& request, const CallerPtr& client,
                                        std::int64_t received_ns);
   void release_barrier(Instance& c);
   void on_report(Instance& c);
@@ -156,21 +164,21 @@ class Supervisor {
                      std::int64_t time_ns = 0);
   void ensure_ring_loaded(Instance& c);
   // Replays the ring (from the last `tail` lines when tail >= 0) at the client's pace, then
-  // makes the session a follower or ends it with a result.
-  void send_ring(Instance& c, const SessionPtr& s, long tail, bool follow);
+  // makes the caller a follower or ends it with a result.
+  void send_ring(Instance& c, const CallerPtr& s, long tail, bool follow);
   void replay(const std::shared_ptr<LogReplay>& r);
-  void follow(Instance& c, const SessionPtr& s);
-  // A follower's (or the attached client's) session closed: it gets nothing more.
+  void follow(Instance& c, const CallerPtr& s);
+  // A follower (or the attached client) went away: it gets nothing more.
   void drop_follower(const std::string& id, std::uint64_t serial);
 
   // helpers
-  using Reporter = std::function<void(nlohmann::json)>;
-  // For stop, rm, wait: runs `act` on each container named in req["ids"]; the client gets
+  using Reporter = std::function<void(api::Outcome)>;
+  // For stop, rm, wait: runs `act` on each container named in `ids`; the client gets
   // one result listing every outcome, in the order given, once each has reported.
-  void for_each_named(const SessionPtr& s, const nlohmann::json& req,
+  void for_each_named(const CallerPtr& s, const std::vector<std::string>& ids,
                       const std::function<void(Instance&, Reporter)>& act);
   Result<Instance*> find(const std::string& query);
-  nlohmann::json summary(const Instance& c) const;
+  api::ContainerSummary summary(const Instance& c) const;
   nlohmann::json inspect(const Instance& c) const;
   void when_finished(Instance& c, std::function<void()> fn);
   Status signal(Instance& c, int sig);
@@ -195,4 +203,4 @@ class Supervisor {
   std::uint64_t handover_serial_ = 0;  // tells one adopt request from another
 };
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -6,38 +6,33 @@
 
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
+#include "engine/engine.hpp"
+#include "engine/network_view.hpp"
 #include "network/nat_rules.hpp"
 #include "network/port_spec.hpp"
-#include "supervisor/network_view.hpp"
-#include "supervisor/supervisor.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 namespace {
 
 constexpr int kFailed = 1;
 
-nlohmann::json pseudo_network(const std::string& name, const std::string& driver) {
-  return {{"id", std::string(64, name == "host" ? 'a' : 'b')},
-          {"name", name},
-          {"driver", driver},
-          {"scope", "local"},
-          {"subnet", ""},
-          {"gateway", ""},
-          {"bridge", ""},
-          {"created", 0},
-          {"containers", 0}};
+api::NetworkSummary pseudo_network(const std::string& name, const std::string& driver) {
+  api::NetworkSummary out;
+  out.id = std::string(64, name == "host" ? 'a' : 'b');
+  out.name = name;
+  out.driver = driver;
+  return out;
 }
 
 }  // namespace
 
-void Supervisor::op_network_create(const SessionPtr& s, const nlohmann::json& req) {
-  std::string driver = req.value("driver", "bridge");
+void Engine::network_create(const CallerPtr& s, const api::NetworkCreateRequest& req) {
+  const std::string& driver = req.driver;
   if (driver != "bridge") {
     s->send_error(kFailed, "plugin \"" + driver + "\" not found: only the bridge driver exists");
     return;
   }
-  network::CreateRequest create{req.value("name", ""), req.value("subnet", ""),
-                                req.value("gateway", ""), req.value("internal", false)};
+  network::CreateRequest create{req.name, req.subnet, req.gateway, req.internal};
   auto net = networks_->create(create, host_subnets());
   if (!net) {
     s->send_error(kFailed, net.error().message);
@@ -50,82 +45,76 @@ void Supervisor::op_network_create(const SessionPtr& s, const nlohmann::json& re
     s->send_error(kFailed, r.error().describe());
     return;
   }
-  s->send({{"type", "result"}, {"id", net.value()->spec.id}});
+  s->reply(api::IdResult{net.value()->spec.id});
 }
 
-void Supervisor::op_network_ls(const SessionPtr& s, const nlohmann::json&) {
-  nlohmann::json out = nlohmann::json::array();
+void Engine::network_ls(const CallerPtr& s, const api::NetworkLsRequest&) {
+  api::NetworkLsResult result;
   for (auto* net : networks_->list()) {
     int users = 0;
     for (auto& [id, c] : containers_)
       for (auto& e : c->state.endpoints) users += e.network_id == net->spec.id;
-    out.push_back({{"id", net->spec.id},
-                   {"name", net->spec.name},
-                   {"driver", "bridge"},
-                   {"scope", "local"},
-                   {"subnet", net->spec.subnet.to_string()},
-                   {"gateway", network::format_ipv4(net->spec.gateway)},
-                   {"bridge", net->spec.bridge},
-                   {"internal", net->spec.internal},
-                   {"created", net->spec.created_ns},
-                   {"containers", users}});
+    result.networks.push_back({net->spec.id, net->spec.name, "bridge", "local",
+                               net->spec.subnet.to_string(),
+                               network::format_ipv4(net->spec.gateway), net->spec.bridge,
+                               net->spec.internal, net->spec.created_ns, users});
   }
-  out.push_back(pseudo_network("host", "host"));
-  out.push_back(pseudo_network("none", "null"));
-  s->send({{"type", "result"}, {"networks", out}});
+  result.networks.push_back(pseudo_network("host", "host"));
+  result.networks.push_back(pseudo_network("none", "null"));
+  s->reply(result);
 }
 
-void Supervisor::op_network_inspect(const SessionPtr& s, const nlohmann::json& req) {
-  nlohmann::json items = nlohmann::json::array(), errors = nlohmann::json::array();
-  for (auto& name : req.value("names", std::vector<std::string>{})) {
+void Engine::network_inspect(const CallerPtr& s, const api::NetworkInspectRequest& req) {
+  api::InspectResult result;
+  for (auto& name : req.names) {
     auto net = name == "bridge" ? Result<network::Network*>{&networks_->default_network()}
                                 : networks_->find(name);
     if (!net)
-      errors.push_back(net.error().message);
+      result.errors.push_back(net.error().message);
     else
-      items.push_back(network_inspect_json(*net.value(), containers_));
+      result.items.push_back(network_inspect_json(*net.value(), containers_));
   }
-  s->send({{"type", "result"}, {"items", items}, {"errors", errors}});
+  s->reply(result);
 }
 
-void Supervisor::op_network_rm(const SessionPtr& s, const nlohmann::json& req) {
-  nlohmann::json results = nlohmann::json::array();
-  for (auto& name : req.value("names", std::vector<std::string>{})) {
-    nlohmann::json item{{"name", name}};
+void Engine::network_rm(const CallerPtr& s, const api::NetworkRmRequest& req) {
+  api::OutcomesResult result;
+  for (auto& name : req.names) {
+    auto item = api::Outcome::success(name);
     auto net = networks_->find(name);
     if (network::is_reserved_network_name(name) || (net && net.value()->spec.is_default)) {
-      item["error"] = name + " is a pre-defined network and cannot be removed";
+      item.error = name + " is a pre-defined network and cannot be removed";
     } else if (!net) {
-      item["error"] = net.error().message;
+      item.error = net.error().message;
     } else if (!net.value()->ipam.allocated().empty()) {
-      item["error"] = "error while removing network: network " + net.value()->spec.name + " id " +
-                      net.value()->spec.id + " has active endpoints";
+      item.error = "error while removing network: network " + net.value()->spec.name + " id " +
+                   net.value()->spec.id + " has active endpoints";
     } else if (auto r = tear_down(*net.value()); !r) {
-      item["error"] = r.error().describe();
+      item.error = r.error().describe();
     } else if (auto removed = networks_->remove(net.value()->spec.id); !removed) {
-      item["error"] = removed.error().describe();
+      item.error = removed.error().describe();
     }
-    results.push_back(item);
+    result.results.push_back(item);
   }
-  s->send({{"type", "result"}, {"results", results}});
+  s->reply(result);
 }
 
-Result<std::pair<network::Network*, Instance*>> Supervisor::connection_target(
-    const nlohmann::json& req) {
-  ASUP_TRY(auto* net, network_for(req.value("network", "")));
-  ASUP_TRY(auto* c, find(req.value("container", "")));
+Result<std::pair<network::Network*, Instance*>> Engine::connection_target(
+    const std::string& network, const std::string& container) {
+  ASUP_TRY(auto* net, network_for(network));
+  ASUP_TRY(auto* c, find(container));
   return std::pair{net, c};
 }
 
-void Supervisor::endpoints_changed(Instance& c, const std::vector<Endpoint>& touched) {
+void Engine::endpoints_changed(Instance& c, const std::vector<Endpoint>& touched) {
   if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
   if (auto r = fs::write_file(fs::join(c.run_dir, "hosts"), hosts_content(c)); !r)
     spdlog::warn("{}", r.error().describe());
   refresh_peer_hosts(touched, &c);
 }
 
-void Supervisor::op_network_connect(const SessionPtr& s, const nlohmann::json& req) {
-  auto target = connection_target(req);
+void Engine::network_connect(const CallerPtr& s, const api::NetworkConnectRequest& req) {
+  auto target = connection_target(req.network, req.container);
   if (!target) {
     s->send_error(kFailed, target.error().message);
     return;
@@ -149,8 +138,7 @@ void Supervisor::op_network_connect(const SessionPtr& s, const nlohmann::json& r
                                  net->spec.name);
       return;
     }
-  auto aliases = req.value("aliases", std::vector<std::string>{});
-  auto planned = plan_endpoint(c, *net, req.value("ip", ""), aliases);
+  auto planned = plan_endpoint(c, *net, req.ip, req.aliases);
   if (!planned) {
     s->send_error(kFailed, planned.error().message);
     return;
@@ -165,11 +153,11 @@ void Supervisor::op_network_connect(const SessionPtr& s, const nlohmann::json& r
     return;
   }
   endpoints_changed(c, c.state.endpoints);
-  s->send({{"type", "result"}});
+  s->reply(api::Done{});
 }
 
-void Supervisor::op_network_disconnect(const SessionPtr& s, const nlohmann::json& req) {
-  auto target = connection_target(req);
+void Engine::network_disconnect(const CallerPtr& s, const api::NetworkDisconnectRequest& req) {
+  auto target = connection_target(req.network, req.container);
   if (!target) {
     s->send_error(kFailed, target.error().message);
     return;
@@ -194,7 +182,7 @@ void Supervisor::op_network_disconnect(const SessionPtr& s, const nlohmann::json
   net->ipam.release(c.config.id);
   endpoints_changed(c, {gone});
   if (!c.watch || !c.running()) {
-    s->send({{"type", "result"}});
+    s->reply(api::Done{});
     return;
   }
   // Deleting a veth waits for the kernel's RCU grace periods (~17 ms): a worker thread
@@ -212,24 +200,24 @@ void Supervisor::op_network_disconnect(const SessionPtr& s, const nlohmann::json
         if (!r && r.error().code != ENODEV)
           s->send_error(kFailed, r.error().describe());
         else
-          s->send({{"type", "result"}});
+          s->reply(api::Done{});
       });
 }
 
-void Supervisor::op_port(const SessionPtr& s, const nlohmann::json& req) {
-  auto found = find(req.value("id", ""));
+void Engine::port(const CallerPtr& s, const api::PortRequest& req) {
+  auto found = find(req.id);
   if (!found) {
     s->send_error(kFailed, found.error().message);
     return;
   }
   Instance& c = *found.value();
-  std::string filter = req.value("port", "");
+  const std::string& filter = req.port;
   std::vector<PublishedPort> ports;
   for (auto& p : c.state.ports) {
     std::string key = std::to_string(p.container_port) + "/" + p.protocol;
     if (filter.empty() || filter == key || filter + "/tcp" == key) ports.push_back(p);
   }
-  s->send({{"type", "result"}, {"ports", ports_json(ports)}});
+  s->reply(api::PortResult{api_ports(ports)});
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "supervisor/naming.hpp"
-#include "supervisor/signals.hpp"
+#include "engine/naming.hpp"
+#include "engine/signals.hpp"
 
-using namespace asup::supervisor;
+using namespace asup::engine;
 
 TEST_CASE("container ids are 64 lowercase hex chars and distinct", "[naming]") {
   std::set<std::string> seen;

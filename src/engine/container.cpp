@@ -1,8 +1,8 @@
-#include "supervisor/container.hpp"
+#include "engine/container.hpp"
 
 #include <time.h>
 
-namespace asup::supervisor {
+namespace asup::engine {
 
 const char* to_string(RunState status) {
   switch (status) {
@@ -154,4 +154,4 @@ ContainerState state_from_json(const nlohmann::json& j) {
   return s;
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -4,11 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include "core/fs.hpp"
+#include "engine/engine.hpp"
+#include "engine/spool_import.hpp"
 #include "launch/output_spool.hpp"
-#include "supervisor/spool_import.hpp"
-#include "supervisor/supervisor.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 
 SpoolImport plan_import(const launch::spool::Contents& spool, const logs::RingBuffer& ring) {
   SpoolImport plan;
@@ -26,7 +26,7 @@ SpoolImport plan_import(const launch::spool::Contents& spool, const logs::RingBu
   return plan;
 }
 
-void Supervisor::import_spool(Instance& c) {
+void Engine::import_spool(Instance& c) {
   auto spool = launch::spool::read(c.run_dir);
   if (!spool) {
     spdlog::warn("container {}: {}", c.config.id.substr(0, 12), spool.error().describe());
@@ -60,4 +60,4 @@ void Supervisor::import_spool(Instance& c) {
   launch::spool::remove(c.run_dir);
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

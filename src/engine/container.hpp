@@ -13,7 +13,7 @@
 #include "cgroup/cgroup.hpp"
 #include "launch/mount_plan.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 
 struct ContainerConfig {
   std::string id;
@@ -88,4 +88,4 @@ ContainerState state_from_json(const nlohmann::json& j);
 
 std::int64_t now_ns();
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -10,19 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "api/caller.hpp"
 #include "cgroup/cgroup.hpp"
-#include "control/session.hpp"
+#include "engine/container.hpp"
 #include "logs/ring_buffer.hpp"
 #include "logs/ring_file.hpp"
 #include "loop/event_loop.hpp"
 #include "network/port_reservation.hpp"
-#include "supervisor/container.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 
 // A client reading this container's output live: `run` attached or `logs -f`.
 struct Follower {
-  std::shared_ptr<control::Session> session;
+  api::CallerPtr caller;
 };
 
 // When each launch stage ended (CLOCK_MONOTONIC ns; 0 = not reached), from the request's
@@ -66,10 +66,10 @@ struct Instance {
   // Outstanding reasons not to finalise yet: the process, stdout, stderr, the report pipe.
   int pending = 0;
   bool exit_seen = false;
-  int wait_status_code = -1;                             // from waitid, when we are the parent
-  std::optional<int> code_from_report;                   // "error CODE ..." from asup-init
-  std::shared_ptr<control::Session> attached;            // run without -d
-  std::shared_ptr<control::Session> detached_requester;  // run -d, until "started"
+  int wait_status_code = -1;            // from waitid, when we are the parent
+  std::optional<int> code_from_report;  // "error CODE ..." from asup-init
+  api::CallerPtr attached;              // run without -d
+  api::CallerPtr detached_requester;    // run -d, until "started"
   std::vector<std::function<void()>> on_finished;
   std::unique_ptr<boost::asio::steady_timer> kill_timer;
   bool removing = false;
@@ -87,4 +87,4 @@ struct Instance {
   bool finished() const { return state.status == RunState::Exited; }
 };
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

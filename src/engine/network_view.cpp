@@ -1,9 +1,9 @@
-#include "supervisor/network_view.hpp"
+#include "engine/network_view.hpp"
 
 #include "core/time_format.hpp"
 #include "network/port_spec.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 namespace {
 
 std::string port_key(int port, const std::string& proto) {
@@ -29,13 +29,10 @@ std::vector<network::PublishedPort> nat_ports(const std::vector<PublishedPort>& 
   return out;
 }
 
-nlohmann::json ports_json(const std::vector<PublishedPort>& ports) {
-  nlohmann::json out = nlohmann::json::array();
+std::vector<api::PublishedPort> api_ports(const std::vector<PublishedPort>& ports) {
+  std::vector<api::PublishedPort> out;
   for (auto& p : ports)
-    out.push_back({{"host_ip", network::format_ipv4(p.host_ip)},
-                   {"host_port", p.host_port},
-                   {"container_port", p.container_port},
-                   {"protocol", p.protocol}});
+    out.push_back({network::format_ipv4(p.host_ip), p.host_port, p.container_port, p.protocol});
   return out;
 }
 
@@ -115,4 +112,4 @@ nlohmann::json network_inspect_json(const network::Network& net,
           {"Containers", containers}};
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -5,8 +5,8 @@
 
 #include "asup/result.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 
 Result<int> parse_signal(const std::string& text);
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -8,7 +8,7 @@
 
 #include "asup/result.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 
 std::string new_container_id();
 // "adjective_surname"; `taken` says whether a name is in use.
@@ -33,4 +33,4 @@ Status check_hostname(const std::string& hostname);
 // Docker's order: full id, exact name, then a unique id prefix.
 Result<std::string> match_container(const std::string& query, const std::vector<NameAndId>& all);
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

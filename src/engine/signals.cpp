@@ -1,4 +1,4 @@
-#include "supervisor/signals.hpp"
+#include "engine/signals.hpp"
 
 #include <signal.h>
 
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <utility>
 
-namespace asup::supervisor {
+namespace asup::engine {
 namespace {
 
 constexpr std::pair<const char*, int> kSignals[] = {
@@ -59,4 +59,4 @@ Result<int> parse_signal(const std::string& text) {
   return invalid();
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

@@ -13,13 +13,13 @@
 #include "cgroup/devices.hpp"
 #include "core/fs.hpp"
 #include "core/syscalls.hpp"
+#include "engine/engine.hpp"
+#include "engine/naming.hpp"
+#include "engine/signals.hpp"
 #include "launch/mount_plan.hpp"
 #include "launch/spawner.hpp"
-#include "supervisor/naming.hpp"
-#include "supervisor/signals.hpp"
-#include "supervisor/supervisor.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 namespace {
 
 // The host's resolv.conf minus loopback nameservers, which mean nothing inside the
@@ -71,7 +71,7 @@ int code_from_wait(const siginfo_t& info) {
 
 }  // namespace
 
-Status Supervisor::persist_state(Instance& c) {
+Status Engine::persist_state(Instance& c) {
   // A ring not read back since the restart knows nothing of what was dropped before.
   if (c.ring_loaded) c.state.log_dropped_bytes = c.ring.dropped_bytes();
   return fs::write_file_atomic(fs::join(c.dir, "state.json"), to_json(c.state).dump());
@@ -85,8 +85,7 @@ std::int64_t monotonic_ns() {
 
 // The new container's config: its id, its name (given and free, or generated), the image
 // and the request merged.
-Result<ContainerConfig> Supervisor::make_config(const RunRequest& request,
-                                                const image::Image& image) {
+Result<ContainerConfig> Engine::make_config(const RunRequest& request, const image::Image& image) {
   ContainerConfig config;
   config.id = new_container_id();
   if (!request.name.empty()) {
@@ -107,7 +106,7 @@ Result<ContainerConfig> Supervisor::make_config(const RunRequest& request,
   return config;
 }
 
-std::optional<std::string> Supervisor::name_in_use(const std::string& name) const {
+std::optional<std::string> Engine::name_in_use(const std::string& name) const {
   for (auto& [id, other] : containers_)
     if (other->config.name == name) return id;
   return std::nullopt;
@@ -115,7 +114,7 @@ std::optional<std::string> Supervisor::name_in_use(const std::string& name) cons
 
 // The container's directories, the files bind-mounted over /etc, its planned network and
 // config.json: everything the mount plan needs. Undone by the caller on failure.
-Result<launch::RootfsLayout> Supervisor::prepare_rootfs(Instance& c, const image::Image& image) {
+Result<launch::RootfsLayout> Engine::prepare_rootfs(Instance& c, const image::Image& image) {
   const ContainerConfig& config = c.config;
   launch::RootfsLayout layout;
   layout.lower_dirs = images_->layer_dirs(image);
@@ -162,7 +161,7 @@ Result<launch::RootfsLayout> Supervisor::prepare_rootfs(Instance& c, const image
 // After clone3, before the barrier: v1 groups take the pid, the network is wired. A
 // failure never releases the barrier: asup-init sees EOF and exits without running
 // anything, and the exit path cleans up as for any failed start.
-void Supervisor::join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgroup) {
+void Engine::join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgroup) {
   auto failed = [&](const Error& e) {
     spdlog::warn("container {}: {}", c.config.id.substr(0, 12), e.describe());
     c.state.error = e.describe();
@@ -178,9 +177,8 @@ void Supervisor::join_and_wire(Instance& c, launch::Spawned& spawned, bool join_
   c.stages.network = monotonic_ns();
 }
 
-Result<std::string> Supervisor::create_and_start(const RunRequest& request,
-                                                 const SessionPtr& client,
-                                                 std::int64_t received_ns) {
+Result<std::string> Engine::create_and_start(const RunRequest& request, const CallerPtr& client,
+                                             std::int64_t received_ns) {
   ASUP_TRY(auto image, images_->resolve(request.image));
   ASUP_TRY(auto config, make_config(request, image));
   auto owned = std::make_unique<Instance>(config, config.log_size);
@@ -192,7 +190,7 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
 
   // Everything below is undone if a later step fails.
   struct Undo {
-    Supervisor* self;
+    Engine* self;
     Instance* c;
     bool armed = true;
     ~Undo() {
@@ -286,7 +284,7 @@ Result<std::string> Supervisor::create_and_start(const RunRequest& request,
   return id;
 }
 
-void Supervisor::on_report(Instance& c) {
+void Engine::on_report(Instance& c) {
   std::string id = c.config.id;
   boost::asio::async_read_until(
       *c.report, boost::asio::dynamic_buffer(c.report_buffer), '\n',
@@ -305,7 +303,7 @@ void Supervisor::on_report(Instance& c) {
         } else if (line.rfind("started", 0) == 0) {
           c.stages.started = monotonic_ns();
           if (c.detached_requester) {
-            c.detached_requester->send({{"type", "result"}, {"id", id}});
+            c.detached_requester->reply(api::IdResult{id});
             c.detached_requester.reset();
           }
         } else if (line.rfind("error ", 0) == 0) {
@@ -321,7 +319,7 @@ void Supervisor::on_report(Instance& c) {
       });
 }
 
-void Supervisor::release_barrier(Instance& c) {
+void Engine::release_barrier(Instance& c) {
   // Network setup goes here (a later stage): the workload must not run before it is done.
   char go = 1;
   if (!c.barrier || ::write(c.barrier.get(), &go, 1) != 1) {
@@ -335,7 +333,7 @@ void Supervisor::release_barrier(Instance& c) {
   if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
 }
 
-void Supervisor::on_process_exit(const std::string& id) {
+void Engine::on_process_exit(const std::string& id) {
   auto it = containers_.find(id);
   if (it == containers_.end()) return;
   Instance& c = *it->second;
@@ -353,12 +351,12 @@ void Supervisor::on_process_exit(const std::string& id) {
   settle(c);
 }
 
-void Supervisor::settle(Instance& c) {
+void Engine::settle(Instance& c) {
   if (--c.pending > 0) return;
   finish(c);
 }
 
-void Supervisor::finish(Instance& c) {
+void Engine::finish(Instance& c) {
   int code = c.wait_status_code;
   std::int64_t finished = now_ns();
   auto record = fs::read_file(fs::join(c.run_dir, launch::kExitFile));
@@ -388,20 +386,20 @@ void Supervisor::finish(Instance& c) {
   if (c.cgroup) destroy_cgroup(c.config.id, std::shared_ptr<cgroup::Group>(std::move(c.cgroup)), 0);
 
   std::string id = c.config.id;
-  nlohmann::json exit_msg{{"type", "exit"}, {"exit_code", code}};
-  if (!c.state.error.empty()) exit_msg["message"] = c.state.error;
+  api::Exit exit{code, std::nullopt};
+  if (!c.state.error.empty()) exit.message = c.state.error;
   if (c.detached_requester) {
     if (c.code_from_report)
       c.detached_requester->send_error(code, c.state.error);
     else
-      c.detached_requester->send({{"type", "result"}, {"id", id}});
+      c.detached_requester->reply(api::IdResult{id});
     c.detached_requester.reset();
   }
   for (auto& f : c.followers) {
-    if (f.session == c.attached)
-      f.session->send(exit_msg);
+    if (f.caller == c.attached)
+      f.caller->reply(exit);
     else
-      f.session->send({{"type", "result"}});
+      f.caller->reply(api::Done{});
   }
   c.followers.clear();
   c.attached.reset();
@@ -412,8 +410,8 @@ void Supervisor::finish(Instance& c) {
     remove_container(id, [](Status) {});
 }
 
-void Supervisor::destroy_cgroup(const std::string& id, std::shared_ptr<cgroup::Group> group,
-                                int attempts) {
+void Engine::destroy_cgroup(const std::string& id, std::shared_ptr<cgroup::Group> group,
+                            int attempts) {
   // The kernel tears the pid namespace down after PID 1 exits; until the last task is
   // gone rmdir says EBUSY. Retry on a timer instead of blocking the loop.
   auto r = group->destroy();
@@ -429,7 +427,7 @@ void Supervisor::destroy_cgroup(const std::string& id, std::shared_ptr<cgroup::G
   });
 }
 
-void Supervisor::remove_container(const std::string& id, std::function<void(Status)> done) {
+void Engine::remove_container(const std::string& id, std::function<void(Status)> done) {
   auto it = containers_.find(id);
   if (it == containers_.end()) {
     done(ok());
@@ -451,7 +449,7 @@ void Supervisor::remove_container(const std::string& id, std::function<void(Stat
       });
 }
 
-void Supervisor::load_containers() {
+void Engine::load_containers() {
   std::string dir = fs::join(options_.root, "containers");
   auto names = fs::list_dir(dir);
   if (!names) return;
@@ -487,4 +485,4 @@ void Supervisor::load_containers() {
   }
 }
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

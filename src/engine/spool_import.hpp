@@ -1,5 +1,5 @@
 // What of asup-init's output spool joins a container's log: the plan, kept apart from the
-// Supervisor so it can be checked without one.
+// Engine so it can be checked without one.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +8,7 @@
 #include "launch/output_spool.hpp"
 #include "logs/ring_buffer.hpp"
 
-namespace asup::supervisor {
+namespace asup::engine {
 
 struct SpoolImport {
   std::size_t first = 0;  // the first spool record to append
@@ -21,4 +21,4 @@ struct SpoolImport {
 // stream), and then the spool's loss was already counted too.
 SpoolImport plan_import(const launch::spool::Contents& spool, const logs::RingBuffer& ring);
 
-}  // namespace asup::supervisor
+}  // namespace asup::engine

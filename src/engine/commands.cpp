@@ -1,0 +1,186 @@
+// Requests that act on containers: run, logs, stop, kill, rm, wait.
+#include <fcntl.h>
+#include <sys/wait.h>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/read_until.hpp>
+
+#include "asup/protocol.hpp"
+#include "core/fs.hpp"
+#include "core/syscalls.hpp"
+#include "engine/engine.hpp"
+#include "engine/signals.hpp"
+#include "launch/spawner.hpp"
+
+namespace asup::engine {
+namespace {
+
+// Collects one outcome per container and replies once every one is in.
+// Results keep the order the user named the containers in.
+struct BatchReply {
+  BatchReply(CallerPtr s, std::size_t n) : caller(std::move(s)), outstanding(n) {
+    result.results.resize(n);
+  }
+  CallerPtr caller;
+  api::OutcomesResult result;
+  std::size_t outstanding;
+
+  void add(std::size_t index, api::Outcome item) {
+    result.results[index] = std::move(item);
+    if (--outstanding == 0) caller->reply(result);
+  }
+};
+
+}  // namespace
+
+void Engine::run(const CallerPtr& s, const api::RunRequest& req) {
+  std::int64_t received = monotonic_ns();
+  auto request = check_run_request(req);
+  if (!request) {
+    s->send_error(protocol::kExitEngineError, request.error().message);
+    return;
+  }
+  // Tells `asupctl run --pull missing` to pull and ask again.
+  if (auto image = images_->resolve(request.value().image); !image) {
+    s->reply(api::Error{protocol::kExitEngineError, image.error().describe(), true});
+    return;
+  }
+  auto id = create_and_start(request.value(), s, received);
+  if (!id) {
+    s->send_error(protocol::kExitEngineError, id.error().describe());
+    return;
+  }
+  s->reply(api::Created{id.value()});
+  if (!request.value().detach) {
+    s->on_close([this, cid = id.value(), serial = s->serial()] { drop_follower(cid, serial); });
+  }
+}
+
+void Engine::logs(const CallerPtr& s, const api::LogsRequest& req) {
+  auto found = find(req.id);
+  if (!found) {
+    s->send_error(1, found.error().message);
+    return;
+  }
+  send_ring(*found.value(), s, req.tail, req.follow);
+}
+
+Status Engine::signal(Instance& c, int sig) {
+  if (!c.watch || c.exit_seen)
+    return fail(EINVAL, "container " + c.config.id.substr(0, 12) + " is not running");
+  if (sig == SIGKILL) c.sigkill_sent = true;
+  return sys::pidfd_send_signal(c.watch->fd(), sig);
+}
+
+void Engine::kill(const CallerPtr& s, const api::KillRequest& req) {
+  auto sig = parse_signal(req.signal);
+  if (!sig) {
+    s->send_error(1, sig.error().message);
+    return;
+  }
+  api::OutcomesResult result;
+  for (auto& q : req.ids) {
+    auto c = find(q);
+    if (!c) {
+      result.results.push_back(api::Outcome::failure(q, c.error().message));
+      continue;
+    }
+    if (!c.value()->running()) {
+      result.results.push_back(
+          api::Outcome::failure(q, "cannot kill container: " + q + ": container " +
+                                       c.value()->config.id.substr(0, 12) + " is not running"));
+      continue;
+    }
+    auto r = signal(*c.value(), sig.value());
+    result.results.push_back(r ? api::Outcome::success(q)
+                               : api::Outcome::failure(q, r.error().describe()));
+  }
+  s->reply(result);
+}
+
+void Engine::for_each_named(const CallerPtr& s, const std::vector<std::string>& ids,
+                            const std::function<void(Instance&, Reporter)>& act) {
+  if (ids.empty()) {
+    s->reply(api::OutcomesResult{});
+    return;
+  }
+  auto batch = std::make_shared<BatchReply>(s, ids.size());
+  for (std::size_t index = 0; index < ids.size(); ++index) {
+    Reporter report = [batch, index, name = ids[index]](api::Outcome item) {
+      item.name = name;
+      batch->add(index, std::move(item));
+    };
+    auto found = find(ids[index]);
+    if (!found)
+      report(api::Outcome::failure(ids[index], found.error().message));
+    else
+      act(*found.value(), std::move(report));
+  }
+}
+
+void Engine::stop(const CallerPtr& s, const api::StopRequest& req) {
+  std::int64_t timeout = req.timeout;
+  for_each_named(s, req.ids, [this, timeout](Instance& c, Reporter report) {
+    if (!c.watch || c.exit_seen) {
+      report(api::Outcome{});
+      return;
+    }
+    int sig = SIGTERM;
+    if (!c.config.stop_signal.empty()) {
+      if (auto parsed = parse_signal(c.config.stop_signal)) sig = parsed.value();
+    }
+    when_finished(c, [report] { report(api::Outcome{}); });
+    (void)signal(c, timeout <= 0 ? SIGKILL : sig);
+    if (timeout <= 0) return;
+    c.kill_timer =
+        std::make_unique<boost::asio::steady_timer>(loop_.io(), std::chrono::seconds(timeout));
+    std::string id = c.config.id;
+    c.kill_timer->async_wait([this, id](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto it = containers_.find(id);
+      if (it != containers_.end() && !it->second->exit_seen) (void)signal(*it->second, SIGKILL);
+    });
+    when_finished(c, [this, id] {
+      auto it = containers_.find(id);
+      if (it != containers_.end() && it->second->kill_timer) it->second->kill_timer->cancel();
+    });
+  });
+}
+
+void Engine::rm(const CallerPtr& s, const api::RmRequest& req) {
+  bool force = req.force;
+  for_each_named(s, req.ids, [this, force](Instance& c, Reporter report) {
+    auto remove = [this, report, id = c.config.id] {
+      remove_container(id, [report](Status r) {
+        report(r ? api::Outcome{} : api::Outcome::failure("", r.error().describe()));
+      });
+    };
+    if (c.finished()) {
+      remove();
+      return;
+    }
+    if (!force) {
+      report(api::Outcome::failure(
+          "", "cannot remove container \"" + c.config.name +
+                  "\": container is running: stop the container before removing or "
+                  "force remove"));
+      return;
+    }
+    c.removing = true;  // hidden from lookups; --rm must not remove it a second time
+    when_finished(c, remove);
+    (void)signal(c, SIGKILL);
+  });
+}
+
+void Engine::wait(const CallerPtr& s, const api::WaitRequest& req) {
+  for_each_named(s, req.ids, [this](Instance& c, Reporter report) {
+    when_finished(c, [this, report, id = c.config.id] {
+      auto it = containers_.find(id);
+      api::Outcome outcome;
+      outcome.exit_code = it == containers_.end() ? 0 : it->second->state.exit_code;
+      report(outcome);
+    });
+  });
+}
+
+}  // namespace asup::engine
