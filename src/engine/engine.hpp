@@ -95,22 +95,36 @@ class Engine {
   Result<launch::SpawnRequest> exec_spawn_request(const Instance& c, const api::ExecRequest& req);
   Status start_exec(const CallerPtr& s, launch::SpawnRequest spawn, bool interactive);
 
-  // lifecycle (lifecycle.cpp)
-  // Stages of create_and_start.
+  // the launch pipeline (launch_pipeline.cpp), its stages in order
+  Result<std::string> create_and_start(const RunRequest& request, const CallerPtr& client,
+                                       std::int64_t received_ns);
   Result<ContainerConfig> make_config(const RunRequest& request, const image::Image& image);
   std::optional<std::string> name_in_use(const std::string& name) const;  // the holder's id
   Result<launch::RootfsLayout> prepare_rootfs(Instance& c, const image::Image& image);
+  Status create_cgroup(Instance& c, const launch::RootfsLayout& layout);
+  struct ContainerStdio {
+    UniqueFd in;                        // invalid: /dev/null
+    std::pair<UniqueFd, UniqueFd> out;  // read end, write end
+    std::pair<UniqueFd, UniqueFd> err;
+  };
+  Result<ContainerStdio> open_stdio(Instance& c, const CallerPtr& client, bool detach);
+  Result<launch::Spawned> spawn_init(Instance& c, const launch::RootfsLayout& layout,
+                                     const ContainerStdio& io);
   void join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgroup);
-  Result<std::string> create_and_start(const RunRequest& request, const CallerPtr& client,
-                                       std::int64_t received_ns);
-  void release_barrier(Instance& c);
+  void supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io, const CallerPtr& client,
+                 bool detach);
   void on_report(Instance& c);
+  void release_barrier(Instance& c);
+
+  // a container's end (exits.cpp)
   void on_process_exit(const std::string& id);
   void settle(Instance& c);
   void finish(Instance& c);
   void destroy_cgroup(const std::string& id, std::shared_ptr<cgroup::Group> group, int attempts);
-  void remove_container(const std::string& id, std::function<void(Status)> done);
+
+  // containers on disk (containers.cpp)
   Status persist_state(Instance& c);
+  void remove_container(const std::string& id, std::function<void(Status)> done);
   void load_containers();
 
   // re-adoption after a restart (adoption.cpp)

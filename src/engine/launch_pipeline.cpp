@@ -1,13 +1,14 @@
-// The launch pipeline (resolve image -> rootfs dirs -> cgroup -> clone3 -> barrier ->
-// running), exit handling and removal.
+// The launch pipeline, as run_container in init/main.cpp reads on the other side: resolve the
+// image and merge the config -> the container's directories and generated files -> its
+// cgroup -> clone3 of asup-init -> the network wired while init mounts the root
+// filesystem -> the barrier opened once init reports "ready". Each stage is a function;
+// create_and_start strings them together and undoes what was done if one fails before
+// clone3 (after it, the exit path cleans up as for any container).
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/read_until.hpp>
-#include <chrono>
 
 #include "asup/protocol.hpp"
 #include "cgroup/devices.hpp"
@@ -15,7 +16,6 @@
 #include "core/syscalls.hpp"
 #include "engine/engine.hpp"
 #include "engine/naming.hpp"
-#include "engine/signals.hpp"
 #include "launch/mount_plan.hpp"
 #include "launch/spawner.hpp"
 
@@ -64,24 +64,7 @@ Result<cgroup::Limits> with_device_rules(cgroup::Limits limits,
   return limits;
 }
 
-int code_from_wait(const siginfo_t& info) {
-  if (info.si_code == CLD_EXITED) return info.si_status;
-  return 128 + info.si_status;
-}
-
 }  // namespace
-
-Status Engine::persist_state(Instance& c) {
-  // A ring not read back since the restart knows nothing of what was dropped before.
-  if (c.ring_loaded) c.state.log_dropped_bytes = c.ring.dropped_bytes();
-  return fs::write_file_atomic(fs::join(c.dir, "state.json"), to_json(c.state).dump());
-}
-
-std::int64_t monotonic_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // The new container's config: its id, its name (given and free, or generated), the image
 // and the request merged.
@@ -177,6 +160,93 @@ void Engine::join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgro
   c.stages.network = monotonic_ns();
 }
 
+// The container's cgroup with its limits and device rules.
+Status Engine::create_cgroup(Instance& c, const launch::RootfsLayout& layout) {
+  ASUP_TRY(auto limits, with_device_rules(c.config.limits, layout.devices));
+  ASUP_TRY(c.cgroup, cgroups_->create(c.config.id, limits));
+  return ok();
+}
+
+// The container's standard descriptors: pipes for stdout and stderr (asupd reads one end,
+// asup-init holds the other while asupd is away), and for -i either the client's own stdin
+// (attached: the same open file, no copy through asupd) or a pipe kept open (detached).
+Result<Engine::ContainerStdio> Engine::open_stdio(Instance& c, const CallerPtr& client,
+                                                  bool detach) {
+  ContainerStdio io;
+  ASUP_TRY(io.out, make_pipe());
+  ASUP_TRY(io.err, make_pipe());
+  if (c.config.interactive && client && !detach) {
+    ASUP_TRY(auto client_pidfd, client->client_pidfd());
+    ASUP_TRY(io.in, sys::pidfd_getfd(client_pidfd, 0));
+  } else if (c.config.interactive) {
+    ASUP_TRY(auto in_pipe, make_pipe());
+    io.in = std::move(in_pipe.first);
+    c.stdin_keepalive = std::move(in_pipe.second);
+  }
+  return io;
+}
+
+// clone3 of asup-init into the container's namespaces and cgroup, with its launch spec.
+Result<launch::Spawned> Engine::spawn_init(Instance& c, const launch::RootfsLayout& layout,
+                                           const ContainerStdio& io) {
+  const ContainerConfig& config = c.config;
+  ASUP_TRY(auto state_dir, fs::open_fd(c.run_dir, O_PATH | O_DIRECTORY));
+  launch::SpawnRequest spawn;
+  spawn.init_path = options_.init_path;
+  spawn.spec.mode = launch::Mode::Container;
+  spawn.spec.rootfs = layout.merged_dir;
+  spawn.spec.mounts = launch::build_container_mounts(layout);
+  spawn.spec.hostname = config.hostname;
+  spawn.spec.argv = config.argv;
+  spawn.spec.env = config.env;
+  spawn.spec.workdir = config.workdir;
+  spawn.spec.user = config.user;
+  spawn.stdin_fd = io.in.get();
+  spawn.stdout_fd = io.out.second.get();
+  spawn.stderr_fd = io.err.second.get();
+  spawn.state_dir_fd = state_dir.get();
+  spawn.stdout_hold_fd = io.out.first.get();
+  spawn.stderr_hold_fd = io.err.first.get();
+  // asup-init watches asupd through it and keeps the output while asupd is away.
+  spawn.daemon_pidfd = daemon_pidfd();
+  spawn.spec.log_size = config.log_size;
+  spawn.namespaces =
+      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+  if (config.network_mode == "host") spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWNET);
+  spawn.cgroup_fd = c.cgroup->clone_into_fd();
+  if (spawn.cgroup_fd < 0) {
+    // v1: init joins its groups only after clone3; it makes its cgroup namespace later.
+    spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
+    spawn.spec.late_cgroup_namespace = true;
+  }
+  return launch::spawn(spawn);
+}
+
+// From clone3 on, the container is asupd's to watch: its pidfd, its report pipe, its
+// output, the client attached to it.
+void Engine::supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io,
+                       const CallerPtr& client, bool detach) {
+  c.barrier = std::move(spawned.barrier);
+  c.pending = 4;  // process exit, stdout EOF, stderr EOF, report EOF
+  std::string id = c.config.id;
+  c.watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(spawned.pidfd));
+  c.watch->start([this, id] { on_process_exit(id); });
+  c.report =
+      std::make_unique<boost::asio::posix::stream_descriptor>(loop_.io(), spawned.report.release());
+  io.out.second.reset();
+  io.err.second.reset();
+  if (client && !detach) {
+    c.attached = client;
+    c.followers.push_back({client});
+  } else if (client) {
+    c.detached_requester = client;
+  }
+  refresh_peer_hosts(c.state.endpoints, &c);
+  capture(c, std::move(io.out.first), logs::Stream::Stdout);
+  capture(c, std::move(io.err.first), logs::Stream::Stderr);
+  on_report(c);
+}
+
 Result<std::string> Engine::create_and_start(const RunRequest& request, const CallerPtr& client,
                                              std::int64_t received_ns) {
   ASUP_TRY(auto image, images_->resolve(request.image));
@@ -188,7 +258,7 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
   c.dir = fs::join(fs::join(options_.root, "containers"), config.id);
   c.run_dir = fs::join(fs::join(options_.run_root, "containers"), config.id);
 
-  // Everything below is undone if a later step fails.
+  // Everything below is undone if a step before clone3 fails.
   struct Undo {
     Engine* self;
     Instance* c;
@@ -204,84 +274,22 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
 
   ASUP_TRY(auto layout, prepare_rootfs(c, image));
   c.stages.rootfs = monotonic_ns();
-
-  ASUP_TRY(auto limits, with_device_rules(config.limits, layout.devices));
-  ASUP_TRY(c.cgroup, cgroups_->create(config.id, limits));
+  ASUP_TRY(create_cgroup(c, layout));
   c.stages.cgroup = monotonic_ns();
   ASUP_TRY(auto ring_file, logs::RingFile::open(fs::join(c.dir, "log"), config.log_size));
   c.ring_file.emplace(std::move(ring_file));
-
-  ASUP_TRY(auto out_pipe, make_pipe());
-  ASUP_TRY(auto err_pipe, make_pipe());
-  UniqueFd stdin_fd;
-  if (config.interactive && client && !request.detach) {
-    // The container reads the client's own stdin: same open file, no copy through us.
-    ASUP_TRY(auto client_pidfd, client->client_pidfd());
-    ASUP_TRY(stdin_fd, sys::pidfd_getfd(client_pidfd, 0));
-  } else if (config.interactive) {
-    ASUP_TRY(auto in_pipe, make_pipe());
-    stdin_fd = std::move(in_pipe.first);
-    c.stdin_keepalive = std::move(in_pipe.second);
-  }
-  ASUP_TRY(auto state_dir, fs::open_fd(c.run_dir, O_PATH | O_DIRECTORY));
-
-  launch::SpawnRequest spawn;
-  spawn.init_path = options_.init_path;
-  spawn.spec.mode = launch::Mode::Container;
-  spawn.spec.rootfs = layout.merged_dir;
-  spawn.spec.mounts = launch::build_container_mounts(layout);
-  spawn.spec.hostname = config.hostname;
-  spawn.spec.argv = config.argv;
-  spawn.spec.env = config.env;
-  spawn.spec.workdir = config.workdir;
-  spawn.spec.user = config.user;
-  spawn.stdin_fd = stdin_fd.get();
-  spawn.stdout_fd = out_pipe.second.get();
-  spawn.stderr_fd = err_pipe.second.get();
-  spawn.state_dir_fd = state_dir.get();
-  spawn.stdout_hold_fd = out_pipe.first.get();
-  spawn.stderr_hold_fd = err_pipe.first.get();
-  // asup-init watches asupd through it and keeps the output while asupd is away.
-  spawn.daemon_pidfd = daemon_pidfd();
-  spawn.spec.log_size = config.log_size;
-  spawn.namespaces =
-      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
-  if (config.network_mode == "host") spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWNET);
-  spawn.cgroup_fd = c.cgroup->clone_into_fd();
-  if (spawn.cgroup_fd < 0) {
-    // v1: init joins its groups only after clone3; it makes its cgroup namespace later.
-    spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
-    spawn.spec.late_cgroup_namespace = true;
-  }
-  ASUP_TRY(auto spawned, launch::spawn(spawn));
+  ASUP_TRY(auto io, open_stdio(c, client, request.detach));
+  ASUP_TRY(auto spawned, spawn_init(c, layout, io));
   undo.armed = false;
   c.stages.clone = monotonic_ns();
 
   c.own_child = true;
   c.state.pid = spawned.pid;
   c.state.pid_start_time = sys::process_start_time(spawned.pid);
-  join_and_wire(c, spawned, spawn.cgroup_fd < 0);
-  c.barrier = std::move(spawned.barrier);
-  c.pending = 4;  // process exit, stdout EOF, stderr EOF, report EOF
-  std::string id = config.id;
-  c.watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(spawned.pidfd));
-  c.watch->start([this, id] { on_process_exit(id); });
-  c.report =
-      std::make_unique<boost::asio::posix::stream_descriptor>(loop_.io(), spawned.report.release());
-  out_pipe.second.reset();
-  err_pipe.second.reset();
-  if (client && !request.detach) {
-    c.attached = client;
-    c.followers.push_back({client});
-  } else if (client) {
-    c.detached_requester = client;
-  }
-  containers_.emplace(id, std::move(owned));
-  refresh_peer_hosts(c.state.endpoints, &c);
-  capture(c, std::move(out_pipe.first), logs::Stream::Stdout);
-  capture(c, std::move(err_pipe.first), logs::Stream::Stderr);
-  on_report(c);
-  return id;
+  join_and_wire(c, spawned, c.cgroup->clone_into_fd() < 0);
+  containers_.emplace(config.id, std::move(owned));
+  supervise(c, spawned, io, client, request.detach);
+  return config.id;
 }
 
 void Engine::on_report(Instance& c) {
@@ -331,158 +339,6 @@ void Engine::release_barrier(Instance& c) {
   c.state.status = RunState::Running;
   c.state.started_ns = now_ns();
   if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
-}
-
-void Engine::on_process_exit(const std::string& id) {
-  auto it = containers_.find(id);
-  if (it == containers_.end()) return;
-  Instance& c = *it->second;
-  if (c.exit_seen) return;
-  c.exit_seen = true;
-  if (!c.own_child) {
-    resolve_adopted_exit(id, 0);
-    return;
-  }
-  siginfo_t info{};
-  if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(c.watch->fd()), &info,
-               WEXITED | WNOHANG) == 0 &&
-      info.si_pid != 0)
-    c.wait_status_code = code_from_wait(info);
-  settle(c);
-}
-
-void Engine::settle(Instance& c) {
-  if (--c.pending > 0) return;
-  finish(c);
-}
-
-void Engine::finish(Instance& c) {
-  int code = c.wait_status_code;
-  std::int64_t finished = now_ns();
-  auto record = fs::read_file(fs::join(c.run_dir, launch::kExitFile));
-  if (record) {
-    auto j = nlohmann::json::parse(record.value(), nullptr, false);
-    if (j.is_object()) {
-      code = j.value("exit_code", code);
-      finished = j.value("finished_at", finished);
-    }
-  }
-  if (code < 0 && c.code_from_report) code = *c.code_from_report;
-  if (code < 0) code = 255;  // exited while no asupd watched and left no record
-  c.state.status = RunState::Exited;
-  c.state.exit_code = code;
-  c.state.finished_ns = finished;
-  if (c.cgroup) c.state.oom_killed = c.cgroup->oom_killed();
-  c.state.pid = 0;
-  c.barrier.reset();
-  c.stdin_keepalive.reset();
-  release_network(c);
-  // A --rm container's directory goes next; should asupd stop first, the state it finds
-  // (running, its process gone) leads it here again.
-  const bool removed_next = c.config.auto_remove && !c.removing;
-  if (!removed_next) {
-    if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
-  }
-  if (c.cgroup) destroy_cgroup(c.config.id, std::shared_ptr<cgroup::Group>(std::move(c.cgroup)), 0);
-
-  std::string id = c.config.id;
-  api::Exit exit{code, std::nullopt};
-  if (!c.state.error.empty()) exit.message = c.state.error;
-  if (c.detached_requester) {
-    if (c.code_from_report)
-      c.detached_requester->send_error(code, c.state.error);
-    else
-      c.detached_requester->reply(api::IdResult{id});
-    c.detached_requester.reset();
-  }
-  for (auto& f : c.followers) {
-    if (f.caller == c.attached)
-      f.caller->reply(exit);
-    else
-      f.caller->reply(api::Done{});
-  }
-  c.followers.clear();
-  c.attached.reset();
-  auto callbacks = std::move(c.on_finished);
-  for (auto& cb : callbacks) cb();
-  auto it = containers_.find(id);
-  if (it != containers_.end() && it->second->config.auto_remove && !it->second->removing)
-    remove_container(id, [](Status) {});
-}
-
-void Engine::destroy_cgroup(const std::string& id, std::shared_ptr<cgroup::Group> group,
-                            int attempts) {
-  // The kernel tears the pid namespace down after PID 1 exits; until the last task is
-  // gone rmdir says EBUSY. Retry on a timer instead of blocking the loop.
-  auto r = group->destroy();
-  if (r) return;
-  if (attempts >= 200) {
-    spdlog::warn("container {}: {}", id.substr(0, 12), r.error().describe());
-    return;
-  }
-  auto timer =
-      std::make_shared<boost::asio::steady_timer>(loop_.io(), std::chrono::milliseconds(10));
-  timer->async_wait([this, id, group, timer, attempts](const boost::system::error_code& ec) {
-    if (!ec) destroy_cgroup(id, group, attempts + 1);
-  });
-}
-
-void Engine::remove_container(const std::string& id, std::function<void(Status)> done) {
-  auto it = containers_.find(id);
-  if (it == containers_.end()) {
-    done(ok());
-    return;
-  }
-  Instance& c = *it->second;
-  c.removing = true;
-  std::string dir = c.dir, run_dir = c.run_dir;
-  // The merged dir is only a mount point inside the container's own mount namespace, so
-  // nothing is mounted here on the host; the upper dir may be large: off the loop.
-  loop_.offload(
-      [dir, run_dir]() -> Status {
-        ASUP_TRY(fs::remove_tree(run_dir));
-        return fs::remove_tree(dir);
-      },
-      [this, id, done = std::move(done)](Status r) {
-        containers_.erase(id);
-        done(r);
-      });
-}
-
-void Engine::load_containers() {
-  std::string dir = fs::join(options_.root, "containers");
-  auto names = fs::list_dir(dir);
-  if (!names) return;
-  for (auto& name : names.value()) {
-    std::string cdir = fs::join(dir, name);
-    auto config_text = fs::read_file(fs::join(cdir, "config.json"));
-    if (!config_text) {
-      spdlog::warn("skipping {}: no container config", cdir);
-      continue;
-    }
-    auto state_text = fs::read_file(fs::join(cdir, "state.json"));
-    auto cj = nlohmann::json::parse(config_text.value(), nullptr, false);
-    // No state yet: asupd stopped while starting the container, before it ran.
-    auto sj = state_text ? nlohmann::json::parse(state_text.value(), nullptr, false)
-                         : nlohmann::json::object();
-    if (!cj.is_object() || !sj.is_object()) {
-      spdlog::warn("skipping {}: unreadable container state", cdir);
-      continue;
-    }
-    auto config = config_from_json(cj);
-    if (config.id != name) continue;
-    auto c = std::make_unique<Instance>(config, config.log_size);
-    c->state = state_from_json(sj);
-    c->dir = cdir;
-    c->run_dir = fs::join(fs::join(options_.run_root, "containers"), name);
-    // asup-init records the end of every workload that ran, even one whose state asupd
-    // died too early to write (the barrier opens just before state.json is written).
-    if (!state_text && !fs::exists(fs::join(c->run_dir, launch::kExitFile)))
-      c->state.error = "asupd stopped while starting the container";
-    Instance& ref = *c;
-    containers_.emplace(name, std::move(c));
-    adopt(ref);
-  }
 }
 
 }  // namespace asup::engine
