@@ -46,56 +46,85 @@ void run_guarded(asup::loop::EventLoop& loop) {
   }
 }
 
-int run(asup::engine::DaemonOptions options, bool detach) {
+// One asupd per run root: the lock is held for the daemon's life (the fd survives the
+// forks of --detach). Invalid: another asupd runs, and stderr says so.
+asup::UniqueFd take_run_root(const asup::engine::DaemonOptions& options) {
   using namespace asup;
-  options.root = fs::absolute(options.root);
-  options.run_root = fs::absolute(options.run_root);
   if (auto r = fs::make_dirs(options.run_root, 0700); !r) {
     std::fprintf(stderr, "asupd: %s\n", r.error().describe().c_str());
-    return 1;
+    return {};
   }
   std::string lock_path = fs::join(options.run_root, protocol::kLockFile);
   UniqueFd lock{::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)};
   if (!lock || ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
     std::fprintf(stderr, "asupd: another asupd is running with run root %s\n",
                  options.run_root.c_str());
-    return 1;
+    return {};
   }
   if (::access(options.init_path.c_str(), X_OK) != 0) {
     std::fprintf(stderr, "asupd: asup-init not found at %s\n", options.init_path.c_str());
-    return 1;
+    return {};
   }
+  return lock;
+}
 
-  int ready_fd = -1;
-  if (detach) {
-    // Classic double fork: the caller gets its shell back once the FIFO exists.
-    int ready[2];
-    if (::pipe2(ready, O_CLOEXEC) != 0) return 1;
-    pid_t pid = ::fork();
-    if (pid < 0) return 1;
-    if (pid > 0) {
-      ::close(ready[1]);
-      char c;
-      bool ok = ::read(ready[0], &c, 1) == 1;
-      return ok ? 0 : 1;
-    }
-    ::close(ready[0]);
-    ::setsid();
-    if (::fork() > 0) ::_exit(0);
-    int devnull = ::open("/dev/null", O_RDWR);
-    ::dup2(devnull, 0);
-    ::dup2(devnull, 1);
-    ::close(devnull);
-    auto log = spdlog::basic_logger_mt("asupd", fs::join(options.run_root, "asupd.log"));
-    spdlog::set_default_logger(log);
-    spdlog::flush_on(spdlog::level::info);
-    int logfd =
-        ::open(fs::join(options.run_root, "asupd.log").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (logfd >= 0) ::dup2(logfd, 2);
-    // The lock fd survives the forks; readiness is signalled once the FIFO is up. Should
-    // start-up fail, this end closes with the process and the parent reports failure.
-    ready_fd = ready[1];
+// Classic double fork: the caller gets its shell back once the FIFO exists. Returns, in
+// the daemon, the fd that signals readiness (should start-up fail, it closes with the
+// process and the waiting parent reports failure); in the parent, exits with the outcome.
+int detach_from_terminal(const std::string& run_root) {
+  using namespace asup;
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) ::_exit(1);
+  pid_t pid = ::fork();
+  if (pid < 0) ::_exit(1);
+  if (pid > 0) {
+    ::close(ready[1]);
+    char c;
+    ::_exit(::read(ready[0], &c, 1) == 1 ? 0 : 1);
   }
+  ::close(ready[0]);
+  ::setsid();
+  if (::fork() > 0) ::_exit(0);
+  int devnull = ::open("/dev/null", O_RDWR);
+  ::dup2(devnull, 0);
+  ::dup2(devnull, 1);
+  ::close(devnull);
+  auto log = spdlog::basic_logger_mt("asupd", fs::join(run_root, "asupd.log"));
+  spdlog::set_default_logger(log);
+  spdlog::flush_on(spdlog::level::info);
+  int logfd = ::open(fs::join(run_root, "asupd.log").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (logfd >= 0) ::dup2(logfd, 2);
+  return ready[1];
+}
+
+// SIGCHLD reaps strays, SIGHUP is noted, anything else stops the daemon and leaves the
+// containers running.
+asup::Status watch_signals(asup::loop::EventLoop& loop, asup::engine::Engine& engine,
+                           asup::control::FifoServer& server) {
+  return loop.watch_signals([&](const signalfd_siginfo& info) {
+    switch (info.ssi_signo) {
+      case SIGCHLD:
+        engine.reap_strays();
+        break;
+      case SIGHUP:
+        spdlog::info("SIGHUP: nothing to reload");
+        break;
+      default:
+        spdlog::info("signal {}: shutting down, containers keep running", info.ssi_signo);
+        server.stop();
+        engine.shutdown();
+        loop.stop();
+    }
+  });
+}
+
+int run(asup::engine::DaemonOptions options, bool detach) {
+  using namespace asup;
+  options.root = fs::absolute(options.root);
+  options.run_root = fs::absolute(options.run_root);
+  UniqueFd lock = take_run_root(options);
+  if (!lock) return 1;
+  int ready_fd = detach ? detach_from_terminal(options.run_root) : -1;
 
   if (auto r = loop::EventLoop::block_signals(); !r) {
     spdlog::error("{}", r.error().describe());
@@ -103,9 +132,9 @@ int run(asup::engine::DaemonOptions options, bool detach) {
   }
   if (auto r = launch::raise_open_file_limit(); !r) spdlog::warn("{}", r.error().describe());
   loop::EventLoop loop;
-  engine::Engine sup(loop, options);
-  control::Router router(sup);
-  if (auto r = sup.start(); !r) {
+  engine::Engine engine(loop, options);
+  control::Router router(engine);
+  if (auto r = engine.start(); !r) {
     spdlog::error("start: {}", r.error().describe());
     return 1;
   }
@@ -116,22 +145,7 @@ int run(asup::engine::DaemonOptions options, bool detach) {
     spdlog::error("control FIFO: {}", r.error().describe());
     return 1;
   }
-  auto r = loop.watch_signals([&](const signalfd_siginfo& info) {
-    switch (info.ssi_signo) {
-      case SIGCHLD:
-        sup.reap_strays();
-        break;
-      case SIGHUP:
-        spdlog::info("SIGHUP: nothing to reload");
-        break;
-      default:
-        spdlog::info("signal {}: shutting down, containers keep running", info.ssi_signo);
-        server.stop();
-        sup.shutdown();
-        loop.stop();
-    }
-  });
-  if (!r) {
+  if (auto r = watch_signals(loop, engine, server); !r) {
     spdlog::error("{}", r.error().describe());
     return 1;
   }

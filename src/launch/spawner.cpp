@@ -213,6 +213,60 @@ pid_t clone_child(struct clone_args& args, const ChildPlan& plan) {
 #endif
 }
 
+// Our ends of what asup-init gets at its fixed descriptors (-1: none).
+struct ChildEnds {
+  int spec, report, barrier, dev_null;
+  int control_init, control_peer;  // only when asup-init keeps the output
+};
+
+// Which of our descriptors becomes each of asup-init's fixed fds (launch_spec.hpp).
+ChildPlan child_plan(const SpawnRequest& request, const ChildEnds& ends) {
+  ChildPlan plan;
+  plan.init_path = request.init_path.c_str();
+  for (int& s : plan.source) s = -1;
+  plan.source[fds::kStdin] = request.stdin_fd >= 0 ? request.stdin_fd : ends.dev_null;
+  plan.source[fds::kStdout] = request.stdout_fd >= 0 ? request.stdout_fd : ends.dev_null;
+  plan.source[fds::kStderr] = request.stderr_fd >= 0 ? request.stderr_fd : ends.dev_null;
+  plan.source[fds::kSpec] = ends.spec;
+  plan.source[fds::kReport] = ends.report;
+  plan.source[fds::kBarrier] = ends.barrier;
+  plan.source[fds::kStateDir] = request.state_dir_fd;
+  plan.source[fds::kStdoutHold] = request.stdout_hold_fd;
+  plan.source[fds::kStderrHold] = request.stderr_hold_fd;
+  plan.source[fds::kNsPidfd] = request.ns_pidfd;
+  if (ends.control_init >= 0) {
+    plan.source[fds::kDaemonPidfd] = request.daemon_pidfd;
+    plan.source[fds::kControl] = ends.control_init;
+    plan.source[fds::kControlPeer] = ends.control_peer;
+  }
+  plan.report_source = ends.report;
+  return plan;
+}
+
+// clone3 into the requested namespaces (and cgroup, on v2), returning the pid and pidfd.
+Result<std::pair<pid_t, UniqueFd>> clone_init(const SpawnRequest& request, const ChildPlan& plan) {
+  int pidfd = -1;
+  struct clone_args args;
+  std::memset(&args, 0, sizeof args);
+  args.flags = CLONE_PIDFD | request.namespaces;
+  args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  if (request.cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<std::uint64_t>(request.cgroup_fd);
+  }
+  // Block everything in this thread across clone3 so no signal reaches the child while it
+  // still runs with asupd's handlers; the child resets them before unblocking.
+  sigset_t all, saved;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+  pid_t pid = clone_child(args, plan);
+  int clone_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  if (pid < 0) return fail(clone_errno, "clone3 " + request.init_path);
+  return std::pair{pid, UniqueFd{pidfd}};
+}
+
 }  // namespace
 
 Result<Spawned> spawn(const SpawnRequest& request) {
@@ -251,50 +305,18 @@ Result<Spawned> spawn(const SpawnRequest& request) {
     if (!dev_null) return fail_errno("open /dev/null");
   }
 
-  ChildPlan plan;
-  plan.init_path = request.init_path.c_str();
-  for (int& s : plan.source) s = -1;
-  plan.source[fds::kStdin] = request.stdin_fd >= 0 ? request.stdin_fd : dev_null.get();
-  plan.source[fds::kStdout] = request.stdout_fd >= 0 ? request.stdout_fd : dev_null.get();
-  plan.source[fds::kStderr] = request.stderr_fd >= 0 ? request.stderr_fd : dev_null.get();
-  plan.source[fds::kSpec] = spec_fd.get();
-  plan.source[fds::kReport] = report.write.get();
-  plan.source[fds::kBarrier] = barrier.read.get();
-  plan.source[fds::kStateDir] = request.state_dir_fd;
-  plan.source[fds::kStdoutHold] = request.stdout_hold_fd;
-  plan.source[fds::kStderrHold] = request.stderr_hold_fd;
-  plan.source[fds::kNsPidfd] = request.ns_pidfd;
-  if (keeps_output) {
-    plan.source[fds::kDaemonPidfd] = request.daemon_pidfd;
-    plan.source[fds::kControl] = control.init_end.get();
-    plan.source[fds::kControlPeer] = control.peer.get();
-  }
-  plan.report_source = report.write.get();
-
-  int pidfd = -1;
-  struct clone_args args;
-  std::memset(&args, 0, sizeof args);
-  args.flags = CLONE_PIDFD | request.namespaces;
-  args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
-  if (request.cgroup_fd >= 0) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<std::uint64_t>(request.cgroup_fd);
-  }
-
-  // Block everything in this thread across clone3 so no signal reaches the child while it
-  // still runs with asupd's handlers; the child resets them before unblocking.
-  sigset_t all, saved;
-  ::sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
-  pid_t pid = clone_child(args, plan);
-  int clone_errno = errno;
-  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
-  if (pid < 0) return fail(clone_errno, "clone3 " + request.init_path);
+  ChildEnds ends{spec_fd.get(),
+                 report.write.get(),
+                 barrier.read.get(),
+                 dev_null.get(),
+                 keeps_output ? control.init_end.get() : -1,
+                 keeps_output ? control.peer.get() : -1};
+  ASUP_TRY(auto child, clone_init(request, child_plan(request, ends)));
+  auto [pid, pidfd] = std::move(child);
 
   Spawned out;
   out.pid = pid;
-  out.pidfd.reset(pidfd);
+  out.pidfd = std::move(pidfd);
   out.report = std::move(report.read);
   out.barrier = std::move(barrier.write);
   // The child's ends (spec memfd, report write end, barrier read end, control socket)
