@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/fs.hpp"
+#include "init/console.hpp"
 #include "init/exit_record.hpp"
 #include "init/mounts.hpp"
 #include "init/output_keeper.hpp"
@@ -99,6 +100,9 @@ void ok_or_die(Status s) {
   if (workdir.front() != '/')
     fail_setup(Error{EINVAL, "working directory \"" + workdir + "\" is not absolute"});
   ok_or_die(fs::make_dirs(workdir, 0755));
+  // After pivot_root: /dev/ptmx is the container's own.
+  UniqueFd console;
+  if (spec.tty) console = value_or_die(open_console(spec.tty_rows, spec.tty_cols));
 
   report("ready");
   wait_for_barrier();
@@ -110,8 +114,11 @@ void ok_or_die(Status s) {
     fail_setup(Error{errno, "unshare the cgroup namespace"});
 
   UniqueFd signals = value_or_die(open_signalfd());
-  OutputKeeper keeper{spec.log_size};
-  WorkloadStart start = value_or_die(start_workload(spec, user));
+  OutputKeeper keeper{spec.log_size, spec.tty};
+  WorkloadStart start = value_or_die(start_workload(spec, user, console.get()));
+  // The workload holds the only slave: when it and its children are gone, reading the
+  // master ends (EIO) once everything written is read.
+  console.reset();
   // From here on the daemon committed to running the container: every outcome is recorded
   // in exit.json, which survives an asupd restart.
   if (start.failure_code != 0) workload_failed(start, true);
@@ -143,9 +150,20 @@ void ok_or_die(Status s) {
   ::close(fds::kNsPidfd);
 
   ExecUser user = value_or_die(resolve_user(spec.user));
+  // setns reset the root to the container's: /dev/ptmx is the container's own.
+  UniqueFd console;
+  if (spec.tty) {
+    console = value_or_die(open_console(spec.tty_rows, spec.tty_cols));
+    report("console");
+    wait_for_barrier();
+    // asupd holds the master now, alone: when it lets go (its client is gone), the
+    // terminal hangs up and the session gets SIGHUP.
+    ::close(fds::kConsoleMaster);
+  }
   UniqueFd signals = value_or_die(open_signalfd());
   // CLONE_NEWPID applies to children only: the fork lands in the container's namespace.
-  WorkloadStart start = value_or_die(start_workload(spec, user));
+  WorkloadStart start = value_or_die(start_workload(spec, user, console.get()));
+  console.reset();
   if (start.failure_code != 0) workload_failed(start, false);
   report("started " + std::to_string(start.visible_pid));
   close_report();

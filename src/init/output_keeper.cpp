@@ -96,13 +96,14 @@ int receive_adopt(std::string_view& token, char* buf, std::size_t size) {
 
 }  // namespace
 
-OutputKeeper::OutputKeeper(std::uint64_t log_size)
+OutputKeeper::OutputKeeper(std::uint64_t log_size, bool tty)
     : spool_(fds::kStateDir, log_size == 0 ? 1 : log_size) {
   active_ = is_open(fds::kDaemonPidfd) && is_open(fds::kControl) && is_open(fds::kStdoutHold) &&
-            is_open(fds::kStderrHold) && is_open(fds::kStateDir);
+            (tty || is_open(fds::kStderrHold)) && is_open(fds::kStateDir);
   if (!active_) return;
   daemon_ = fds::kDaemonPidfd;
-  open_[kStdoutSlot] = open_[kStderrSlot] = true;
+  open_[kStdoutSlot] = true;
+  open_[kStderrSlot] = !tty;  // a terminal has one stream, read from the master
 }
 
 void OutputKeeper::fill(struct pollfd* slots) const {

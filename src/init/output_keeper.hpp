@@ -14,9 +14,10 @@ namespace asup::init {
 
 class OutputKeeper {
  public:
-  // Active only when asupd passed its pidfd, the control socket and both pipe holds;
+  // Active only when asupd passed its pidfd, the control socket and both pipe holds (with
+  // a terminal: the pty master in place of the stdout pipe, and no stderr);
   // without them (exec mode, a test without a daemon) there is nothing to keep.
-  explicit OutputKeeper(std::uint64_t log_size);
+  OutputKeeper(std::uint64_t log_size, bool tty);
   OutputKeeper(const OutputKeeper&) = delete;
   OutputKeeper& operator=(const OutputKeeper&) = delete;
 

@@ -14,6 +14,7 @@
 
 #include "asup/unique_fd.hpp"
 #include "init/caps.hpp"
+#include "init/console.hpp"
 #include "init/seccomp.hpp"
 
 namespace asup::init {
@@ -89,7 +90,7 @@ void write_all(int fd, const void* data, std::size_t size) {
 }
 
 [[noreturn]] void child_main(int status_fd, const launch::LaunchSpec& spec, const ExecUser& user,
-                             char* const envp[], std::string_view path_env) {
+                             int console_slave, char* const envp[], std::string_view path_env) {
   // First, the pid the workload has in its own namespace: in exec mode init lives outside
   // the container's pid namespace and cannot learn it otherwise.
   pid_t self = ::getpid();
@@ -101,6 +102,10 @@ void write_all(int fd, const void* data, std::size_t size) {
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::umask(022);
+  if (console_slave >= 0) {
+    if (auto r = become_terminal_session(console_slave); !r)
+      child_fail(status_fd, 125, r.error().describe());
+  }
 
   // The working directory may be readable only by root (or only by the user, on a
   // root-squashed volume): try before and after dropping privileges.
@@ -131,7 +136,8 @@ void write_all(int fd, const void* data, std::size_t size) {
 
 }  // namespace
 
-Result<WorkloadStart> start_workload(const launch::LaunchSpec& spec, const ExecUser& user) {
+Result<WorkloadStart> start_workload(const launch::LaunchSpec& spec, const ExecUser& user,
+                                     int console_slave) {
   if (spec.argv.empty()) return fail(EINVAL, "start workload: no command given");
 
   // The environment, with HOME from passwd when the spec has none (as runc does).
@@ -154,7 +160,7 @@ Result<WorkloadStart> start_workload(const launch::LaunchSpec& spec, const ExecU
   UniqueFd status_read{p[0]}, status_write{p[1]};
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork workload");
-  if (pid == 0) child_main(status_write.get(), spec, user, envp.data(), path_env);
+  if (pid == 0) child_main(status_write.get(), spec, user, console_slave, envp.data(), path_env);
   status_write.reset();
 
   // EOF without a failure record: execve closed the CLOEXEC pipe, the workload runs.

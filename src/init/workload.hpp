@@ -21,6 +21,8 @@ struct WorkloadStart {
 
 // Returns once the workload has exec'ed or failed to; a failed child has already exited
 // with failure_code (reap it). Only an error of init itself (fork, pipe) is an Error.
-Result<WorkloadStart> start_workload(const launch::LaunchSpec& spec, const ExecUser& user);
+// console_slave >= 0: the workload's terminal (init/console.hpp) in place of fds 0-2.
+Result<WorkloadStart> start_workload(const launch::LaunchSpec& spec, const ExecUser& user,
+                                     int console_slave = -1);
 
 }  // namespace asup::init

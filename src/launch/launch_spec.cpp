@@ -2,7 +2,7 @@
 //   "ASPC" u32 version
 //   u8 mode, str rootfs, u32 n, n x mount, str hostname, strs argv, strs env, str workdir,
 //   str user, u8 no_new_privs, strs cgroup_procs, u8 seccomp, bytes seccomp_program,
-//   u8 late_cgroup_namespace, u64 log_size
+//   u8 late_cgroup_namespace, u64 log_size, u8 tty, u32 tty_rows, u32 tty_cols
 //   mount: u8 kind, str source, str target, str fstype, u64 flags, str data, u32 mode,
 //          u32 major, u32 minor, u32 uid, u32 gid, u8 host_target
 //   str = u32 length + bytes (no NUL); bytes = the same, NULs allowed; strs = u32 count + count x
@@ -18,8 +18,8 @@ namespace {
 
 constexpr char kMagic[4] = {'A', 'S', 'P', 'C'};
 // 2: seccomp and late_cgroup_namespace appended. 3: seccomp_program. 4: mount uid, gid.
-// 5: log_size.
-constexpr std::uint32_t kVersion = 5;
+// 5: log_size. 6: tty, tty_rows, tty_cols.
+constexpr std::uint32_t kVersion = 6;
 
 class Writer {
  public:
@@ -183,6 +183,9 @@ std::string encode(const LaunchSpec& spec, std::string_view seccomp_program) {
   w.str(seccomp_program);
   w.u8(spec.late_cgroup_namespace ? 1 : 0);
   w.u64(spec.log_size);
+  w.u8(spec.tty ? 1 : 0);
+  w.u32(spec.tty_rows);
+  w.u32(spec.tty_cols);
   return w.take();
 }
 
@@ -222,6 +225,8 @@ Result<LaunchSpec> decode(std::string_view bytes) {
   if (!r.bytes(spec.seccomp_program)) return fail(corrupt("bad seccomp_program"));
   if (!r.boolean(spec.late_cgroup_namespace)) return fail(corrupt("bad late_cgroup_namespace"));
   if (!r.u64(spec.log_size)) return fail(corrupt("bad log_size"));
+  if (!r.boolean(spec.tty)) return fail(corrupt("bad tty"));
+  if (!r.u32(spec.tty_rows) || !r.u32(spec.tty_cols)) return fail(corrupt("bad tty size"));
   if (!r.done()) return fail(corrupt("trailing bytes"));
   return spec;
 }

@@ -30,10 +30,19 @@ inline constexpr int kDaemonPidfd = 10;  // pidfd of the asupd in charge of this
 inline constexpr int kControl = 11;      // init's end of a SOCK_SEQPACKET socketpair
 inline constexpr int kControlPeer = 12;  // the other end, held for an asupd to take
 inline constexpr int kFirstFree = 13;
+// With a terminal (LaunchSpec::tty) init opens the pty master in the container's own devpts
+// and puts it here, where asupd takes it with pidfd_getfd before releasing the barrier
+// (after "ready" in container mode, "console" in exec mode). In container mode init keeps
+// its copy, in place of the stdout pipe, for the same reason it holds that pipe: to read
+// the output while no asupd does. In exec mode init closes it once the barrier opens, so
+// that asupd closing its copy hangs the terminal up (SIGHUP to the exec'd session).
+inline constexpr int kConsoleMaster = kStdoutHold;
 }  // namespace fds
 
 // Report lines asup-init writes to fds::kReport:
 //   "ready\n"                 setup done, waiting on the barrier
+//   "console\n"               exec mode with a terminal: the master is at
+//                             fds::kConsoleMaster, init waits on the barrier
 //   "started PID\n"           the workload was exec'ed (PID in init's parent pid namespace
 //                             view is not known to init: this is the pid inside the container)
 //   "error CODE MESSAGE\n"    setup or exec failed; CODE is the exit code the user should
@@ -121,6 +130,12 @@ struct LaunchSpec {
   // Container mode: the container's log ring size (--log-size), which bounds each segment
   // of the output spool init writes while no asupd reads the pipes.
   std::uint64_t log_size = 1 << 20;
+  // The workload gets a pseudo-terminal from the container's devpts as its controlling
+  // terminal and stdin/stdout/stderr, sized rows x cols (0: left as the kernel makes it)
+  // before it is exec'ed.
+  bool tty = false;
+  std::uint32_t tty_rows = 0;
+  std::uint32_t tty_cols = 0;
 
   bool operator==(const LaunchSpec&) const = default;
 };

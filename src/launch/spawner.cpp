@@ -288,11 +288,14 @@ Result<Spawned> spawn(const SpawnRequest& request) {
   ASUP_TRY(auto report, make_pipe("report"));
   Pipe barrier;
   ControlSocket control;
-  if (container) {
+  // Exec mode waits on it only with a terminal, until asupd took the master.
+  if (container || request.spec.tty) {
     ASUP_TRY(barrier, make_pipe("barrier"));
   }
-  const bool keeps_output = container && request.daemon_pidfd >= 0 && request.stdout_hold_fd >= 0 &&
-                            request.stderr_hold_fd >= 0;
+  // With a terminal init holds the pty master itself, in place of the output pipes.
+  const bool holds_output =
+      request.spec.tty || (request.stdout_hold_fd >= 0 && request.stderr_hold_fd >= 0);
+  const bool keeps_output = container && request.daemon_pidfd >= 0 && holds_output;
   if (keeps_output) {
     ASUP_TRY(control, make_control_socket());
   }
@@ -322,6 +325,10 @@ Result<Spawned> spawn(const SpawnRequest& request) {
   // The child's ends (spec memfd, report write end, barrier read end, control socket)
   // close here with their UniqueFds, so EOF on the report pipe means asup-init is gone.
   return out;
+}
+
+Result<UniqueFd> take_console(int init_pidfd) {
+  return sys::pidfd_getfd(init_pidfd, fds::kConsoleMaster);
 }
 
 Status raise_open_file_limit() {

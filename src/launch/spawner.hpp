@@ -38,6 +38,10 @@ struct Spawned {
 // The caller's descriptors in the request are not consumed: the child gets duplicates.
 Result<Spawned> spawn(const SpawnRequest& request);
 
+// The pty master of a spawned asup-init with a terminal (fds::kConsoleMaster), once it
+// reported "ready" (container mode) or "console" (exec mode).
+Result<UniqueFd> take_console(int init_pidfd);
+
 // Raises this process's soft RLIMIT_NOFILE to its hard limit (every container holds a
 // pidfd and three pipes in asupd; a systemd service starts with a soft limit of 1024),
 // while the containers spawned afterwards still start with the limit asupd was given.
