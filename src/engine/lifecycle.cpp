@@ -74,7 +74,8 @@ int code_from_wait(const siginfo_t& info) {
 Status Engine::persist_state(Instance& c) {
   // A ring not read back since the restart knows nothing of what was dropped before.
   if (c.ring_loaded) c.state.log_dropped_bytes = c.ring.dropped_bytes();
-  return fs::write_file_atomic(fs::join(c.dir, "state.json"), to_json(c.state).dump());
+  return fs::write_file_atomic(fs::join(c.dir, "state.json"),
+                               to_json(c.state, c.attachment).dump());
 }
 
 std::int64_t monotonic_ns() {
@@ -126,7 +127,7 @@ Result<launch::RootfsLayout> Engine::prepare_rootfs(Instance& c, const image::Im
   // podman keeps them in its runroot: no disk inode to create and delete per container
   // where /run is a tmpfs.
   layout.hostname_file = fs::join(c.run_dir, "hostname");
-  layout.hosts_file = fs::join(c.run_dir, "hosts");
+  layout.hosts_file = c.attachment.hosts_file;
   layout.resolv_conf_file = fs::join(c.run_dir, "resolv.conf");
   layout.volumes = config.volumes;
   layout.tmpfs = config.tmpfs;
@@ -187,6 +188,7 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
   c.stages.image = monotonic_ns();
   c.dir = fs::join(fs::join(options_.root, "containers"), config.id);
   c.run_dir = fs::join(fs::join(options_.run_root, "containers"), config.id);
+  c.attachment = attachment_for(config, c.run_dir);
 
   // Everything below is undone if a later step fails.
   struct Undo {
@@ -277,7 +279,7 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
     c.detached_requester = client;
   }
   containers_.emplace(id, std::move(owned));
-  refresh_peer_hosts(c.state.endpoints, &c);
+  refresh_peer_hosts(c);
   capture(c, std::move(out_pipe.first), logs::Stream::Stdout);
   capture(c, std::move(err_pipe.first), logs::Stream::Stderr);
   on_report(c);
@@ -472,9 +474,10 @@ void Engine::load_containers() {
     auto config = config_from_json(cj);
     if (config.id != name) continue;
     auto c = std::make_unique<Instance>(config, config.log_size);
-    c->state = state_from_json(sj);
     c->dir = cdir;
     c->run_dir = fs::join(fs::join(options_.run_root, "containers"), name);
+    c->attachment = attachment_for(config, c->run_dir);
+    c->state = state_from_json(sj, c->attachment);
     // asup-init records the end of every workload that ran, even one whose state asupd
     // died too early to write (the barrier opens just before state.json is written).
     if (!state_text && !fs::exists(fs::join(c->run_dir, launch::kExitFile)))
