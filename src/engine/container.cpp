@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include "core/fs.hpp"
+
 namespace asup::engine {
 
 const char* to_string(RunState status) {
@@ -95,25 +97,52 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   return c;
 }
 
-nlohmann::json to_json(const ContainerState& s) {
+namespace {
+
+nlohmann::json to_json(const network::Endpoint& e) {
+  return {{"network_id", e.network_id},   {"network_name", e.network_name},
+          {"address", e.address},         {"prefix", e.prefix},
+          {"gateway", e.gateway},         {"ifname", e.ifname},
+          {"host_ifname", e.host_ifname}, {"mac", e.mac},
+          {"aliases", e.aliases}};
+}
+
+network::Endpoint endpoint_from_json(const nlohmann::json& e) {
+  return {e.value("network_id", ""),
+          e.value("network_name", ""),
+          e.value("address", std::uint32_t{0}),
+          e.value("prefix", 0),
+          e.value("gateway", std::uint32_t{0}),
+          e.value("ifname", ""),
+          e.value("host_ifname", ""),
+          e.value("mac", ""),
+          e.value("aliases", std::vector<std::string>{})};
+}
+
+nlohmann::json to_json(const network::PublishedPort& p) {
+  return {{"host_ip", p.mapping.host_ip},
+          {"host_port", p.mapping.host_port},
+          {"container_port", p.mapping.container_port},
+          {"protocol", std::string(network::to_string(p.mapping.proto))},
+          {"network_id", p.network_id},
+          {"container_ip", p.container_ip}};
+}
+
+network::PublishedPort port_from_json(const nlohmann::json& p) {
+  network::PortMapping m;
+  m.host_ip = p.value("host_ip", std::uint32_t{0});
+  m.host_port = p.value("host_port", std::uint16_t{0});
+  m.container_port = p.value("container_port", std::uint16_t{0});
+  m.proto = p.value("protocol", "tcp") == "udp" ? network::Protocol::udp : network::Protocol::tcp;
+  return {m, p.value("container_ip", std::uint32_t{0}), p.value("network_id", "")};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const ContainerState& s, const network::Attachment& a) {
   nlohmann::json endpoints = nlohmann::json::array(), ports = nlohmann::json::array();
-  for (auto& e : s.endpoints)
-    endpoints.push_back({{"network_id", e.network_id},
-                         {"network_name", e.network_name},
-                         {"address", e.address},
-                         {"prefix", e.prefix},
-                         {"gateway", e.gateway},
-                         {"ifname", e.ifname},
-                         {"host_ifname", e.host_ifname},
-                         {"mac", e.mac},
-                         {"aliases", e.aliases}});
-  for (auto& p : s.ports)
-    ports.push_back({{"host_ip", p.host_ip},
-                     {"host_port", p.host_port},
-                     {"container_port", p.container_port},
-                     {"protocol", p.protocol},
-                     {"network_id", p.network_id},
-                     {"container_ip", p.container_ip}});
+  for (auto& e : a.endpoints) endpoints.push_back(to_json(e));
+  for (auto& p : a.ports) ports.push_back(to_json(p));
   return {{"endpoints", endpoints},
           {"ports", ports},
           {"status", to_string(s.status)},
@@ -127,7 +156,7 @@ nlohmann::json to_json(const ContainerState& s) {
           {"log_dropped_bytes", s.log_dropped_bytes}};
 }
 
-ContainerState state_from_json(const nlohmann::json& j) {
+ContainerState state_from_json(const nlohmann::json& j, network::Attachment& a) {
   ContainerState s;
   std::string status = j.value("status", "created");
   s.status = status == "running"  ? RunState::Running
@@ -142,16 +171,22 @@ ContainerState state_from_json(const nlohmann::json& j) {
   s.error = j.value("error", "");
   s.log_dropped_bytes = j.value("log_dropped_bytes", std::uint64_t{0});
   for (auto& e : j.value("endpoints", nlohmann::json::array()))
-    s.endpoints.push_back({e.value("network_id", ""), e.value("network_name", ""),
-                           e.value("address", std::uint32_t{0}), e.value("prefix", 0),
-                           e.value("gateway", std::uint32_t{0}), e.value("ifname", ""),
-                           e.value("host_ifname", ""), e.value("mac", ""),
-                           e.value("aliases", std::vector<std::string>{})});
-  for (auto& p : j.value("ports", nlohmann::json::array()))
-    s.ports.push_back({p.value("host_ip", std::uint32_t{0}), p.value("host_port", std::uint16_t{0}),
-                       p.value("container_port", std::uint16_t{0}), p.value("protocol", "tcp"),
-                       p.value("network_id", ""), p.value("container_ip", std::uint32_t{0})});
+    a.endpoints.push_back(endpoint_from_json(e));
+  for (auto& p : j.value("ports", nlohmann::json::array())) a.ports.push_back(port_from_json(p));
   return s;
+}
+
+network::Attachment attachment_for(const ContainerConfig& config, const std::string& run_dir) {
+  network::Attachment a;
+  a.container_id = config.id;
+  a.name = config.name;
+  a.hostname = config.hostname;
+  a.mode = config.network_mode;
+  a.requested_ip = config.requested_ip;
+  a.aliases = config.network_aliases;
+  a.publish = config.publish;
+  a.hosts_file = fs::join(run_dir, "hosts");
+  return a;
 }
 
 }  // namespace asup::engine

@@ -12,6 +12,7 @@
 
 #include "cgroup/cgroup.hpp"
 #include "launch/mount_plan.hpp"
+#include "network/attachment.hpp"
 
 namespace asup::engine {
 
@@ -41,29 +42,6 @@ struct ContainerConfig {
   std::vector<std::string> network_aliases;
 };
 
-// The container's attachment to one network while it runs.
-struct Endpoint {
-  std::string network_id;
-  std::string network_name;
-  std::uint32_t address = 0;  // host byte order
-  int prefix = 0;
-  std::uint32_t gateway = 0;
-  std::string ifname;       // inside: eth0, eth1, ...
-  std::string host_ifname;  // the host end of the veth pair
-  std::string mac;
-  std::vector<std::string> aliases;
-};
-
-// A published port with its host port resolved (-p 80 gets one from the kernel).
-struct PublishedPort {
-  std::uint32_t host_ip = 0;  // 0: every address
-  std::uint16_t host_port = 0;
-  std::uint16_t container_port = 0;
-  std::string protocol = "tcp";
-  std::string network_id;  // whose table holds the mapping
-  std::uint32_t container_ip = 0;
-};
-
 enum class RunState { Created, Running, Exited };
 const char* to_string(RunState status);
 
@@ -77,14 +55,15 @@ struct ContainerState {
   bool oom_killed = false;
   std::string error;  // why the start failed, or why the command could not run
   std::uint64_t log_dropped_bytes = 0;
-  std::vector<Endpoint> endpoints;  // empty unless running on a network with addresses
-  std::vector<PublishedPort> ports;
 };
 
 nlohmann::json to_json(const ContainerConfig& config);
 ContainerConfig config_from_json(const nlohmann::json& j);
-nlohmann::json to_json(const ContainerState& state);
-ContainerState state_from_json(const nlohmann::json& j);
+// state.json: the lifecycle state and, as "endpoints" and "ports", the network's.
+nlohmann::json to_json(const ContainerState& state, const network::Attachment& attachment);
+ContainerState state_from_json(const nlohmann::json& j, network::Attachment& attachment);
+// The network stage's view of a new or loaded container; its hosts file is in `run_dir`.
+network::Attachment attachment_for(const ContainerConfig& config, const std::string& run_dir);
 
 std::int64_t now_ns();
 

@@ -40,10 +40,7 @@ void Engine::shutdown() {
     if (c->watch) c->watch->cancel();
     (void)persist_state(*c);
   }
-  // The address tables live in memory while asupd runs (see network::Ipam).
-  if (networks_)
-    for (auto* net : networks_->list())
-      if (auto r = net->ipam.save(); !r) spdlog::warn("{}", r.error().describe());
+  if (network_) network_->save();
   cgroups_->remove_parent_if_empty();
   // Stops the downloads and joins the extraction threads while the loop still exists.
   fetcher_.reset();
@@ -90,7 +87,7 @@ api::ContainerSummary Engine::summary(const Instance& c) const {
           c.state.finished_ns,
           c.state.exit_code,
           c.state.oom_killed,
-          api_ports(c.state.ports),
+          api_ports(c.attachment.ports),
           network_names(c)};
 }
 

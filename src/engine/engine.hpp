@@ -18,9 +18,7 @@
 #include "launch/mount_plan.hpp"
 #include "launch/spawner.hpp"
 #include "loop/event_loop.hpp"
-#include "network/netlink.hpp"
-#include "network/networks.hpp"
-#include "network/nftables.hpp"
+#include "network/stage.hpp"
 #include "registry/layer_fetcher.hpp"
 #include "registry/registry_client.hpp"
 
@@ -89,7 +87,7 @@ class Engine {
   Result<std::pair<network::Network*, Instance*>> connection_target(const std::string& network,
                                                                     const std::string& container);
   // After connect/disconnect: state, the container's own hosts file and its peers'.
-  void endpoints_changed(Instance& c, const std::vector<Endpoint>& touched);
+  void endpoints_changed(Instance& c, const std::vector<network::Endpoint>& touched);
 
   // exec (exec.cpp)
   Result<launch::SpawnRequest> exec_spawn_request(const Instance& c, const api::ExecRequest& req);
@@ -141,24 +139,18 @@ class Engine {
   // Output asup-init kept while no asupd read the pipes joins the log (output_import.cpp).
   void import_spool(Instance& c);
 
-  // network stage (networking.cpp)
+  // network stage (networking.cpp): network::Stage over the containers' attachments
   Status start_networks();
   Status resume_networks();
-  Status bring_up(network::Network& net);
-  Status tear_down(network::Network& net);
-  Status nft_apply(Result<std::string> script);
-  Result<network::Network*> network_for(const std::string& mode);
+  network::Attachments all_attachments() const;
   // Before clone3: addresses and port reservations. Undone by release_network.
   Status plan_network(Instance& c);
-  Status plan_endpoint(Instance& c, network::Network& net, const std::string& ip,
-                       const std::vector<std::string>& aliases);
   // After clone3, before the barrier: veths, addresses, routes, DNAT elements.
   Status wire_network(Instance& c, int pidfd);
-  Status wire_endpoint(Instance& c, const Endpoint& e, int pidfd);
   void release_network(Instance& c);
   std::string hosts_content(const Instance& c) const;
-  void refresh_peer_hosts(const std::vector<Endpoint>& endpoints, const Instance* self);
-  std::vector<network::Subnet> host_subnets() const;
+  // The container's endpoints came or went: its peers' hosts files follow.
+  void refresh_peer_hosts(const Instance& c);
 
   // output (output.cpp)
   struct OutputCapture;
@@ -204,11 +196,8 @@ class Engine {
   std::unique_ptr<registry::RegistryClient> registry_;
   std::unique_ptr<registry::LayerFetcher> fetcher_;
   std::map<std::string, std::unique_ptr<Instance>> containers_;
-  std::unique_ptr<network::Networks> networks_;
+  std::unique_ptr<network::Stage> network_;
   std::string init_layer_;  // launch::ensure_init_layer
-  UniqueFd host_netns_;
-  std::optional<network::RouteSocket> host_route_;
-  std::unique_ptr<network::Nftables> nft_;
   // exec helpers still running, by pid, so the SIGCHLD net does not steal their status
   std::map<pid_t, std::unique_ptr<loop::PidfdWatch>> execs_;
   // The one read buffer of every output capture (output.cpp).

@@ -16,7 +16,7 @@
 #include "logs/ring_buffer.hpp"
 #include "logs/ring_file.hpp"
 #include "loop/event_loop.hpp"
-#include "network/port_reservation.hpp"
+#include "network/attachment.hpp"
 
 namespace asup::engine {
 
@@ -76,10 +76,8 @@ struct Instance {
   // asupd sent SIGKILL, which kills asup-init itself before it can record anything: the
   // status of a re-adopted container (not asupd's child) when nothing else tells it.
   bool sigkill_sent = false;
-  // Published host ports stay bound here while the container runs, so nothing else takes
-  // them; the DNAT elements are in the network's table once ports_programmed.
-  std::vector<network::PortReservation> port_holds;
-  bool ports_programmed = false;
+  // What the network stage knows of the container: its request, endpoints and ports.
+  network::Attachment attachment;
 
   bool running() const { return state.status == RunState::Running; }
   // Only finish() (or loading an exited container) sets Exited: the process, its pipes and

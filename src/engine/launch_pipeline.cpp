@@ -109,7 +109,7 @@ Result<launch::RootfsLayout> Engine::prepare_rootfs(Instance& c, const image::Im
   // podman keeps them in its runroot: no disk inode to create and delete per container
   // where /run is a tmpfs.
   layout.hostname_file = fs::join(c.run_dir, "hostname");
-  layout.hosts_file = fs::join(c.run_dir, "hosts");
+  layout.hosts_file = c.attachment.hosts_file;
   layout.resolv_conf_file = fs::join(c.run_dir, "resolv.conf");
   layout.volumes = config.volumes;
   layout.tmpfs = config.tmpfs;
@@ -241,7 +241,7 @@ void Engine::supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io
   } else if (client) {
     c.detached_requester = client;
   }
-  refresh_peer_hosts(c.state.endpoints, &c);
+  refresh_peer_hosts(c);
   capture(c, std::move(io.out.first), logs::Stream::Stdout);
   capture(c, std::move(io.err.first), logs::Stream::Stderr);
   on_report(c);
@@ -257,6 +257,7 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
   c.stages.image = monotonic_ns();
   c.dir = fs::join(fs::join(options_.root, "containers"), config.id);
   c.run_dir = fs::join(fs::join(options_.run_root, "containers"), config.id);
+  c.attachment = attachment_for(config, c.run_dir);
 
   // Everything below is undone if a step before clone3 fails.
   struct Undo {

@@ -6,33 +6,17 @@
 namespace asup::engine {
 namespace {
 
-std::string port_key(int port, const std::string& proto) {
-  return std::to_string(port) + "/" + proto;
+std::string port_key(int port, network::Protocol proto) {
+  return std::to_string(port) + "/" + std::string(network::to_string(proto));
 }
 
 }  // namespace
 
-network::PortMapping to_mapping(const PublishedPort& p) {
-  network::PortMapping m;
-  m.host_ip = p.host_ip;
-  m.host_port = p.host_port;
-  m.container_port = p.container_port;
-  m.proto = p.protocol == "udp" ? network::Protocol::udp : network::Protocol::tcp;
-  return m;
-}
-
-std::vector<network::PublishedPort> nat_ports(const std::vector<PublishedPort>& ports,
-                                              const std::string& network_id) {
-  std::vector<network::PublishedPort> out;
-  for (auto& p : ports)
-    if (p.network_id == network_id) out.push_back({to_mapping(p), p.container_ip});
-  return out;
-}
-
-std::vector<api::PublishedPort> api_ports(const std::vector<PublishedPort>& ports) {
+std::vector<api::PublishedPort> api_ports(const std::vector<network::PublishedPort>& ports) {
   std::vector<api::PublishedPort> out;
   for (auto& p : ports)
-    out.push_back({network::format_ipv4(p.host_ip), p.host_port, p.container_port, p.protocol});
+    out.push_back({network::format_ipv4(p.mapping.host_ip), p.mapping.host_port,
+                   p.mapping.container_port, std::string(network::to_string(p.mapping.proto))});
   return out;
 }
 
@@ -42,7 +26,7 @@ nlohmann::json port_bindings(const ContainerConfig& config) {
     auto mappings = network::parse_port_spec(spec);
     if (!mappings) continue;
     for (auto& m : mappings.value()) {
-      auto key = port_key(m.container_port, m.proto == network::Protocol::udp ? "udp" : "tcp");
+      auto key = port_key(m.container_port, m.proto);
       if (!out.contains(key)) out[key] = nlohmann::json::array();
       out[key].push_back({{"HostIp", m.host_ip ? network::format_ipv4(m.host_ip) : ""},
                           {"HostPort", m.host_port ? std::to_string(m.host_port) : ""}});
@@ -53,32 +37,32 @@ nlohmann::json port_bindings(const ContainerConfig& config) {
 
 std::vector<std::string> network_names(const Instance& c) {
   std::vector<std::string> out;
-  for (auto& e : c.state.endpoints) out.push_back(e.network_name);
+  for (auto& e : c.attachment.endpoints) out.push_back(e.network_name);
   if (out.empty()) out.push_back(c.config.network_mode);
   return out;
 }
 
 nlohmann::json network_settings(const Instance& c) {
   nlohmann::json ports = nlohmann::json::object();
-  for (auto& p : c.state.ports) {
-    auto key = port_key(p.container_port, p.protocol);
+  for (auto& p : c.attachment.ports) {
+    auto key = port_key(p.mapping.container_port, p.mapping.proto);
     if (!ports.contains(key)) ports[key] = nlohmann::json::array();
-    ports[key].push_back(
-        {{"HostIp", network::format_ipv4(p.host_ip)}, {"HostPort", std::to_string(p.host_port)}});
+    ports[key].push_back({{"HostIp", network::format_ipv4(p.mapping.host_ip)},
+                          {"HostPort", std::to_string(p.mapping.host_port)}});
   }
   nlohmann::json networks = nlohmann::json::object();
-  for (auto& e : c.state.endpoints)
+  for (auto& e : c.attachment.endpoints)
     networks[e.network_name] = {
         {"NetworkID", e.network_id}, {"IPAddress", network::format_ipv4(e.address)},
         {"IPPrefixLen", e.prefix},   {"Gateway", network::format_ipv4(e.gateway)},
         {"MacAddress", e.mac},       {"Aliases", e.aliases}};
-  if (c.state.endpoints.empty() && c.config.network_mode != "bridge" &&
+  if (c.attachment.endpoints.empty() && c.config.network_mode != "bridge" &&
       c.config.network_mode.size())
     networks[c.config.network_mode] = nlohmann::json::object();
   nlohmann::json out{{"Ports", ports},   {"Networks", networks}, {"IPAddress", ""},
                      {"IPPrefixLen", 0}, {"Gateway", ""},        {"MacAddress", ""}};
-  if (!c.state.endpoints.empty()) {
-    auto& e = c.state.endpoints.front();
+  if (!c.attachment.endpoints.empty()) {
+    auto& e = c.attachment.endpoints.front();
     out["IPAddress"] = network::format_ipv4(e.address);
     out["IPPrefixLen"] = e.prefix;
     out["Gateway"] = network::format_ipv4(e.gateway);
@@ -87,11 +71,26 @@ nlohmann::json network_settings(const Instance& c) {
   return out;
 }
 
-nlohmann::json network_inspect_json(const network::Network& net,
-                                    const std::map<std::string, std::unique_ptr<Instance>>& all) {
+api::NetworkSummary network_summary(const network::Network& net, const Containers& all) {
+  int users = 0;
+  for (auto& [id, c] : all)
+    for (auto& e : c->attachment.endpoints) users += e.network_id == net.spec.id;
+  return {net.spec.id,
+          net.spec.name,
+          "bridge",
+          "local",
+          net.spec.subnet.to_string(),
+          network::format_ipv4(net.spec.gateway),
+          net.spec.bridge,
+          net.spec.internal,
+          net.spec.created_ns,
+          users};
+}
+
+nlohmann::json network_inspect_json(const network::Network& net, const Containers& all) {
   nlohmann::json containers = nlohmann::json::object();
   for (auto& [id, c] : all)
-    for (auto& e : c->state.endpoints)
+    for (auto& e : c->attachment.endpoints)
       if (e.network_id == net.spec.id)
         containers[id] = {
             {"Name", c->config.name},

@@ -15,6 +15,7 @@
 #include "asup/result.hpp"
 #include "network/ipam.hpp"
 #include "network/port_spec.hpp"
+#include "network/published_port.hpp"
 
 namespace asup::network {
 
@@ -23,11 +24,6 @@ struct NatNetwork {
   std::string bridge;  // the bridge interface, e.g. "asup0"
   Subnet subnet;
   bool internal = false;  // no traffic between the bridge and other interfaces (--internal)
-};
-
-struct PublishedPort {
-  PortMapping mapping;             // host port resolved (a PortReservation's mapping), never 0
-  std::uint32_t container_ip = 0;  // host byte order
 };
 
 // Replaces the network's table, in one transaction, with its chains and maps holding `ports`:

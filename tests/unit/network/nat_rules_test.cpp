@@ -25,7 +25,8 @@ PublishedPort published(const std::string& host_ip, std::uint16_t host_port,
                         const std::string& container_ip) {
   return PublishedPort{
       PortMapping{host_ip.empty() ? 0 : ip(host_ip), host_port, container_port, proto},
-      ip(container_ip)};
+      ip(container_ip),
+      {}};
 }
 
 bool contains(const std::string& text, const std::string& part) {
