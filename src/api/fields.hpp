@@ -47,6 +47,11 @@ struct is_optional : std::false_type {};
 template <class T>
 struct is_optional<std::optional<T>> : std::true_type {};
 
+template <class T>
+struct is_string_map : std::false_type {};
+template <class V>
+struct is_string_map<std::map<std::string, V>> : std::true_type {};
+
 namespace detail {
 
 inline Status wrong_type(const std::string& path) {
@@ -119,7 +124,7 @@ Status read(const nlohmann::json& j, T& out, const std::string& path) {
     return read_struct(j, out, path);
   } else {
     // std::vector<E> or std::map<std::string, E>
-    if constexpr (std::is_same_v<T, std::map<std::string, typename T::mapped_type>>) {
+    if constexpr (is_string_map<T>::value) {
       if (!j.is_object()) return wrong_type(path);
       out.clear();
       for (auto& [key, value] : j.items()) {
@@ -167,7 +172,7 @@ nlohmann::json write(const T& v) {
   } else if constexpr (std::is_same_v<T, nlohmann::json> || std::is_arithmetic_v<T> ||
                        std::is_same_v<T, std::string>) {
     return nlohmann::json(v);
-  } else if constexpr (std::is_same_v<T, std::map<std::string, typename T::mapped_type>>) {
+  } else if constexpr (is_string_map<T>::value) {
     nlohmann::json out = nlohmann::json::object();
     for (auto& [key, value] : v) out[key] = write(value);
     return out;
