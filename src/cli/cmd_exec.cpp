@@ -26,28 +26,16 @@ void add_exec(CLI::App& app, Cli& cli) {
       auto args = cmd->remaining();
       if (args.size() < 2)
         return report_error("\"exec\" requires at least 2 arguments: CONTAINER COMMAND...", 1);
-      std::vector<std::string> env;
-      for (auto& e : f->env) add_env_entry(env, e);
-      nlohmann::json req{{"op", "exec"},
-                         {"id", args[0]},
-                         {"cmd", std::vector<std::string>(args.begin() + 1, args.end())},
-                         {"env", env},
-                         {"interactive", f->interactive}};
-      if (!f->workdir.empty()) req["workdir"] = f->workdir;
-      if (!f->user.empty()) req["user"] = f->user;
-      auto client = connect(cli);
-      if (!client) return report_error(client.error().describe(), 125);
-      auto& c = client.value();
-      if (auto r = c.send(req); !r) return report_error(r.error().describe(), 125);
-      for (;;) {
-        auto msg = c.receive();
-        if (!msg) return report_error(msg.error().describe(), 125);
-        auto& h = msg.value().header;
-        auto type = h.value("type", "");
-        if (type == "exit") return finish_exit(h);
-        if (type == "error")
-          return report_error(h.value("message", "unknown error"), h.value("exit", 125));
-      }
+      api::ExecRequest req;
+      req.id = args[0];
+      req.cmd.assign(args.begin() + 1, args.end());
+      for (auto& e : f->env) add_env_entry(req.env, e);
+      if (!f->workdir.empty()) req.workdir = f->workdir;
+      if (!f->user.empty()) req.user = f->user;
+      req.interactive = f->interactive;
+      auto exit = call(cli, req);
+      if (!exit) return report_error(exit.error().message, exit.error().exit);
+      return finish_exit(exit.value());
     };
   });
 }

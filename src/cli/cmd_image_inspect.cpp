@@ -10,9 +10,9 @@ void add_image_inspect(CLI::App& app, Cli& cli) {
   cmd->add_option("IMAGE", *names, "Image reference or id")->required();
   cmd->callback([names, &cli] {
     cli.action = [names, &cli] {
-      auto reply = call(cli, {{"op", "image_inspect"}, {"images", *names}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return print_inspect(reply.value());
+      api::ImageInspectRequest req;
+      req.images = *names;
+      return request(cli, req, print_inspect);
     };
   });
 }

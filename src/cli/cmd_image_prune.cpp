@@ -42,9 +42,11 @@ void add_image_prune(CLI::App& app, Cli& cli) {
                : "WARNING! This will remove all dangling images.";
       std::string out;
       if (*force || confirm(warning)) {
-        auto reply = call(cli, {{"op", "image_prune"}, {"all", *all}});
-        if (!reply) return report_error(reply.error().describe(), 1);
-        auto lines = reply.value().value("lines", std::vector<std::string>{});
+        api::ImagePruneRequest req;
+        req.all = *all;
+        auto reply = call(cli, req);
+        if (!reply) return report_error(reply.error().message, 1);
+        auto& lines = reply.value().lines;
         if (!lines.empty()) {
           out += "Deleted Images:\n";
           // rmi's "Untagged: x" is prune's "untagged: x" in Docker.
@@ -52,8 +54,7 @@ void add_image_prune(CLI::App& app, Cli& cli) {
             out += static_cast<char>(std::tolower(line[0])) + line.substr(1) + "\n";
           out += "\n";
         }
-        out += "Total reclaimed space: " +
-               human_size(reply.value().value("reclaimed", std::int64_t{0})) + "\n";
+        out += "Total reclaimed space: " + human_size(reply.value().reclaimed) + "\n";
       } else {
         out += "Total reclaimed space: 0B\n";
       }

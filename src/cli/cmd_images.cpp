@@ -23,12 +23,12 @@ constexpr const char* kTableWithDigests =
 
 // One listing row per tag; an untagged image has one row per repo digest, or one of
 // <none>s. A tag's digest is the repo digest of the same repository.
-std::vector<nlohmann::json> rows_of(const nlohmann::json& img, bool no_trunc) {
-  std::string id = img.value("id", "");
-  std::int64_t created = img.value("created", std::int64_t{0});
-  std::string size = human_size(img.value("size", std::int64_t{0}));
+std::vector<nlohmann::json> rows_of(const api::ImageSummary& img, bool no_trunc) {
+  const std::string& id = img.id;
+  std::int64_t created = img.created;
+  std::string size = human_size(img.size);
   nlohmann::json base{
-      {"Containers", std::to_string(img.value("containers", 0))},
+      {"Containers", std::to_string(img.containers)},
       {"CreatedAt", created > 0 ? go_time_text(created) : "N/A"},
       {"CreatedSince", created > 0 ? human_duration(now_seconds() - created) + " ago" : "N/A"},
       {"ID", no_trunc ? id : id.substr(id.find(':') + 1, 12)},
@@ -45,11 +45,11 @@ std::vector<nlohmann::json> rows_of(const nlohmann::json& img, bool no_trunc) {
   };
 
   std::vector<std::pair<std::string, std::string>> digests;  // familiar repository, digest
-  for (auto& d : img.value("repo_digests", std::vector<std::string>{}))
+  for (auto& d : img.repo_digests)
     if (auto ref = image::parse_reference(d); ref && !ref.value().digest.empty())
       digests.emplace_back(ref.value().familiar_repository(), ref.value().digest);
   std::vector<nlohmann::json> rows;
-  for (auto& r : img.value("references", std::vector<std::string>{})) {
+  for (auto& r : img.references) {
     auto ref = image::parse_reference(r);
     if (!ref) continue;
     std::string repository = ref.value().familiar_repository();
@@ -87,11 +87,11 @@ void add_images(CLI::App& app, Cli& cli) {
     cli.action = [f, &cli] {
       auto format = ListFormat::parse(f->format, kColumns, f->digests ? kTableWithDigests : kTable);
       if (!format) return report_error(format.error().describe(), 1);
-      auto reply = call(cli, {{"op", "images"}});
-      if (!reply) return report_error(reply.error().describe(), 1);
+      auto reply = call(cli, api::ImagesRequest{});
+      if (!reply) return report_error(reply.error().message, 1);
       std::vector<nlohmann::json> rows;
       std::string ids;
-      for (auto& img : reply.value().value("images", nlohmann::json::array())) {
+      for (auto& img : reply.value().images) {
         auto image_rows = rows_of(img, f->no_trunc);
         ids += image_rows.front().value("ID", "") + "\n";
         rows.insert(rows.end(), image_rows.begin(), image_rows.end());

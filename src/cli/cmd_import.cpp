@@ -25,9 +25,12 @@ void add_import(CLI::App& app, Cli& cli) {
           return report_error("open " + *file + ": " + std::strerror(errno), 1);
         path = fs::absolute(*file);
       }
-      auto reply = call(cli, {{"op", "import"}, {"path", path}, {"reference", *ref}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      std::printf("%s\n", reply.value().value("id", "").c_str());
+      api::ImportRequest req;
+      req.path = path;
+      req.reference = *ref;
+      auto reply = call(cli, req);
+      if (!reply) return report_error(reply.error().message, 1);
+      std::printf("%s\n", reply.value().id.c_str());
       return 0;
     };
   });

@@ -9,9 +9,9 @@ void add_inspect(CLI::App& app, Cli& cli) {
   cmd->add_option("CONTAINER", *ids, "Container name or id")->required();
   cmd->callback([ids, &cli] {
     cli.action = [ids, &cli] {
-      auto reply = call(cli, {{"op", "inspect"}, {"ids", *ids}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return print_inspect(reply.value());
+      api::InspectRequest req;
+      req.ids = *ids;
+      return request(cli, req, print_inspect);
     };
   });
 }

@@ -11,9 +11,10 @@ void add_kill(CLI::App& app, Cli& cli) {
   cmd->add_option("CONTAINER", *ids, "Container name or id")->required();
   cmd->callback([ids, sig, &cli] {
     cli.action = [ids, sig, &cli] {
-      auto reply = call(cli, {{"op", "kill"}, {"ids", *ids}, {"signal", *sig}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return print_results(reply.value(), [](auto& item) { return item.value("name", ""); });
+      api::KillRequest req;
+      req.ids = *ids;
+      req.signal = *sig;
+      return request(cli, req, [](auto& reply) { return print_results(reply); });
     };
   });
 }

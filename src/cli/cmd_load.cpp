@@ -28,10 +28,12 @@ void add_load(CLI::App& app, Cli& cli) {
           return report_error("open " + *input + ": " + std::strerror(errno), 1);
         path = fs::absolute(*input);
       }
-      auto reply = call(cli, {{"op", "load"}, {"path", path}});
-      if (!reply) return report_error(reply.error().describe(), 1);
+      api::LoadRequest req;
+      req.path = path;
+      auto reply = call(cli, req);
+      if (!reply) return report_error(reply.error().message, 1);
       if (*quiet) return 0;
-      for (auto& r : reply.value().value("loaded", std::vector<std::string>{})) {
+      for (auto& r : reply.value().loaded) {
         auto ref = image::parse_reference(r);
         if (r.rfind("sha256:", 0) == 0 || !ref)
           std::printf("Loaded image ID: %s\n", r.c_str());

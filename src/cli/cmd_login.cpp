@@ -71,11 +71,12 @@ void add_login(CLI::App& app, Cli& cli) {
       }
       if (f->username.empty()) return report_error("Error: Non-null Username Required", 1);
       if (f->password.empty()) return report_error("Error: Non-null Password Required", 1);
-      auto reply = call(cli, {{"op", "login"},
-                              {"server", f->server},
-                              {"username", f->username},
-                              {"password", f->password}});
-      if (!reply) return report_error(reply.error().describe(), 1);
+      api::LoginRequest req;
+      req.server = f->server;
+      req.username = f->username;
+      req.password = f->password;
+      auto reply = call(cli, req);
+      if (!reply) return report_error(reply.error().message, 1);
       std::printf("Login Succeeded\n");
       return 0;
     };
@@ -86,10 +87,14 @@ void add_login(CLI::App& app, Cli& cli) {
   out->add_option("SERVER", *logout_server, "Registry (default: Docker Hub)");
   out->callback([logout_server, &cli] {
     cli.action = [logout_server, &cli] {
-      auto reply = call(cli, {{"op", "logout"}, {"server", *logout_server}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      std::string name = reply.value().value("server", server_name(*logout_server));
-      if (reply.value().value("removed", false))
+      api::LogoutRequest req;
+      req.server = *logout_server;
+      auto reply = call(cli, req);
+      if (!reply) return report_error(reply.error().message, 1);
+      // An asupd that names no server logged out of the one asked for.
+      std::string name =
+          reply.value().server.empty() ? server_name(*logout_server) : reply.value().server;
+      if (reply.value().removed)
         std::printf("Removing login credentials for %s\n", name.c_str());
       else
         std::printf("Not logged in to %s\n", name.c_str());

@@ -70,15 +70,15 @@ class FrameReader {
   FrameReader(int fd, Output& out) : fd_(fd), out_(out), buf_(kBuffer) {}
   bool allocated() const { return buf_.allocated(); }
 
-  Result<nlohmann::json> next_header() {
+  // The next reply's header; an "output" reply's bytes are left for payload().
+  Result<control::Client::Message> next_header() {
     for (;;) {
       const char* begin = buf_.data() + begin_;
       auto* nl = static_cast<const char*>(std::memchr(begin, '\n', end_ - begin_));
       if (nl) {
-        auto header = nlohmann::json::parse(begin, nl, nullptr, false);
-        begin_ += static_cast<std::size_t>(nl - begin) + 1;
-        if (header.is_discarded()) return fail(EPROTO, "malformed reply from asupd");
-        return header;
+        auto line = std::string_view(begin, static_cast<std::size_t>(nl - begin));
+        begin_ += line.size() + 1;
+        return control::Client::parse_header(line);
       }
       if (begin_ == 0 && end_ == buf_.size()) return fail(EPROTO, "reply line too long");
       ASUP_TRY(fill());
@@ -127,6 +127,63 @@ class FrameReader {
   std::size_t begin_ = 0, end_ = 0;
 };
 
+// Copies output frames to our stdout and stderr, each line stamped with its frame's time
+// under -t.
+class FramePrinter {
+ public:
+  FramePrinter(FrameReader& in, Output& out, bool timestamps)
+      : in_(in), out_(out), timestamps_(timestamps) {}
+
+  Status print(const api::Output& frame) {
+    int fd = frame.stream == "stderr" ? 2 : 1;
+    if (!timestamps_)
+      return in_.payload(frame.len, [&](std::string_view bytes) { out_.write(fd, bytes); });
+    std::string ts = rfc3339(frame.time) + " ";
+    std::string stamped;
+    auto got = in_.payload(frame.len, [&](std::string_view bytes) {
+      for (char ch : bytes) {
+        if (line_start_[fd]) stamped += ts;
+        stamped += ch;
+        line_start_[fd] = ch == '\n';
+      }
+    });
+    out_.write(fd, stamped);
+    return got;
+  }
+
+ private:
+  FrameReader& in_;
+  Output& out_;
+  bool timestamps_;
+  bool line_start_[3] = {true, true, true};  // by fd: the next byte begins a line
+};
+
+// Prints the replies to a logs request until its result; returns the exit code.
+int print_logs(FrameReader& in, Output& out, bool timestamps) {
+  FramePrinter frames(in, out, timestamps);
+  for (;;) {
+    auto header = in.next_header();
+    if (!header) return report_error(header.error().describe(), 1);
+    auto reply = decode_message<api::Output, api::Notice, api::Done>(header.value());
+    if (!reply) return report_error(reply.error().message, 1);
+    auto& message = reply.value();
+    if (auto* frame = message ? std::get_if<api::Output>(&*message) : nullptr) {
+      if (auto got = frames.print(*frame); !got) return report_error(got.error().describe(), 1);
+      continue;
+    }
+    out.flush();
+    if (!message) continue;  // a message this client has no use for
+    auto* notice = std::get_if<api::Notice>(&*message);
+    if (!notice) return 0;  // the result: all there is, or the container has exited
+    if (notice->dropped_bytes)
+      std::fprintf(stderr, "asupctl: %llu bytes of older output were dropped (log ring full)\n",
+                   static_cast<unsigned long long>(*notice->dropped_bytes));
+    if (notice->skipped_bytes)
+      std::fprintf(stderr, "asupctl: %llu bytes skipped (this client fell behind)\n",
+                   static_cast<unsigned long long>(*notice->skipped_bytes));
+  }
+}
+
 }  // namespace
 
 void add_logs(CLI::App& app, Cli& cli) {
@@ -156,54 +213,15 @@ void add_logs(CLI::App& app, Cli& cli) {
       // Larger pipes, fewer system calls, for a big ring. Best effort: stdout may be no pipe.
       grow_pipe(c.reply_fd());
       grow_pipe(1);
-      if (auto r = c.send({{"op", "logs"}, {"id", f->id}, {"follow", f->follow}, {"tail", tail}});
-          !r)
-        return report_error(r.error().describe(), 1);
+      api::LogsRequest req;
+      req.id = f->id;
+      req.follow = f->follow;
+      req.tail = tail;
+      if (auto sent = send(c, req); !sent) return report_error(sent.error().message, 1);
       Output out;
       FrameReader in(c.reply_fd(), out);
       if (!in.allocated()) return report_error("out of memory for the read buffer", 1);
-      bool line_start[3] = {true, true, true};
-      for (;;) {
-        auto header = in.next_header();
-        if (!header) return report_error(header.error().describe(), 1);
-        auto& h = header.value();
-        auto type = h.value("type", "");
-        if (type == "output") {
-          int fd = h.value("stream", "") == "stderr" ? 2 : 1;
-          std::size_t len = h.value("len", std::size_t{0});
-          Status got = ok();
-          if (!f->timestamps) {
-            got = in.payload(len, [&](std::string_view bytes) { out.write(fd, bytes); });
-          } else {
-            std::string ts = rfc3339(h.value("time", std::int64_t{0})) + " ";
-            std::string stamped;
-            got = in.payload(len, [&](std::string_view bytes) {
-              for (char ch : bytes) {
-                if (line_start[fd]) stamped += ts;
-                stamped += ch;
-                line_start[fd] = ch == '\n';
-              }
-            });
-            out.write(fd, stamped);
-          }
-          if (!got) return report_error(got.error().describe(), 1);
-          continue;
-        }
-        out.flush();
-        if (type == "notice") {
-          if (h.contains("dropped_bytes"))
-            std::fprintf(stderr,
-                         "asupctl: %llu bytes of older output were dropped (log ring full)\n",
-                         h["dropped_bytes"].get<unsigned long long>());
-          if (h.contains("skipped_bytes"))
-            std::fprintf(stderr, "asupctl: %llu bytes skipped (this client fell behind)\n",
-                         h["skipped_bytes"].get<unsigned long long>());
-        } else if (type == "result") {
-          return 0;
-        } else if (type == "error") {
-          return report_error(h.value("message", "unknown error"), 1);
-        }
-      }
+      return print_logs(in, out, f->timestamps);
     };
   });
 }

@@ -14,15 +14,6 @@ const std::map<std::string, std::string> kColumns{
     {"Internal", "INTERNAL"},    {"Labels", "LABELS"}, {"Name", "NAME"},     {"Scope", "SCOPE"}};
 constexpr const char* kTable = "{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
 
-// A request whose reply needs nothing more than `print` (nothing by default).
-int request(Cli& cli, const nlohmann::json& req,
-            const std::function<void(const nlohmann::json&)>& print = {}) {
-  auto reply = call(cli, req);
-  if (!reply) return report_error(reply.error().describe(), 1);
-  if (print) print(reply.value());
-  return 0;
-}
-
 void add_network_create(CLI::App& group, Cli& cli) {
   struct Flags {
     std::string name, subnet, gateway, driver = "bridge";
@@ -39,30 +30,30 @@ void add_network_create(CLI::App& group, Cli& cli) {
   cmd->callback([f, &cli] {
     cli.action = [f, &cli] {
       // The daemon judges the driver, the subnet and the gateway: one place for the rules.
-      nlohmann::json req{{"op", "network_create"},
-                         {"name", f->name},
-                         {"driver", f->driver},
-                         {"internal", f->internal}};
-      if (!f->subnet.empty()) req["subnet"] = f->subnet;
-      if (!f->gateway.empty()) req["gateway"] = f->gateway;
-      return request(cli, req, [](const nlohmann::json& reply) {
-        write_all(1, reply.value("id", "") + "\n");
+      api::NetworkCreateRequest req;
+      req.name = f->name;
+      req.subnet = f->subnet;
+      req.gateway = f->gateway;
+      req.driver = f->driver;
+      req.internal = f->internal;
+      return request(cli, req, [](const api::IdResult& reply) {
+        write_all(1, reply.id + "\n");
+        return 0;
       });
     };
   });
 }
 
-nlohmann::json row_of(const nlohmann::json& n, bool no_trunc) {
-  std::string id = n.value("id", "");
-  std::int64_t created = n.value("created", std::int64_t{0}) / 1000000000;
+nlohmann::json row_of(const api::NetworkSummary& n, bool no_trunc) {
+  std::int64_t created = n.created / 1000000000;
   return {{"CreatedAt", created > 0 ? go_time_text(created) : ""},
-          {"Driver", n.value("driver", "")},
-          {"ID", no_trunc ? id : id.substr(0, 12)},
+          {"Driver", n.driver},
+          {"ID", no_trunc ? n.id : n.id.substr(0, 12)},
           {"IPv6", "false"},
-          {"Internal", n.value("internal", false) ? "true" : "false"},
+          {"Internal", n.internal ? "true" : "false"},
           {"Labels", ""},
-          {"Name", n.value("name", "")},
-          {"Scope", n.value("scope", "local")}};
+          {"Name", n.name},
+          {"Scope", n.scope}};
 }
 
 void add_network_ls(CLI::App& group, Cli& cli) {
@@ -82,10 +73,9 @@ void add_network_ls(CLI::App& group, Cli& cli) {
     cli.action = [f, &cli] {
       auto format = ListFormat::parse(f->format, kColumns, kTable);
       if (!format) return report_error(format.error().describe(), 1);
-      return request(cli, {{"op", "network_ls"}}, [&](const nlohmann::json& reply) {
+      return request(cli, api::NetworkLsRequest{}, [&](const api::NetworkLsResult& reply) {
         std::vector<nlohmann::json> rows;
-        for (auto& n : reply.value("networks", nlohmann::json::array()))
-          rows.push_back(row_of(n, f->no_trunc));
+        for (auto& n : reply.networks) rows.push_back(row_of(n, f->no_trunc));
         // Docker lists networks by name, whatever order the daemon keeps them in.
         std::sort(rows.begin(), rows.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
           return a.value("Name", "") < b.value("Name", "");
@@ -97,6 +87,7 @@ void add_network_ls(CLI::App& group, Cli& cli) {
         } else {
           format.value().print(rows);
         }
+        return 0;
       });
     };
   });
@@ -109,9 +100,9 @@ void add_network_inspect(CLI::App& group, Cli& cli) {
   cmd->add_option("NETWORK", *names, "Network name or id")->required();
   cmd->callback([names, &cli] {
     cli.action = [names, &cli] {
-      auto reply = call(cli, {{"op", "network_inspect"}, {"names", *names}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return print_inspect(reply.value());
+      api::NetworkInspectRequest req;
+      req.names = *names;
+      return request(cli, req, print_inspect);
     };
   });
 }
@@ -123,9 +114,9 @@ void add_network_rm(CLI::App& group, Cli& cli) {
   cmd->add_option("NETWORK", *names, "Network name or id")->required();
   cmd->callback([names, &cli] {
     cli.action = [names, &cli] {
-      auto reply = call(cli, {{"op", "network_rm"}, {"names", *names}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return print_results(reply.value(), [](auto& item) { return item.value("name", ""); });
+      api::NetworkRmRequest req;
+      req.names = *names;
+      return request(cli, req, [](auto& reply) { return print_results(reply); });
     };
   });
 }
@@ -144,10 +135,11 @@ void add_network_connect(CLI::App& group, Cli& cli) {
   cmd->add_option("CONTAINER", f->container, "Container name or id")->required();
   cmd->callback([f, &cli] {
     cli.action = [f, &cli] {
-      nlohmann::json req{
-          {"op", "network_connect"}, {"network", f->network}, {"container", f->container}};
-      if (!f->ip.empty()) req["ip"] = f->ip;
-      if (!f->aliases.empty()) req["aliases"] = f->aliases;
+      api::NetworkConnectRequest req;
+      req.network = f->network;
+      req.container = f->container;
+      req.ip = f->ip;
+      req.aliases = f->aliases;
       return request(cli, req);
     };
   });
@@ -165,10 +157,11 @@ void add_network_disconnect(CLI::App& group, Cli& cli) {
   cmd->add_option("CONTAINER", f->container, "Container name or id")->required();
   cmd->callback([f, &cli] {
     cli.action = [f, &cli] {
-      return request(cli, {{"op", "network_disconnect"},
-                           {"network", f->network},
-                           {"container", f->container},
-                           {"force", f->force}});
+      api::NetworkDisconnectRequest req;
+      req.network = f->network;
+      req.container = f->container;
+      req.force = f->force;
+      return request(cli, req);
     };
   });
 }

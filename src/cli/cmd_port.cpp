@@ -9,12 +9,6 @@
 namespace asup::cli {
 namespace {
 
-struct Mapping {
-  int container_port = 0;
-  std::string protocol, host_ip;
-  int host_port = 0;
-};
-
 // "80" -> "80/tcp"; empty when the text is no port.
 std::string normalized_port(const std::string& text) {
   auto slash = text.find('/');
@@ -29,22 +23,19 @@ std::string normalized_port(const std::string& text) {
   return std::to_string(value) + "/" + protocol;
 }
 
-int print_ports(const nlohmann::json& reply, const std::string& container,
+int print_ports(std::vector<api::PublishedPort> mappings, const std::string& container,
                 const std::string& port) {
-  std::vector<Mapping> mappings;
-  for (auto& p : reply.value("ports", nlohmann::json::array()))
-    mappings.push_back({p.value("container_port", 0), p.value("protocol", "tcp"),
-                        p.value("host_ip", ""), p.value("host_port", 0)});
   if (mappings.empty() && !port.empty()) {
     std::fprintf(stderr, "Error: No public port '%s' published for %s\n", port.c_str(),
                  container.c_str());
     return 1;
   }
   // Docker sorts the lines in natural order: by port number first, not as text.
-  std::sort(mappings.begin(), mappings.end(), [](const Mapping& a, const Mapping& b) {
-    return std::tie(a.container_port, a.protocol, a.host_ip, a.host_port) <
-           std::tie(b.container_port, b.protocol, b.host_ip, b.host_port);
-  });
+  std::sort(mappings.begin(), mappings.end(),
+            [](const api::PublishedPort& a, const api::PublishedPort& b) {
+              return std::tie(a.container_port, a.protocol, a.host_ip, a.host_port) <
+                     std::tie(b.container_port, b.protocol, b.host_ip, b.host_port);
+            });
   std::string out;
   for (auto& m : mappings) {
     if (port.empty()) out += std::to_string(m.container_port) + "/" + m.protocol + " -> ";
@@ -67,16 +58,15 @@ void add_port(CLI::App& app, Cli& cli) {
   cmd->add_option("PRIVATE_PORT", args->port, "PORT[/PROTO] inside the container (tcp by default)");
   cmd->callback([args, &cli] {
     cli.action = [args, &cli] {
-      nlohmann::json req{{"op", "port"}, {"id", args->container}};
-      std::string port;
+      api::PortRequest req;
+      req.id = args->container;
       if (!args->port.empty()) {
-        port = normalized_port(args->port);
-        if (port.empty()) return report_error("invalid port \"" + args->port + "\"", 1);
-        req["port"] = port;
+        req.port = normalized_port(args->port);
+        if (req.port.empty()) return report_error("invalid port \"" + args->port + "\"", 1);
       }
       auto reply = call(cli, req);
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return print_ports(reply.value(), args->container, port);
+      if (!reply) return report_error(reply.error().message, 1);
+      return print_ports(std::move(reply.value().ports), args->container, req.port);
     };
   });
 }

@@ -9,36 +9,31 @@
 namespace asup::cli {
 namespace {
 
-std::string status_text(const nlohmann::json& c) {
-  auto state = c.value("state", "");
+std::string status_text(const api::ContainerSummary& c) {
   std::int64_t now = now_seconds();
-  if (state == "running")
-    return "Up " + human_duration(now - c.value("started", std::int64_t{0}) / 1000000000);
-  if (state == "exited")
-    return "Exited (" + std::to_string(c.value("exit_code", 0)) + ") " +
-           human_duration(now - c.value("finished", std::int64_t{0}) / 1000000000) + " ago";
+  if (c.state == "running") return "Up " + human_duration(now - c.started / 1000000000);
+  if (c.state == "exited")
+    return "Exited (" + std::to_string(c.exit_code) + ") " +
+           human_duration(now - c.finished / 1000000000) + " ago";
   return "Created";
 }
 
-std::string command_text(const nlohmann::json& c) {
+std::string command_text(const api::ContainerSummary& c) {
   std::string cmd;
-  for (auto& a : c.value("command", std::vector<std::string>{}))
-    cmd += (cmd.empty() ? "" : " ") + a;
+  for (auto& a : c.command) cmd += (cmd.empty() ? "" : " ") + a;
   return "\"" + truncate(cmd, 20) + "\"";
 }
 
 // Docker's DisplayablePorts: ports published on their own number (and exposed ones not
 // published) are folded into ranges, "0.0.0.0:8000-8001->8000-8001/tcp", "80-81/tcp";
 // every other mapping follows as "IP:HOST->CONTAINER/PROTO". Sorted as Docker sorts them.
-std::string ports_text(const nlohmann::json& c) {
+std::string ports_text(const api::ContainerSummary& c) {
   struct Port {
     int private_port, public_port;
     std::string ip, protocol;
   };
   std::vector<Port> ports;
-  for (auto& p : c.value("ports", nlohmann::json::array()))
-    ports.push_back({p.value("container_port", 0), p.value("host_port", 0), p.value("host_ip", ""),
-                     p.value("protocol", "tcp")});
+  for (auto& p : c.ports) ports.push_back({p.container_port, p.host_port, p.host_ip, p.protocol});
   std::sort(ports.begin(), ports.end(), [](const Port& a, const Port& b) {
     return std::tie(a.private_port, a.ip, a.public_port, a.protocol) <
            std::tie(b.private_port, b.ip, b.public_port, b.protocol);
@@ -79,10 +74,9 @@ std::string ports_text(const nlohmann::json& c) {
   return out;
 }
 
-std::string networks_text(const nlohmann::json& c) {
+std::string networks_text(const api::ContainerSummary& c) {
   std::string out;
-  for (auto& n : c.value("networks", std::vector<std::string>{}))
-    out += (out.empty() ? "" : ",") + n;
+  for (auto& n : c.networks) out += (out.empty() ? "" : ",") + n;
   return out;
 }
 
@@ -101,27 +95,29 @@ void add_ps(CLI::App& app, Cli& cli) {
       ->check(CLI::IsMember({"json", "table"}));
   cmd->callback([f, &cli] {
     cli.action = [f, &cli] {
-      auto reply = call(cli, {{"op", "ps"}, {"all", f->all}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      auto list = reply.value().value("containers", nlohmann::json::array());
+      api::PsRequest req;
+      req.all = f->all;
+      auto reply = call(cli, req);
+      if (!reply) return report_error(reply.error().message, 1);
+      auto& list = reply.value().containers;
       if (f->quiet) {
         std::string out;
-        for (auto& c : list) out += c.value("id", "").substr(0, 12) + "\n";
+        for (auto& c : list) out += c.id.substr(0, 12) + "\n";
         write_all(1, out);
         return 0;
       }
       if (f->format == "json") {
         std::string out;
         for (auto& c : list) {
-          nlohmann::json row{{"ID", c.value("id", "").substr(0, 12)},
-                             {"Image", c.value("image", "")},
+          nlohmann::json row{{"ID", c.id.substr(0, 12)},
+                             {"Image", c.image},
                              {"Command", command_text(c)},
-                             {"CreatedAt", c.value("created", std::int64_t{0}) / 1000000000},
-                             {"State", c.value("state", "")},
+                             {"CreatedAt", c.created / 1000000000},
+                             {"State", c.state},
                              {"Status", status_text(c)},
                              {"Ports", ports_text(c)},
                              {"Networks", networks_text(c)},
-                             {"Names", c.value("name", "")}};
+                             {"Names", c.name}};
           out += row.dump() + "\n";
         }
         write_all(1, out);
@@ -130,10 +126,9 @@ void add_ps(CLI::App& app, Cli& cli) {
       std::vector<std::vector<std::string>> rows{
           {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
       for (auto& c : list) {
-        std::int64_t age = now_seconds() - c.value("created", std::int64_t{0}) / 1000000000;
-        rows.push_back({c.value("id", "").substr(0, 12), c.value("image", ""), command_text(c),
-                        human_duration(age) + " ago", status_text(c), ports_text(c),
-                        c.value("name", "")});
+        std::int64_t age = now_seconds() - c.created / 1000000000;
+        rows.push_back({c.id.substr(0, 12), c.image, command_text(c), human_duration(age) + " ago",
+                        status_text(c), ports_text(c), c.name});
       }
       print_table(rows);
       return 0;

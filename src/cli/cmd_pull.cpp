@@ -22,11 +22,11 @@ class ProgressView {
     std::fflush(out_);
   }
 
-  void layer(const nlohmann::json& m) {
-    std::string id = m.value("id", "");
-    std::string st = m.value("status", "");
-    std::int64_t current = m.value("current", std::int64_t{0});
-    std::int64_t total = m.value("total", std::int64_t{0});
+  void layer(const api::Progress& m) {
+    const std::string& id = m.id;
+    const std::string& st = m.status;
+    std::int64_t current = m.current;
+    std::int64_t total = m.total;
     auto [it, is_new] = index_.try_emplace(id, ids_.size());
     if (is_new) ids_.push_back(id);
     std::string line = id + ": " + st;
@@ -71,33 +71,31 @@ int pull_image(Cli& cli, const std::string& reference, const std::string& platfo
   auto client = connect(cli);
   if (!client) return report_error(client.error().describe(), 1);
   auto& c = client.value();
-  nlohmann::json req{{"op", "pull"}, {"reference", reference}};
-  if (!platform.empty()) req["platform"] = platform;
-  if (auto r = c.send(req); !r) return report_error(r.error().describe(), 1);
+  api::PullRequest req;
+  req.reference = reference;
+  req.platform = platform;
+  if (auto sent = send(c, req); !sent) return report_error(sent.error().message, 1);
   ProgressView view(out, ::isatty(::fileno(out)) == 1);
   if (!quiet && reference.find(':', reference.rfind('/') + 1) == std::string::npos &&
       reference.find('@') == std::string::npos)
     view.status("Using default tag: latest");
   for (;;) {
-    auto msg = c.receive();
-    if (!msg) return report_error(msg.error().describe(), 1);
-    auto& h = msg.value().header;
-    auto type = h.value("type", "");
-    if (type == "error") return report_error(h.value("message", "unknown error"), 1);
-    if (quiet && type != "result") continue;
-    if (type == "status") {
-      view.status(h.value("status", ""));
-    } else if (type == "progress") {
-      view.layer(h);
-    } else if (type == "result") {
-      auto full = image::parse_reference(h.value("reference", ""));
-      std::string familiar = full ? full.value().familiar() : h.value("reference", "");
+    auto reply = next_reply<api::StatusLine, api::Progress, api::PullResult>(c);
+    if (!reply) return report_error(reply.error().message, 1);
+    if (auto* status = std::get_if<api::StatusLine>(&reply.value())) {
+      if (!quiet) view.status(status->status);
+    } else if (auto* layer = std::get_if<api::Progress>(&reply.value())) {
+      if (!quiet) view.layer(*layer);
+    } else {
+      auto& pulled = std::get<api::PullResult>(reply.value());
+      auto full = image::parse_reference(pulled.reference);
+      std::string familiar = full ? full.value().familiar() : pulled.reference;
       if (!quiet)
-        view.status(std::string("Status: ") +
-                    (h.value("downloaded", false) ? "Downloaded newer image for "
-                                                  : "Image is up to date for ") +
-                    familiar);
-      std::fprintf(out, "%s\n", h.value("reference", "").c_str());
+        view.status(
+            std::string("Status: ") +
+            (pulled.downloaded ? "Downloaded newer image for " : "Image is up to date for ") +
+            familiar);
+      std::fprintf(out, "%s\n", pulled.reference.c_str());
       return 0;
     }
   }

@@ -11,9 +11,10 @@ void add_rm(CLI::App& app, Cli& cli) {
   cmd->add_option("CONTAINER", *ids, "Container name or id")->required();
   cmd->callback([ids, force, &cli] {
     cli.action = [ids, force, &cli] {
-      auto reply = call(cli, {{"op", "rm"}, {"ids", *ids}, {"force", *force}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return print_results(reply.value(), [](auto& item) { return item.value("name", ""); });
+      api::RmRequest req;
+      req.ids = *ids;
+      req.force = *force;
+      return request(cli, req, [](auto& reply) { return print_results(reply); });
     };
   });
 }

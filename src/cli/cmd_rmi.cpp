@@ -13,20 +13,14 @@ void add_rmi(CLI::App& app, Cli& cli) {
   cmd->add_option("IMAGE", *names, "Image reference or id")->required();
   cmd->callback([names, force, &cli] {
     cli.action = [names, force, &cli] {
-      auto reply = call(cli, {{"op", "rmi"}, {"images", *names}, {"force", *force}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      int code = 0;
-      for (auto& item : reply.value().value("results", nlohmann::json::array())) {
-        if (item.contains("error")) {
-          std::fprintf(stderr, "Error response from daemon: %s\n",
-                       item["error"].get<std::string>().c_str());
-          code = 1;
-          continue;
-        }
-        for (auto& line : item.value("lines", std::vector<std::string>{}))
-          std::printf("%s\n", line.c_str());
-      }
-      return code;
+      api::RmiRequest req;
+      req.images = *names;
+      req.force = *force;
+      auto reply = call(cli, req);
+      if (!reply) return report_error(reply.error().message, 1);
+      return print_results(reply.value(), [](const api::Outcome& item) {
+        return item.lines.value_or(std::vector<std::string>{});
+      });
     };
   });
 }

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <fstream>
 
-#include "asup/protocol.hpp"
 #include "cli/common.hpp"
 #include "core/units.hpp"
 
@@ -62,95 +61,99 @@ Result<std::vector<std::string>> read_env_file(const std::string& path) {
 }
 
 // Forwards the signals a user sends to `asupctl run` to the container, like docker run's
-// --sig-proxy. The kill request is formatted in advance: a handler may only write().
+// --sig-proxy. Each kill request is encoded in advance: a handler may only write().
+constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 int g_request_fd = -1;
-char g_kill_prefix[200];
+std::string g_kill_lines[NSIG];
 
 void proxy_signal(int sig) {
-  if (g_request_fd < 0) return;
-  char line[256];
-  std::size_t n = std::strlen(g_kill_prefix);
-  std::memcpy(line, g_kill_prefix, n);
-  char digits[8];
-  int d = 0;
-  for (int v = sig; v > 0 && d < 7; v /= 10) digits[d++] = static_cast<char>('0' + v % 10);
-  while (d > 0) line[n++] = digits[--d];
-  line[n++] = '"';
-  line[n++] = '}';
-  line[n++] = '\n';
-  (void)!::write(g_request_fd, line, n);
+  if (g_request_fd < 0 || sig <= 0 || sig >= NSIG) return;
+  const std::string& line = g_kill_lines[sig];
+  (void)!::write(g_request_fd, line.data(), line.size());
 }
 
-bool attach(Cli& cli, RunFlags& f, const nlohmann::json& req, int& code);
+void forward_signals(const std::string& id, int request_fd) {
+  for (int sig : kForwardedSignals) {
+    api::KillRequest kill;
+    kill.ids = {id};
+    kill.signal = std::to_string(sig);
+    g_kill_lines[sig] = api::request_line(kill).dump() + "\n";
+  }
+  g_request_fd = request_fd;
+  struct sigaction sa {};
+  sa.sa_handler = proxy_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : kForwardedSignals) ::sigaction(sig, &sa, nullptr);
+}
+
+// The run request the command line asks for; an error for what is wrong with it before
+// asupd need be asked.
+Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::string>& args) {
+  api::RunRequest req;
+  req.image = args[0];
+  req.cmd.assign(args.begin() + 1, args.end());
+  req.detach = f.detach;  // with --rm too, as Docker allows: removed when it exits
+  req.rm = f.rm;
+  req.interactive = f.interactive;
+  for (auto& file : f.env_files) {
+    auto entries = read_env_file(file);
+    if (!entries) return entries.error();
+    req.env.insert(req.env.end(), entries.value().begin(), entries.value().end());
+  }
+  for (auto& e : f.env) add_env_entry(req.env, e);
+  if (!f.workdir.empty()) req.workdir = f.workdir;
+  if (!f.user.empty()) req.user = f.user;
+  if (!f.hostname.empty()) req.hostname = f.hostname;
+  if (f.entrypoint_set) req.entrypoint = f.entrypoint;
+  req.name = f.name;
+  req.volumes = f.volumes;
+  req.tmpfs = f.tmpfs;
+  // --device and -p as typed: the daemon parses them (and looks the host's nodes up), as it
+  // must for any client.
+  req.devices = f.devices;
+  if (!f.memory.empty()) {
+    auto bytes = parse_bytes(f.memory);
+    if (!bytes) return fail("invalid argument \"" + f.memory + "\" for \"-m, --memory\"");
+    req.memory = bytes.value();
+  }
+  req.publish = f.publish;
+  req.publish_all = f.publish_all;
+  if (!f.network.empty()) req.network = f.network;
+  req.ip = f.ip;
+  req.network_aliases = f.network_aliases;
+  if (!f.cpus.empty()) {
+    auto cpus = parse_cpus(f.cpus);
+    if (!cpus) return fail(cpus.error().message);
+    req.cpus = cpus.value();
+  }
+  if (f.pids_set) req.pids_limit = f.pids_limit;
+  if (!f.log_size.empty()) {
+    auto bytes = parse_bytes(f.log_size);
+    if (!bytes || bytes.value() <= 0)
+      return fail("invalid argument \"" + f.log_size + "\" for \"--log-size\"");
+    req.log_size = static_cast<std::uint64_t>(bytes.value());
+  }
+  return req;
+}
+
+bool attach(Cli& cli, const RunFlags& f, const api::RunRequest& req, int& code);
 
 int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
   if (args.empty())
     return report_error("\"run\" requires at least 1 argument: IMAGE [COMMAND...]", 125);
   if (f.tty)
     std::fprintf(stderr, "asupctl: warning: -t ignored: pseudo-terminals are not supported yet\n");
-  if (f.detach && f.rm) {
-    // Docker allows it: the container is removed when it exits.
-  }
-  nlohmann::json req{{"op", "run"},
-                     {"image", args[0]},
-                     {"detach", f.detach},
-                     {"rm", f.rm},
-                     {"interactive", f.interactive}};
-  req["cmd"] = std::vector<std::string>(args.begin() + 1, args.end());
-  std::vector<std::string> env;
-  for (auto& file : f.env_files) {
-    auto entries = read_env_file(file);
-    if (!entries) return report_error(entries.error().describe(), 125);
-    env.insert(env.end(), entries.value().begin(), entries.value().end());
-  }
-  for (auto& e : f.env) add_env_entry(env, e);
-  req["env"] = env;
-  if (!f.workdir.empty()) req["workdir"] = f.workdir;
-  if (!f.user.empty()) req["user"] = f.user;
-  if (!f.hostname.empty()) req["hostname"] = f.hostname;
-  if (f.entrypoint_set) req["entrypoint"] = f.entrypoint;
-  if (!f.name.empty()) req["name"] = f.name;
-  std::vector<std::string> volumes;
-  for (auto& v : f.volumes) {
-    // Docker accepts only absolute host paths; a relative one would be a named volume.
-    volumes.push_back(v);
-  }
-  req["volumes"] = volumes;
-  req["tmpfs"] = f.tmpfs;
-  // As typed: the daemon parses --device and looks the host's nodes up.
-  if (!f.devices.empty()) req["devices"] = f.devices;
-  if (!f.memory.empty()) {
-    auto bytes = parse_bytes(f.memory);
-    if (!bytes)
-      return report_error("invalid argument \"" + f.memory + "\" for \"-m, --memory\"", 125);
-    req["memory"] = bytes.value();
-  }
-  // -p is passed as typed: the daemon parses it, as it must for any client.
-  if (!f.publish.empty()) req["publish"] = f.publish;
-  if (f.publish_all) req["publish_all"] = true;
-  if (!f.network.empty()) req["network"] = f.network;
+  auto req = run_request(f, args);
+  if (!req) return report_error(req.error().describe(), 125);
   if (f.network == "host" && (!f.publish.empty() || f.publish_all))
     std::fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
-  if (!f.ip.empty()) req["ip"] = f.ip;
-  if (!f.network_aliases.empty()) req["network_aliases"] = f.network_aliases;
-  if (!f.cpus.empty()) {
-    auto cpus = parse_cpus(f.cpus);
-    if (!cpus) return report_error(cpus.error().message, 125);
-    req["cpus"] = cpus.value();
-  }
-  if (f.pids_set) req["pids_limit"] = f.pids_limit;
-  if (!f.log_size.empty()) {
-    auto bytes = parse_bytes(f.log_size);
-    if (!bytes || bytes.value() <= 0)
-      return report_error("invalid argument \"" + f.log_size + "\" for \"--log-size\"", 125);
-    req["log_size"] = bytes.value();
-  }
 
   if (f.pull == "always" && pull_image(cli, args[0], f.platform, false, stderr) != 0) return 125;
   bool pulled = f.pull == "always";
   for (;;) {
     int code = 0;
-    if (attach(cli, f, req, code)) return code;
+    if (attach(cli, f, req.value(), code)) return code;
     // The image is missing: Docker pulls it and asks again.
     if (f.pull == "never" || pulled) return 125;
     std::fprintf(stderr, "Unable to find image '%s' locally\n", args[0].c_str());
@@ -161,7 +164,7 @@ int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
 
 // Sends the run request and follows the container; false (code unset) when asupd does
 // not have the image.
-bool attach(Cli& cli, RunFlags& f, const nlohmann::json& req, int& code) {
+bool attach(Cli& cli, const RunFlags& f, const api::RunRequest& req, int& code) {
   auto done = [&code](int c) {
     code = c;
     return true;
@@ -169,37 +172,26 @@ bool attach(Cli& cli, RunFlags& f, const nlohmann::json& req, int& code) {
   auto client = connect(cli);
   if (!client) return done(report_error(client.error().describe(), 125));
   auto& c = client.value();
-  if (auto r = c.send(req); !r) return done(report_error(r.error().describe(), 125));
+  if (auto sent = send(c, req); !sent) return done(report_error(sent.error().message, 125));
   for (;;) {
-    auto msg = c.receive();
-    if (!msg) return done(report_error(msg.error().describe(), 125));
-    auto& h = msg.value().header;
-    auto type = h.value("type", "");
-    if (type == "output") {
-      write_all(h.value("stream", "") == "stderr" ? 2 : 1, msg.value().payload);
-    } else if (type == "created") {
-      if (!f.detach) {
-        std::snprintf(g_kill_prefix, sizeof g_kill_prefix,
-                      "{\"op\":\"kill\",\"ids\":[\"%s\"],\"signal\":\"", h.value("id", "").c_str());
-        g_request_fd = c.request_fd();
-        struct sigaction sa {};
-        sa.sa_handler = proxy_signal;
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
-          ::sigaction(sig, &sa, nullptr);
-      }
-    } else if (type == "notice") {
-      if (h.contains("skipped_bytes"))
+    auto reply = next_reply<OutputFrame, api::Created, api::Notice, api::Exit, api::IdResult>(c);
+    if (!reply) {
+      if (reply.error().no_such_image && f.pull != "never") return false;
+      return done(report_error(reply.error().message, reply.error().exit));
+    }
+    auto& message = reply.value();
+    if (auto* output = std::get_if<OutputFrame>(&message)) {
+      write_all(output->header.stream == "stderr" ? 2 : 1, output->bytes);
+    } else if (auto* created = std::get_if<api::Created>(&message)) {
+      if (!f.detach) forward_signals(created->id, c.request_fd());
+    } else if (auto* notice = std::get_if<api::Notice>(&message)) {
+      if (notice->skipped_bytes)
         std::fprintf(stderr, "asupctl: %llu bytes of output skipped (this client fell behind)\n",
-                     h["skipped_bytes"].get<unsigned long long>());
-    } else if (type == "exit") {
-      return done(finish_exit(h));
-    } else if (type == "error") {
-      if (h.value("no_such_image", false) && f.pull != "never") return false;
-      return done(report_error(h.value("message", "unknown error"), h.value("exit", 125)));
-    } else if (type == "result" && f.detach) {
-      std::printf("%s\n", h.value("id", "").c_str());
+                     static_cast<unsigned long long>(*notice->skipped_bytes));
+    } else if (auto* exit = std::get_if<api::Exit>(&message)) {
+      return done(finish_exit(*exit));
+    } else if (f.detach) {
+      std::printf("%s\n", std::get<api::IdResult>(message).id.c_str());
       return done(0);
     }
   }

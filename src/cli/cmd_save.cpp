@@ -27,10 +27,11 @@ void add_save(CLI::App& app, Cli& cli) {
       } else {
         path = fs::absolute(*output);
       }
-      auto reply =
-          call(cli, {{"op", "save"}, {"images", *names}, {"path", path}, {"in_place", in_place}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return 0;
+      api::SaveRequest req;
+      req.images = *names;
+      req.path = path;
+      req.in_place = in_place;
+      return request(cli, req);
     };
   });
 }

@@ -12,9 +12,10 @@ void add_stop(CLI::App& app, Cli& cli) {
   cmd->add_option("CONTAINER", *ids, "Container name or id")->required();
   cmd->callback([ids, timeout, &cli] {
     cli.action = [ids, timeout, &cli] {
-      auto reply = call(cli, {{"op", "stop"}, {"ids", *ids}, {"timeout", *timeout}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return print_results(reply.value(), [](auto& item) { return item.value("name", ""); });
+      api::StopRequest req;
+      req.ids = *ids;
+      req.timeout = *timeout;
+      return request(cli, req, [](auto& reply) { return print_results(reply); });
     };
   });
 }

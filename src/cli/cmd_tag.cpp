@@ -13,9 +13,10 @@ void add_tag(CLI::App& app, Cli& cli) {
       ->required();
   cmd->callback([source, target, &cli] {
     cli.action = [source, target, &cli] {
-      auto reply = call(cli, {{"op", "tag"}, {"source", *source}, {"target", *target}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return 0;
+      api::TagRequest req;
+      req.source = *source;
+      req.target = *target;
+      return request(cli, req);
     };
   });
 }

@@ -9,10 +9,13 @@ void add_wait(CLI::App& app, Cli& cli) {
   cmd->add_option("CONTAINER", *ids, "Container name or id")->required();
   cmd->callback([ids, &cli] {
     cli.action = [ids, &cli] {
-      auto reply = call(cli, {{"op", "wait"}, {"ids", *ids}});
-      if (!reply) return report_error(reply.error().describe(), 1);
-      return print_results(reply.value(),
-                           [](auto& item) { return std::to_string(item.value("exit_code", 0)); });
+      api::WaitRequest req;
+      req.ids = *ids;
+      auto reply = call(cli, req);
+      if (!reply) return report_error(reply.error().message, 1);
+      return print_results(reply.value(), [](const api::Outcome& item) {
+        return std::vector{std::to_string(item.exit_code.value_or(0))};
+      });
     };
   });
 }

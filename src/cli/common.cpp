@@ -12,17 +12,6 @@ Result<control::Client> connect(Cli& cli) {
   return control::Client::connect(cli.run_root);
 }
 
-Result<nlohmann::json> call(Cli& cli, const nlohmann::json& request) {
-  ASUP_TRY(auto client, connect(cli));
-  ASUP_TRY(client.send(request));
-  for (;;) {
-    ASUP_TRY(auto msg, client.receive());
-    auto type = msg.header.value("type", "");
-    if (type == "result") return msg.header;
-    if (type == "error") return fail(0, msg.header.value("message", "unknown error"));
-  }
-}
-
 int report_error(const std::string& message, int code) {
   std::fprintf(stderr, "asupctl: %s\n", message.c_str());
   return code;
@@ -36,10 +25,9 @@ void add_env_entry(std::vector<std::string>& out, const std::string& entry) {
   if (const char* v = std::getenv(entry.c_str())) out.push_back(entry + "=" + v);
 }
 
-int finish_exit(const nlohmann::json& h) {
-  if (h.contains("message") && h["message"].is_string())
-    std::fprintf(stderr, "asupctl: %s\n", h["message"].get<std::string>().c_str());
-  return h.value("exit_code", 125);
+int finish_exit(const api::Exit& exit) {
+  if (exit.message) std::fprintf(stderr, "asupctl: %s\n", exit.message->c_str());
+  return exit.exit_code;
 }
 
 void write_all(int fd, std::string_view bytes) {
@@ -131,27 +119,24 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   write_all(1, out);
 }
 
-int print_inspect(const nlohmann::json& reply) {
-  write_all(1, reply.value("items", nlohmann::json::array()).dump(4) + "\n");
-  int code = 0;
-  for (auto& e : reply.value("errors", nlohmann::json::array())) {
-    std::fprintf(stderr, "Error: %s\n", e.get<std::string>().c_str());
-    code = 1;
-  }
-  return code;
+int print_inspect(const api::InspectResult& reply) {
+  write_all(1, nlohmann::json(reply.items).dump(4) + "\n");
+  for (auto& e : reply.errors) std::fprintf(stderr, "Error: %s\n", e.c_str());
+  return reply.errors.empty() ? 0 : 1;
 }
 
-int print_results(const nlohmann::json& reply,
-                  const std::function<std::string(const nlohmann::json&)>& success_text) {
+int print_results(
+    const api::OutcomesResult& reply,
+    const std::function<std::vector<std::string>(const api::Outcome&)>& success_lines) {
   int code = 0;
-  for (auto& item : reply.value("results", nlohmann::json::array())) {
-    if (item.contains("error")) {
-      std::fprintf(stderr, "Error response from daemon: %s\n",
-                   item["error"].get<std::string>().c_str());
+  for (auto& item : reply.results) {
+    if (item.error) {
+      std::fprintf(stderr, "Error response from daemon: %s\n", item.error->c_str());
       code = 1;
-    } else {
-      std::printf("%s\n", success_text(item).c_str());
+      continue;
     }
+    for (auto& line : success_lines ? success_lines(item) : std::vector{item.name})
+      std::printf("%s\n", line.c_str());
   }
   std::fflush(stdout);
   return code;

@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "api/replies.hpp"
 #include "asup/result.hpp"
+#include "cli/call.hpp"
 #include "control/client.hpp"
 
 namespace asup::cli {
@@ -19,8 +21,7 @@ struct Cli {
   std::function<int()> action;
 };
 
-// One request, one final reply ("result" or "error"). Output frames are not expected.
-Result<nlohmann::json> call(Cli& cli, const nlohmann::json& request);
+// A session with asupd (call.hpp: requests and replies in the protocol's types).
 Result<control::Client> connect(Cli& cli);
 
 // "asupctl: MESSAGE" on stderr; returns code.
@@ -29,7 +30,7 @@ int report_error(const std::string& message, int code);
 // for -e; an unset bare KEY is dropped.
 void add_env_entry(std::vector<std::string>& out, const std::string& entry);
 // Prints the exit message of `run`/`exec` (why a command could not run) and returns its code.
-int finish_exit(const nlohmann::json& exit_message);
+int finish_exit(const api::Exit& exit);
 // Writes all bytes to fd (stdout/stderr), retrying short writes.
 void write_all(int fd, std::string_view bytes);
 
@@ -43,6 +44,19 @@ std::string truncate(const std::string& s, std::size_t width);
 std::string host_and_port(const std::string& ip, int port);
 // Prints rows as left-aligned columns separated by at least 3 spaces, like Docker.
 void print_table(const std::vector<std::vector<std::string>>& rows);
+
+// One request of a command that exits 1 when it fails, as all but run and exec do: `print`
+// takes the result and returns the exit code; without it there is nothing to print.
+template <class R, class Print>
+int request(Cli& cli, const R& req, Print&& print) {
+  auto reply = call(cli, req);
+  if (!reply) return report_error(reply.error().message, 1);
+  return print(reply.value());
+}
+template <class R>
+int request(Cli& cli, const R& req) {
+  return request(cli, req, [](const typename R::Reply&) { return 0; });
+}
 
 // Per-command registration, one file each.
 void add_run(CLI::App& app, Cli& cli);
@@ -75,12 +89,13 @@ void add_port(CLI::App& app, Cli& cli);
 
 // For inspect and image inspect: prints the reply's items as a JSON array, then each of
 // its errors as "Error: ..." on stderr; exit 1 if there was any.
-int print_inspect(const nlohmann::json& reply);
+int print_inspect(const api::InspectResult& reply);
 
-// For commands acting on several containers (stop, kill, rm, wait): prints each name that
-// succeeded (or `success_text(item)`) on stdout and each error on stderr; exit 1 if any
-// failed.
-int print_results(const nlohmann::json& reply,
-                  const std::function<std::string(const nlohmann::json&)>& success_text);
+// For commands acting on several containers, images or networks (stop, kill, rm, wait,
+// rmi, network rm): prints the lines of each that succeeded (its name unless
+// `success_lines` says otherwise) on stdout and each error on stderr; exit 1 if any failed.
+int print_results(
+    const api::OutcomesResult& reply,
+    const std::function<std::vector<std::string>(const api::Outcome&)>& success_lines = {});
 
 }  // namespace asup::cli

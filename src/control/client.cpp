@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "api/replies.hpp"
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
 
@@ -80,8 +81,7 @@ Result<Client> Client::connect(const std::string& run_root_in) {
 
   Client client{std::move(requests), std::move(replies)};
   ASUP_TRY(auto first, client.receive());
-  if (first.header.value("type", "") != "hello")
-    return fail(EPROTO, "unexpected first reply from asupd");
+  if (first.type != api::Hello::kType) return fail(EPROTO, "unexpected first reply from asupd");
   return client;
 }
 
@@ -140,13 +140,22 @@ Status Client::read_exact(std::size_t n, std::string& out) {
   return ok();
 }
 
+Result<Client::Message> Client::parse_header(std::string_view line) {
+  Message msg;
+  msg.header = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+  if (msg.header.is_discarded() || !msg.header.is_object())
+    return fail(EPROTO, "malformed reply from asupd");
+  if (auto type = msg.header.find("type"); type != msg.header.end() && type->is_string())
+    msg.type = type->get<std::string>();
+  return msg;
+}
+
 Result<Client::Message> Client::receive() {
   ASUP_TRY(auto line, read_line());
-  Message msg;
-  msg.header = nlohmann::json::parse(line, nullptr, false);
-  if (msg.header.is_discarded()) return fail(EPROTO, "malformed reply from asupd");
-  if (msg.header.value("type", "") == "output") {
-    ASUP_TRY(read_exact(msg.header.value("len", std::size_t{0}), msg.payload));
+  ASUP_TRY(auto msg, parse_header(line));
+  if (msg.type == api::Output::kType) {
+    ASUP_TRY(auto output, decode_reply<api::Output>(msg.header));
+    ASUP_TRY(read_exact(output.len, msg.payload));
   }
   return msg;
 }
