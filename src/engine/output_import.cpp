@@ -5,26 +5,10 @@
 
 #include "core/fs.hpp"
 #include "engine/engine.hpp"
-#include "engine/spool_import.hpp"
 #include "launch/output_spool.hpp"
+#include "logs/spool_import.hpp"
 
 namespace asup::engine {
-
-SpoolImport plan_import(const launch::spool::Contents& spool, const logs::RingBuffer& ring) {
-  SpoolImport plan;
-  if (ring.end_seq() > ring.first_seq()) {
-    const logs::Record& last = ring.at(ring.end_seq() - 1);
-    for (std::size_t i = spool.records.size(); i-- > 0;) {
-      if (spool.records[i].time_ns == last.time_ns &&
-          spool.records[i].stream == static_cast<std::uint8_t>(last.stream)) {
-        plan.first = i + 1;
-        return plan;
-      }
-    }
-  }
-  plan.gap = spool.dropped;
-  return plan;
-}
 
 void Engine::import_spool(Instance& c) {
   auto spool = launch::spool::read(c.run_dir);
@@ -44,7 +28,11 @@ void Engine::import_spool(Instance& c) {
     else
       spdlog::warn("container {}: {}", c.config.id.substr(0, 12), rf.error().describe());
   }
-  const SpoolImport plan = plan_import(contents, c.ring);
+  logs::Spooled spooled{{}, contents.dropped};
+  spooled.records.reserve(contents.records.size());
+  for (auto& r : contents.records)
+    spooled.records.push_back({r.time_ns, static_cast<logs::Stream>(r.stream), std::move(r.bytes)});
+  const logs::SpoolImport plan = logs::plan_import(spooled, c.ring);
   if (plan.gap > 0) {
     // The spool lost its oldest bytes: a gap after all the log holds. What the spool kept
     // is at least a ring's worth, so the ring's older records would go anyway; they go
@@ -52,9 +40,9 @@ void Engine::import_spool(Instance& c) {
     if (c.ring_file) (void)c.ring_file->add_dropped(plan.gap);
     c.ring.restore({}, c.ring.dropped_bytes() + c.ring.size_bytes() + plan.gap);
   }
-  for (std::size_t i = plan.first; i < contents.records.size(); ++i) {
-    const auto& r = contents.records[i];
-    append_output(c, static_cast<logs::Stream>(r.stream), r.bytes, r.time_ns);
+  for (std::size_t i = plan.first; i < spooled.records.size(); ++i) {
+    const logs::Record& r = spooled.records[i];
+    append_output(c, r.stream, r.bytes, r.time_ns);
   }
   if (opened_here) c.ring_file.reset();
   launch::spool::remove(c.run_dir);
