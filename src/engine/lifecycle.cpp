@@ -73,7 +73,7 @@ int code_from_wait(const siginfo_t& info) {
 
 Status Engine::persist_state(Instance& c) {
   // A ring not read back since the restart knows nothing of what was dropped before.
-  if (c.ring_loaded) c.state.log_dropped_bytes = c.ring.dropped_bytes();
+  if (auto dropped = c.log->dropped_bytes()) c.state.log_dropped_bytes = *dropped;
   return fs::write_file_atomic(fs::join(c.dir, "state.json"), to_json(c.state).dump());
 }
 
@@ -181,7 +181,7 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
                                              std::int64_t received_ns) {
   ASUP_TRY(auto image, images_->resolve(request.image));
   ASUP_TRY(auto config, make_config(request, image));
-  auto owned = std::make_unique<Instance>(config, config.log_size);
+  auto owned = std::make_unique<Instance>(config);
   Instance& c = *owned;
   c.stages.request = received_ns;
   c.stages.image = monotonic_ns();
@@ -208,8 +208,7 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
   ASUP_TRY(auto limits, with_device_rules(config.limits, layout.devices));
   ASUP_TRY(c.cgroup, cgroups_->create(config.id, limits));
   c.stages.cgroup = monotonic_ns();
-  ASUP_TRY(auto ring_file, logs::RingFile::open(fs::join(c.dir, "log"), config.log_size));
-  c.ring_file.emplace(std::move(ring_file));
+  ASUP_TRY(c.log, logs::ContainerLog::create(config.id, fs::join(c.dir, "log"), config.log_size));
 
   ASUP_TRY(auto out_pipe, make_pipe());
   ASUP_TRY(auto err_pipe, make_pipe());
@@ -271,8 +270,7 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
   out_pipe.second.reset();
   err_pipe.second.reset();
   if (client && !request.detach) {
-    c.attached = client;
-    c.followers.push_back({client});
+    c.log->attach(client);
   } else if (client) {
     c.detached_requester = client;
   }
@@ -395,14 +393,7 @@ void Engine::finish(Instance& c) {
       c.detached_requester->reply(api::IdResult{id});
     c.detached_requester.reset();
   }
-  for (auto& f : c.followers) {
-    if (f.caller == c.attached)
-      f.caller->reply(exit);
-    else
-      f.caller->reply(api::Done{});
-  }
-  c.followers.clear();
-  c.attached.reset();
+  c.log->finish(exit);
   auto callbacks = std::move(c.on_finished);
   for (auto& cb : callbacks) cb();
   auto it = containers_.find(id);
@@ -471,9 +462,11 @@ void Engine::load_containers() {
     }
     auto config = config_from_json(cj);
     if (config.id != name) continue;
-    auto c = std::make_unique<Instance>(config, config.log_size);
+    auto c = std::make_unique<Instance>(config);
     c->state = state_from_json(sj);
     c->dir = cdir;
+    c->log = logs::ContainerLog::load(name, fs::join(cdir, "log"), config.log_size,
+                                      c->state.status == RunState::Exited);
     c->run_dir = fs::join(fs::join(options_.run_root, "containers"), name);
     // asup-init records the end of every workload that ran, even one whose state asupd
     // died too early to write (the barrier opens just before state.json is written).
