@@ -133,7 +133,6 @@ int Engine::daemon_pidfd() {
 }
 
 void Engine::adopt(Instance& c) {
-  c.ring_loaded = false;
   // Same pid and same start time: the same process.
   if (c.state.status == RunState::Running && c.state.pid > 0 &&
       sys::process_start_time(c.state.pid) == c.state.pid_start_time) {
@@ -153,9 +152,7 @@ void Engine::adopt(Instance& c) {
 void Engine::readopt(Instance& c, UniqueFd pidfd) {
   const std::string id = c.config.id;
   c.cgroup = cgroups_->open(id);
-  auto rf = logs::RingFile::open(fs::join(c.dir, "log"), c.config.log_size);
-  if (rf) c.ring_file.emplace(std::move(rf).value());
-  ensure_ring_loaded(c);
+  c.log->reopen();
   auto h = std::make_shared<Handover>(loop_.io(), id);
   // Taken first: should asup-init end during the handover, the pipes stay readable here.
   if (auto out = sys::pidfd_getfd(pidfd.get(), launch::fds::kStdoutHold))

@@ -51,9 +51,6 @@ void Engine::run(const CallerPtr& s, const api::RunRequest& req) {
     return;
   }
   s->reply(api::Created{id.value()});
-  if (!request.value().detach) {
-    s->on_close([this, cid = id.value(), serial = s->serial()] { drop_follower(cid, serial); });
-  }
 }
 
 void Engine::logs(const CallerPtr& s, const api::LogsRequest& req) {
@@ -62,7 +59,7 @@ void Engine::logs(const CallerPtr& s, const api::LogsRequest& req) {
     s->send_error(1, found.error().message);
     return;
   }
-  send_ring(*found.value(), s, req.tail, req.follow);
+  found.value()->log->replay(s, req.tail, req.follow);
 }
 
 Status Engine::signal(Instance& c, int sig) {

@@ -11,7 +11,7 @@ namespace asup::engine {
 
 Status Engine::persist_state(Instance& c) {
   // A ring not read back since the restart knows nothing of what was dropped before.
-  if (c.ring_loaded) c.state.log_dropped_bytes = c.ring.dropped_bytes();
+  if (auto dropped = c.log->dropped_bytes()) c.state.log_dropped_bytes = *dropped;
   return fs::write_file_atomic(fs::join(c.dir, "state.json"),
                                to_json(c.state, c.attachment).dump());
 }
@@ -66,11 +66,13 @@ void Engine::load_containers() {
     }
     auto config = config_from_json(cj);
     if (config.id != name) continue;
-    auto c = std::make_unique<Instance>(config, config.log_size);
+    auto c = std::make_unique<Instance>(config);
     c->dir = cdir;
     c->run_dir = fs::join(fs::join(options_.run_root, "containers"), name);
     c->attachment = attachment_for(config, c->run_dir);
     c->state = state_from_json(sj, c->attachment);
+    c->log = logs::ContainerLog::load(name, fs::join(cdir, "log"), config.log_size,
+                                      c->state.status == RunState::Exited);
     // asup-init records the end of every workload that ran, even one whose state asupd
     // died too early to write (the barrier opens just before state.json is written).
     if (!state_text && !fs::exists(fs::join(c->run_dir, launch::kExitFile)))

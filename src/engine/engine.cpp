@@ -15,7 +15,7 @@
 namespace asup::engine {
 
 Engine::Engine(loop::EventLoop& loop, DaemonOptions options)
-    : loop_(loop), options_(std::move(options)) {}
+    : loop_(loop), options_(std::move(options)), captures_(loop.io()) {}
 
 Status Engine::start() {
   ASUP_TRY(fs::make_dirs(fs::join(options_.root, "containers"), 0700));
@@ -184,7 +184,7 @@ nlohmann::json Engine::inspect(const Instance& c) const {
       {"Mounts", mounts},
       {"LogRing",
        {{"SizeBytes", cfg.log_size},
-        {"DroppedBytes", c.ring_loaded ? c.ring.dropped_bytes() : st.log_dropped_bytes}}},
+        {"DroppedBytes", c.log->dropped_bytes().value_or(st.log_dropped_bytes)}}},
   };
 }
 

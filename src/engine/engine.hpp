@@ -17,6 +17,7 @@
 #include "image/store.hpp"
 #include "launch/mount_plan.hpp"
 #include "launch/spawner.hpp"
+#include "logs/capture.hpp"
 #include "loop/event_loop.hpp"
 #include "network/stage.hpp"
 #include "registry/layer_fetcher.hpp"
@@ -136,7 +137,7 @@ class Engine {
   void resolve_adopted_exit(const std::string& id, int attempt);
   // asupd's own pidfd, which every container's asup-init watches (opened once).
   int daemon_pidfd();
-  // Output asup-init kept while no asupd read the pipes joins the log (output_import.cpp).
+  // Output asup-init kept while no asupd read the pipes joins the log (output.cpp).
   void import_spool(Instance& c);
 
   // network stage (networking.cpp): network::Stage over the containers' attachments
@@ -152,30 +153,9 @@ class Engine {
   // The container's endpoints came or went: its peers' hosts files follow.
   void refresh_peer_hosts(const Instance& c);
 
-  // output (output.cpp)
-  struct OutputCapture;
-  struct LogReplay;
+  // output (output.cpp): a pipe read into the container's log, which settles the
+  // container at EOF.
   void capture(Instance& c, UniqueFd read_end, logs::Stream stream);
-  void capture_more(const std::shared_ptr<OutputCapture>& cap);
-  // Reads what the pipe holds (bounded per turn, and only while the attached client keeps
-  // up); false at EOF.
-  bool read_output(Instance& c, OutputCapture& cap);
-  // The attached client of `run` has a backlog: capture waits for it (never skips).
-  bool attached_backlog(const Instance& c) const;
-  void pause_capture(Instance& c, std::function<void()> resume);
-  // The attached client drained or went away: paused captures read again.
-  void resume_capture(const std::string& id);
-  // time_ns 0: now.
-  void append_output(Instance& c, logs::Stream stream, std::string_view bytes,
-                     std::int64_t time_ns = 0);
-  void ensure_ring_loaded(Instance& c);
-  // Replays the ring (from the last `tail` lines when tail >= 0) at the client's pace, then
-  // makes the caller a follower or ends it with a result.
-  void send_ring(Instance& c, const CallerPtr& s, long tail, bool follow);
-  void replay(const std::shared_ptr<LogReplay>& r);
-  void follow(Instance& c, const CallerPtr& s);
-  // A follower (or the attached client) went away: it gets nothing more.
-  void drop_follower(const std::string& id, std::uint64_t serial);
 
   // helpers
   using Reporter = std::function<void(api::Outcome)>;
@@ -200,8 +180,7 @@ class Engine {
   std::string init_layer_;  // launch::ensure_init_layer
   // exec helpers still running, by pid, so the SIGCHLD net does not steal their status
   std::map<pid_t, std::unique_ptr<loop::PidfdWatch>> execs_;
-  // The one read buffer of every output capture (output.cpp).
-  std::vector<char> read_buf_;
+  logs::CaptureSet captures_;          // every container's output pipes
   UniqueFd daemon_pidfd_;              // daemon_pidfd()
   std::uint64_t handover_serial_ = 0;  // tells one adopt request from another
 };

@@ -83,14 +83,7 @@ void Engine::finish(Instance& c) {
       c.detached_requester->reply(api::IdResult{id});
     c.detached_requester.reset();
   }
-  for (auto& f : c.followers) {
-    if (f.caller == c.attached)
-      f.caller->reply(exit);
-    else
-      f.caller->reply(api::Done{});
-  }
-  c.followers.clear();
-  c.attached.reset();
+  c.log->finish(exit);
   auto callbacks = std::move(c.on_finished);
   for (auto& cb : callbacks) cb();
   auto it = containers_.find(id);

@@ -13,17 +13,11 @@
 #include "api/caller.hpp"
 #include "cgroup/cgroup.hpp"
 #include "engine/container.hpp"
-#include "logs/ring_buffer.hpp"
-#include "logs/ring_file.hpp"
+#include "logs/container_log.hpp"
 #include "loop/event_loop.hpp"
 #include "network/attachment.hpp"
 
 namespace asup::engine {
-
-// A client reading this container's output live: `run` attached or `logs -f`.
-struct Follower {
-  api::CallerPtr caller;
-};
 
 // When each launch stage ended (CLOCK_MONOTONIC ns; 0 = not reached), from the request's
 // arrival to the workload's execve: the stage breakdown `inspect` shows.
@@ -40,7 +34,7 @@ struct StartStages {
 std::int64_t monotonic_ns();
 
 struct Instance {
-  Instance(ContainerConfig c, std::size_t ring_bytes) : config(std::move(c)), ring(ring_bytes) {}
+  explicit Instance(ContainerConfig c) : config(std::move(c)) {}
 
   ContainerConfig config;
   ContainerState state;
@@ -56,19 +50,16 @@ struct Instance {
   UniqueFd barrier;
   UniqueFd stdin_keepalive;  // -d -i: the write end of stdin, so it stays open
 
-  logs::RingBuffer ring;
-  bool ring_loaded = true;  // false after a restart until the ring file is read back
-  std::optional<logs::RingFile> ring_file;
-  std::vector<Follower> followers;
-  // Captures waiting for the attached client to read its backlog (output.cpp).
-  std::vector<std::function<void()>> paused_captures;
+  // Its output, and the clients reading it live (run attached, logs -f); made with the
+  // container or when asupd loads it, held here alone: replays and captures of a removed
+  // container find it gone.
+  std::shared_ptr<logs::ContainerLog> log;
 
   // Outstanding reasons not to finalise yet: the process, stdout, stderr, the report pipe.
   int pending = 0;
   bool exit_seen = false;
   int wait_status_code = -1;            // from waitid, when we are the parent
   std::optional<int> code_from_report;  // "error CODE ..." from asup-init
-  api::CallerPtr attached;              // run without -d
   api::CallerPtr detached_requester;    // run -d, until "started"
   std::vector<std::function<void()>> on_finished;
   std::unique_ptr<boost::asio::steady_timer> kill_timer;

@@ -236,8 +236,7 @@ void Engine::supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io
   io.out.second.reset();
   io.err.second.reset();
   if (client && !detach) {
-    c.attached = client;
-    c.followers.push_back({client});
+    c.log->attach(client);
   } else if (client) {
     c.detached_requester = client;
   }
@@ -251,7 +250,7 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
                                              std::int64_t received_ns) {
   ASUP_TRY(auto image, images_->resolve(request.image));
   ASUP_TRY(auto config, make_config(request, image));
-  auto owned = std::make_unique<Instance>(config, config.log_size);
+  auto owned = std::make_unique<Instance>(config);
   Instance& c = *owned;
   c.stages.request = received_ns;
   c.stages.image = monotonic_ns();
@@ -277,8 +276,7 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
   c.stages.rootfs = monotonic_ns();
   ASUP_TRY(create_cgroup(c, layout));
   c.stages.cgroup = monotonic_ns();
-  ASUP_TRY(auto ring_file, logs::RingFile::open(fs::join(c.dir, "log"), config.log_size));
-  c.ring_file.emplace(std::move(ring_file));
+  ASUP_TRY(c.log, logs::ContainerLog::create(config.id, fs::join(c.dir, "log"), config.log_size));
   ASUP_TRY(auto io, open_stdio(c, client, request.detach));
   ASUP_TRY(auto spawned, spawn_init(c, layout, io));
   undo.armed = false;

@@ -15,6 +15,11 @@ namespace asup::logs {
 
 enum class Stream : std::uint8_t { Stdout = 1, Stderr = 2 };
 
+// The stream's name in the protocol's output messages.
+inline const char* stream_name(Stream s) {
+  return s == Stream::Stderr ? "stderr" : "stdout";
+}
+
 struct Record {
   std::int64_t time_ns = 0;  // CLOCK_REALTIME
   Stream stream = Stream::Stdout;

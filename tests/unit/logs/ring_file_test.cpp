@@ -8,30 +8,15 @@
 
 #include "core/fs.hpp"
 #include "logs/ring_file.hpp"
+#include "temp_dir.hpp"
 
 using namespace asup;
 using namespace asup::logs;
+using asup::testing::TempDir;
 
 namespace {
 
 constexpr std::size_t kHeader = 17;  // u32 magic, u8 stream, u32 len, i64 time
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/asup-logs-test.XXXXXX";
-    path_ = ::mkdtemp(tmpl) ? tmpl : "";
-  }
-  ~TempDir() {
-    if (!path_.empty()) (void)fs::remove_tree(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& rel) const { return fs::join(path_, rel); }
-
- private:
-  std::string path_;
-};
 
 std::size_t file_size(const std::string& path) {
   struct stat st;

@@ -1,14 +1,20 @@
-// What of asup-init's output spool joins a container's log: the plan, kept apart from the
-// Engine so it can be checked without one.
+// Output asup-init kept in its spool while no asupd read the container's pipes
+// (launch/output_spool.hpp), as the log takes it, and what of it joins the log: the plan,
+// kept apart so it can be checked without a container.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
-#include "launch/output_spool.hpp"
 #include "logs/ring_buffer.hpp"
 
-namespace asup::engine {
+namespace asup::logs {
+
+struct Spooled {
+  std::vector<Record> records;  // oldest first
+  std::uint64_t dropped = 0;    // bytes the spool lost before its first record
+};
 
 struct SpoolImport {
   std::size_t first = 0;  // the first spool record to append
@@ -19,6 +25,6 @@ struct SpoolImport {
 // the records it took at the end of the log: the plan starts after the one the log ends
 // with (records are told apart by the nanosecond asup-init read them at, and their
 // stream), and then the spool's loss was already counted too.
-SpoolImport plan_import(const launch::spool::Contents& spool, const logs::RingBuffer& ring);
+SpoolImport plan_import(const Spooled& spool, const RingBuffer& ring);
 
-}  // namespace asup::engine
+}  // namespace asup::logs
