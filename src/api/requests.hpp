@@ -41,16 +41,9 @@ struct RunRequest {
   std::vector<std::string> publish;  // -p, as typed
   bool publish_all = false;          // -P
   std::vector<std::string> network_aliases;
-  bool tty = false;            // -t: a terminal from the container's devpts
-  std::uint32_t tty_rows = 0;  // its size before the workload starts (0: the kernel's)
-  std::uint32_t tty_cols = 0;
-  std::string restart;      // --restart: no | on-failure[:N] | always | unless-stopped
-  std::string stop_signal;  // --stop-signal; empty: the image's, else SIGTERM
-  std::optional<std::int64_t> stop_timeout;  // --stop-timeout (s); unset: 10
   ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                   devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
-                  publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
-                  stop_signal, stop_timeout)
+                  publish, publish_all, network_aliases)
 };
 
 struct PsRequest {
