@@ -13,6 +13,7 @@
 #include "cgroup/cgroup.hpp"
 #include "cgroup/control_file.hpp"
 #include "cgroup/device_filter.hpp"
+#include "cgroup/freezer.hpp"
 #include "cgroup/memory.hpp"
 #include "cgroup/plan.hpp"
 #include "core/fs.hpp"
@@ -33,8 +34,8 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
 
 class GroupV2 final : public Group {
  public:
-  GroupV2(std::string path, bool kernel_files)
-      : path_(std::move(path)), kernel_files_(kernel_files) {
+  GroupV2(std::string id, std::string path, bool kernel_files)
+      : id_(std::move(id)), path_(std::move(path)), kernel_files_(kernel_files) {
     // CLONE_INTO_CGROUP takes a directory fd; holding it also pins the path we mean.
     dir_.reset(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir_) open_errno_ = errno;
@@ -58,11 +59,16 @@ class GroupV2 final : public Group {
 
   Status kill_all() override {
     // cgroup.kill (Linux 5.14) kills atomically, forks in flight included; older kernels
-    // lack it and get the procs walk.
+    // lack it and get the procs walk. Either works on a frozen group without a thaw: the
+    // v2 freezer lets a fatal signal through (cgroup-v2.rst, "Core Interface Files").
     auto r = write_control_file(fs::join(path_, "cgroup.kill"), "1", !kernel_files_);
     if (r || r.error().code != ENOENT) return r;
     return kill_listed_processes(procs_files());
   }
+
+  Status freeze() override { return freezer::freeze(Version::V2, path_, kernel_files_, id_); }
+  Status thaw() override { return freezer::thaw(Version::V2, path_, kernel_files_); }
+  Result<FreezerState> freezer_state() const override { return freezer::state(Version::V2, path_); }
 
   Status destroy() override {
     dir_.reset();
@@ -72,6 +78,7 @@ class GroupV2 final : public Group {
   std::string describe() const override { return path_; }
 
  private:
+  std::string id_;
   std::string path_;
   bool kernel_files_;
   UniqueFd dir_;
@@ -100,7 +107,7 @@ class ManagerV2 final : public Manager {
   }
 
   std::unique_ptr<Group> open(const std::string& id) override {
-    return std::make_unique<GroupV2>(fs::join(parent_path_, id), kernel_files_);
+    return std::make_unique<GroupV2>(id, fs::join(parent_path_, id), kernel_files_);
   }
 
   void remove_parent_if_empty() override { ::rmdir(parent_path_.c_str()); }
@@ -121,7 +128,7 @@ class ManagerV2 final : public Manager {
 
     std::string path = fs::join(parent_path_, id);
     if (::mkdir(path.c_str(), 0755) != 0) return fail_errno("mkdir " + path);
-    auto group = std::make_unique<GroupV2>(path, kernel_files_);
+    auto group = std::make_unique<GroupV2>(id, path, kernel_files_);
     auto applied = apply(path, plan, *group);
     if (applied && !devices.empty()) applied = attach_devices(*group, devices, path);
     if (!applied) {

@@ -142,7 +142,7 @@ TEST_CASE("v1 real: the devices controller enforces the rules", "[cgroup][device
   }
   std::string parent = unique_name("asup-test");
   DirCleanup cleanup;
-  for (const char* h : {"memory", "cpu", "pids", "devices"}) {
+  for (const char* h : {"memory", "cpu", "pids", "devices", "freezer"}) {
     char real[4096];
     std::string dir = fs::join(kRoot, h);
     if (::realpath(dir.c_str(), real)) dir = real;

@@ -3,6 +3,7 @@
 
 #include <linux/magic.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -10,8 +11,12 @@
 
 #include <fcntl.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
+#include <new>
 #include <optional>
 #include <random>
 #include <string>
@@ -95,6 +100,25 @@ class Child {
     return status;
   }
   void forget() { pid_ = -1; }  // reaped elsewhere (waitid on a pidfd)
+  // The raw wait status once the child exited, or nothing when it still runs after
+  // `timeout`: a test that expects a death fails instead of hanging.
+  std::optional<int> wait_for(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      int status = 0;
+      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      if (r < 0 && errno != EINTR) return std::nullopt;
+      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+      struct timespec ts {
+        0, 1000 * 1000
+      };
+      ::nanosleep(&ts, nullptr);
+    }
+  }
 
  private:
   pid_t pid_;
@@ -124,6 +148,55 @@ class DirCleanup {
 
  private:
   std::vector<std::string> dirs_;
+};
+
+// Polls `condition` until it holds or `timeout` passed; answers whether it held.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    struct timespec ts {
+      0, 1000 * 1000
+    };
+    ::nanosleep(&ts, nullptr);
+  }
+}
+
+// Spins on this CPU for `d`: time in which a process that can run (the machine has a
+// second CPU) visibly moves. Not a synchronisation: what the test checks afterwards holds
+// whatever the other process did meanwhile, or fails.
+inline void busy_wait(std::chrono::milliseconds d) {
+  const auto end = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < end) {
+  }
+}
+
+// A counter in memory shared with forked children: a child that counts shows whether it
+// runs.
+class SharedCounter {
+ public:
+  SharedCounter() {
+    void* p = ::mmap(nullptr, sizeof(std::atomic<std::uint64_t>), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) value_ = new (p) std::atomic<std::uint64_t>(0);
+  }
+  ~SharedCounter() {
+    if (value_) ::munmap(value_, sizeof(*value_));
+  }
+  SharedCounter(const SharedCounter&) = delete;
+  SharedCounter& operator=(const SharedCounter&) = delete;
+  bool valid() const { return value_ != nullptr; }
+  std::uint64_t get() const { return value_->load(); }
+  void count_once() { value_->fetch_add(1, std::memory_order_relaxed); }
+  // The child's body: counts until killed.
+  [[noreturn]] void count_forever() {
+    for (;;) value_->fetch_add(1, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<std::uint64_t>* value_ = nullptr;
 };
 
 // A forked child that waits until released through a pipe, then runs `body` and exits.

@@ -31,7 +31,7 @@ bool v1_available() {
 
 // Registers PARENT and PARENT/ID in each hierarchy for removal, whatever happens.
 void guard_dirs(DirCleanup& cleanup, const std::string& parent, const std::string& id) {
-  for (const char* h : {"memory", "cpu", "pids", "devices"}) {
+  for (const char* h : {"memory", "cpu", "pids", "devices", "freezer"}) {
     // The directory the kernel resolves "cpu" to, when it is a symlink to "cpu,cpuacct".
     std::string dir = fs::join(kRoot, h);
     char real[4096];
@@ -79,7 +79,8 @@ TEST_CASE("v1 real: limits, membership, OOM kill, destroy", "[cgroup][root]") {
     REQUIRE(group.add_process(child.pid()));
     release(gate);
     auto files = group.procs_files();
-    REQUIRE(files.size() == 4);  // memory, cpu, pids, devices
+    // memory, cpu, pids, devices, and freezer where this host mounts it
+    REQUIRE(files.size() == (mounted_as(kRoot + "/freezer", CGROUP_SUPER_MAGIC) ? 5u : 4u));
     for (const auto& f : files) CHECK(lists(f, child.pid()));
     REQUIRE(group.kill_all());
     int status = child.wait();
@@ -117,9 +118,11 @@ TEST_CASE("v1 real: limits, membership, OOM kill, destroy", "[cgroup][root]") {
   CHECK_FALSE(fs::exists(cpu));
   CHECK_FALSE(fs::exists(pids));
   CHECK_FALSE(fs::exists(fs::join(kRoot, "devices/" + parent + "/c1")));
+  CHECK_FALSE(fs::exists(fs::join(kRoot, "freezer/" + parent + "/c1")));
   manager->remove_parent_if_empty();
   CHECK_FALSE(fs::exists(fs::join(kRoot, "memory/" + parent)));
   CHECK_FALSE(fs::exists(fs::join(kRoot, "cpu/" + parent)));
   CHECK_FALSE(fs::exists(fs::join(kRoot, "pids/" + parent)));
   CHECK_FALSE(fs::exists(fs::join(kRoot, "devices/" + parent)));
+  CHECK_FALSE(fs::exists(fs::join(kRoot, "freezer/" + parent)));
 }
