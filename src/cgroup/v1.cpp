@@ -12,6 +12,7 @@
 #include "cgroup/cpu.hpp"
 #include "cgroup/devices.hpp"
 #include "cgroup/freezer.hpp"
+#include "cgroup/live_update.hpp"
 #include "cgroup/memory.hpp"
 #include "cgroup/pids.hpp"
 #include "cgroup/plan.hpp"
@@ -146,6 +147,27 @@ class GroupV1 final : public Group {
   Result<FreezerState> freezer_state() const override {
     const GroupDir* d = dir_for(dirs_, freezer::kController);
     return d ? freezer::state(Version::V1, d->path) : FreezerState::Thawed;
+  }
+
+  Status update(const Limits& limits) override {
+    std::optional<std::int64_t> memory_now;
+    const GroupDir* memory_dir = dir_for(dirs_, memory::kController);
+    if (limits.memory_bytes && memory_dir) {
+      // Unreadable, it orders the writes as for a new group; a write the kernel then
+      // refuses is reported and undone like any other.
+      auto now = read_number(fs::join(memory_dir->path, memory::kLimitV1));
+      if (now) memory_now = now.value();
+    }
+    ASUP_TRY(auto plan, plan_update(Version::V1, limits, memory_now));
+    std::vector<LiveWrite> writes;
+    for (auto& s : plan) {
+      const GroupDir* d = dir_for(dirs_, s.controller);
+      if (!d)
+        return fail(ENOENT, "update cgroup " + id_ + ": it has no group in a \"" + s.controller +
+                                "\" hierarchy");
+      writes.push_back({std::move(s), d->path, !d->kernel_files});
+    }
+    return apply_live(Version::V1, writes);
   }
 
   Status destroy() override {

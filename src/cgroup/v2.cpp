@@ -14,6 +14,7 @@
 #include "cgroup/control_file.hpp"
 #include "cgroup/device_filter.hpp"
 #include "cgroup/freezer.hpp"
+#include "cgroup/live_update.hpp"
 #include "cgroup/memory.hpp"
 #include "cgroup/plan.hpp"
 #include "core/fs.hpp"
@@ -30,6 +31,31 @@ std::vector<std::string> words(const std::string& text) {
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Children see only the controllers their parent enables in cgroup.subtree_control,
+// and the parent may enable only those listed in its own cgroup.controllers.
+Status enable_controllers(const std::string& parent_path, const std::vector<std::string>& needed,
+                          bool kernel_files) {
+  if (needed.empty()) return ok();
+  std::string controllers_file = fs::join(parent_path, "cgroup.controllers");
+  std::string subtree_file = fs::join(parent_path, "cgroup.subtree_control");
+  ASUP_TRY(auto available_text, fs::read_file(controllers_file));
+  auto available = words(available_text);
+  for (const auto& c : needed) {
+    if (!contains(available, c))
+      return fail("cgroup v2 controller \"" + c + "\" is not available under " + parent_path);
+  }
+  ASUP_TRY(auto enabled_text, fs::read_file(subtree_file));
+  auto enabled = words(enabled_text);
+  std::string change;
+  for (const auto& c : needed) {
+    if (contains(enabled, c)) continue;
+    if (!change.empty()) change += ' ';
+    change += "+" + c;
+  }
+  if (change.empty()) return ok();
+  return write_control_file(subtree_file, change, !kernel_files);
 }
 
 class GroupV2 final : public Group {
@@ -69,6 +95,18 @@ class GroupV2 final : public Group {
   Status freeze() override { return freezer::freeze(Version::V2, path_, kernel_files_, id_); }
   Status thaw() override { return freezer::thaw(Version::V2, path_, kernel_files_); }
   Result<FreezerState> freezer_state() const override { return freezer::state(Version::V2, path_); }
+
+  Status update(const Limits& limits) override {
+    ASUP_TRY(auto plan, plan_update(Version::V2, limits, std::nullopt));
+    // A limit the group was created without needs its controller enabled by the parent
+    // now; the parent holds groups but no processes, so the kernel allows it. A failed
+    // update leaves it enabled: that changes no limit.
+    std::string parent = path_.substr(0, path_.rfind('/'));
+    ASUP_TRY(enable_controllers(parent, controllers_of(plan), kernel_files_));
+    std::vector<LiveWrite> writes;
+    for (auto& s : plan) writes.push_back({std::move(s), path_, !kernel_files_});
+    return apply_live(Version::V2, writes);
+  }
 
   Status destroy() override {
     dir_.reset();
@@ -124,7 +162,7 @@ class ManagerV2 final : public Manager {
         ASUP_TRY(fs::make_dirs(parent_path_));  // a nested parent ("a/b")
       }
     }
-    ASUP_TRY(enable_controllers(controllers_of(plan)));
+    ASUP_TRY(enable_controllers(parent_path_, controllers_of(plan), kernel_files_));
 
     std::string path = fs::join(parent_path_, id);
     if (::mkdir(path.c_str(), 0755) != 0) return fail_errno("mkdir " + path);
@@ -160,30 +198,6 @@ class ManagerV2 final : public Manager {
       program_ = std::move(program);
     }
     return attach_device_filter(group.clone_into_fd(), program_fd_.get(), path);
-  }
-
-  // Children see only the controllers their parent enables in cgroup.subtree_control,
-  // and the parent may enable only those listed in its own cgroup.controllers.
-  Status enable_controllers(const std::vector<std::string>& needed) {
-    if (needed.empty()) return ok();
-    std::string controllers_file = fs::join(parent_path_, "cgroup.controllers");
-    std::string subtree_file = fs::join(parent_path_, "cgroup.subtree_control");
-    ASUP_TRY(auto available_text, fs::read_file(controllers_file));
-    auto available = words(available_text);
-    for (const auto& c : needed) {
-      if (!contains(available, c))
-        return fail("cgroup v2 controller \"" + c + "\" is not available under " + parent_path_);
-    }
-    ASUP_TRY(auto enabled_text, fs::read_file(subtree_file));
-    auto enabled = words(enabled_text);
-    std::string change;
-    for (const auto& c : needed) {
-      if (contains(enabled, c)) continue;
-      if (!change.empty()) change += ' ';
-      change += "+" + c;
-    }
-    if (change.empty()) return ok();
-    return write_control_file(subtree_file, change, !kernel_files_);
   }
 
   std::string root_;

@@ -1,5 +1,7 @@
-// Pause on this host's v1 hierarchies, with real processes: a frozen process makes no
-// progress, a thawed one does, one killed while frozen dies.
+// Pause and live updates on this host's v1 hierarchies, with real processes: a frozen
+// process makes no progress, a thawed one does, one killed while frozen dies; limits
+// changed under a running process read back from the kernel, and a memory limit below
+// what the process uses is refused without changing anything.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -172,6 +174,88 @@ TEST_CASE("v1 real: a group that keeps forking freezes too", "[cgroup][freezer][
   REQUIRE(status);
   CHECK((WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL));
   CHECK(eventually([&] { return listed(procs).empty(); }, 5000ms));
+  destroy_when_empty(group);
+  manager->remove_parent_if_empty();
+}
+
+TEST_CASE("v1 real: update changes memory, cpus and pids under a running process",
+          "[cgroup][update][root]") {
+  if (!v1_available()) {
+    ASUP_SKIP("needs root and v1 memory, cpu, pids and freezer hierarchies");
+  }
+  std::string parent = unique_name("asup-test");
+  DirCleanup cleanup;
+  guard_dirs(cleanup, parent, "u1");
+  auto manager = make_v1(kRoot, parent);
+  auto created = manager->create("u1", limits(64 << 20, 1.0, 50));
+  REQUIRE(created);
+  auto& group = *created.value();
+  const std::string mem = fs::join(hierarchy("memory"), parent + "/u1");
+  const std::string cpu = fs::join(hierarchy("cpu"), parent + "/u1");
+  const std::string pids = fs::join(hierarchy("pids"), parent + "/u1");
+  const bool memsw = fs::exists(mem + "/memory.memsw.limit_in_bytes");
+
+  // A process that holds 32 MiB of its own, touched page by page so all of it is
+  // charged, and says so on a pipe.
+  int ready[2];
+  REQUIRE(::pipe2(ready, O_CLOEXEC) == 0);
+  int gate = -1;
+  Child hog{fork_gated(gate, [&] {
+    constexpr std::size_t kSize = 32 << 20;
+    char* p = static_cast<char*>(std::malloc(kSize));
+    if (!p) ::_exit(2);
+    std::memset(p, 1, kSize);
+    char c = 'r';
+    (void)!::write(ready[1], &c, 1);
+    for (;;) ::pause();
+  })};
+  ::close(ready[1]);
+  REQUIRE(hog.pid() > 0);
+  REQUIRE(group.add_process(hog.pid()));
+
+  // Up: memsw must go first, or the kernel refuses the memory limit.
+  REQUIRE(group.update(limits(128 << 20, 0.5, 100)));
+  CHECK(read_trimmed(mem + "/memory.limit_in_bytes") == "134217728");
+  if (memsw) CHECK(read_trimmed(mem + "/memory.memsw.limit_in_bytes") == "134217728");
+  CHECK(read_trimmed(cpu + "/cpu.cfs_quota_us") == "50000");
+  CHECK(read_trimmed(pids + "/pids.max") == "100");
+
+  release(gate);
+  char c = 0;
+  REQUIRE(::read(ready[0], &c, 1) == 1);  // the hog holds its 32 MiB
+  ::close(ready[0]);
+
+  // Down, above what the group uses.
+  REQUIRE(group.update(limits(48 << 20, std::nullopt, std::nullopt)));
+  CHECK(read_trimmed(mem + "/memory.limit_in_bytes") == "50331648");
+  if (memsw) CHECK(read_trimmed(mem + "/memory.memsw.limit_in_bytes") == "50331648");
+  CHECK(read_trimmed(cpu + "/cpu.cfs_quota_us") == "50000");
+
+  // Below it: the kernel refuses, and nothing else changed either.
+  auto refused = group.update(limits(16 << 20, 2.0, 10));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == EBUSY);
+  CHECK_THAT(refused.error().message,
+             Catch::StartsWith("Cannot update container memory: the limit of 16777216 bytes is "
+                               "below the ") &&
+                 Catch::EndsWith("bytes the container uses now, in " + mem));
+  CHECK(read_trimmed(mem + "/memory.limit_in_bytes") == "50331648");
+  if (memsw) CHECK(read_trimmed(mem + "/memory.memsw.limit_in_bytes") == "50331648");
+  CHECK(read_trimmed(cpu + "/cpu.cfs_quota_us") == "50000");
+  CHECK(read_trimmed(pids + "/pids.max") == "100");
+  CHECK_FALSE(hog.wait_for(0ms));  // refused, not OOM-killed
+  CHECK_FALSE(group.oom_killed());
+
+  // Lifted entirely.
+  REQUIRE(group.update(limits(0, 0.0, 0)));
+  CHECK(read_trimmed(cpu + "/cpu.cfs_quota_us") == "-1");
+  CHECK(read_trimmed(pids + "/pids.max") == "max");
+  CHECK(read_number(mem + "/memory.limit_in_bytes").value() > (std::int64_t{1} << 40));
+
+  REQUIRE(group.kill_all());
+  auto status = hog.wait_for(5000ms);
+  REQUIRE(status);
+  CHECK((WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL));
   destroy_when_empty(group);
   manager->remove_parent_if_empty();
 }
