@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "cgroup/cgroup.hpp"
+#include "cgroup/control_file.hpp"
 #include "core/fs.hpp"
 
 namespace asup::cgroup::test {
@@ -150,6 +152,78 @@ class DirCleanup {
   std::vector<std::string> dirs_;
 };
 
+// The host's cgroup2 tree: /sys/fs/cgroup on a pure v2 host, its "unified" limb on a
+// hybrid one; empty without one.
+inline std::string unified_root() {
+  if (mounted_as("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC)) return "/sys/fs/cgroup";
+  if (mounted_as("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC)) return "/sys/fs/cgroup/unified";
+  return "";
+}
+
+// The v1 hierarchies the backend puts a container's group in (v1.cpp).
+inline const std::vector<std::string>& v1_hierarchies() {
+  static const std::vector<std::string> names{"memory", "cpu", "pids", "devices", "freezer"};
+  return names;
+}
+
+// The directory the kernel resolves a hierarchy's name to ("cpu" may be a symlink to
+// "cpu,cpuacct").
+inline std::string v1_hierarchy_dir(const std::string& root, const std::string& name) {
+  std::string dir = fs::join(root, name);
+  char real[4096];
+  return ::realpath(dir.c_str(), real) ? std::string(real) : dir;
+}
+
+// Registers PARENT, and PARENT/ID for each id, in every v1 hierarchy for removal, whatever
+// happens.
+inline void guard_v1_groups(DirCleanup& cleanup, const std::string& root, const std::string& parent,
+                            const std::vector<std::string>& ids) {
+  for (const auto& h : v1_hierarchies()) {
+    std::string parent_dir = fs::join(v1_hierarchy_dir(root, h), parent);
+    cleanup.add(parent_dir);
+    for (const auto& id : ids) cleanup.add(fs::join(parent_dir, id));
+  }
+}
+
+// Whether `procs_file` lists `pid`.
+inline bool lists(const std::string& procs_file, pid_t pid) {
+  auto pids = read_procs(procs_file);
+  return pids && std::find(pids.value().begin(), pids.value().end(), pid) != pids.value().end();
+}
+
+// destroy(), retried while the kernel holds the group busy, as it may for a moment after
+// its last process left.
+inline Status destroy_when_empty(Group& group) {
+  Status destroyed = group.destroy();
+  for (int i = 0; i < 100 && !destroyed && destroyed.error().code == EBUSY; ++i) {
+    struct timespec ts {
+      0, 10 * 1000 * 1000
+    };
+    ::nanosleep(&ts, nullptr);
+    destroyed = group.destroy();
+  }
+  return destroyed;
+}
+
+// Whether the child dies of SIGKILL within `timeout` (it is reaped either way it ends).
+inline bool dies_of_sigkill(Child& child, std::chrono::milliseconds timeout) {
+  auto status = child.wait_for(timeout);
+  return status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL;
+}
+
+// Thaws the group at scope exit: a child still frozen would survive its guard's SIGKILL
+// and hang the wait for it. Declared after the children, it runs before their guards.
+class ThawAtExit {
+ public:
+  explicit ThawAtExit(Group& group) : group_(group) {}
+  ~ThawAtExit() { (void)group_.thaw(); }
+  ThawAtExit(const ThawAtExit&) = delete;
+  ThawAtExit& operator=(const ThawAtExit&) = delete;
+
+ private:
+  Group& group_;
+};
+
 // Polls `condition` until it holds or `timeout` passed; answers whether it held.
 template <class Condition>
 bool eventually(Condition condition, std::chrono::milliseconds timeout) {
@@ -229,6 +303,21 @@ inline void release(int& fd) {
   (void)!::write(fd, &c, 1);
   ::close(fd);
   fd = -1;
+}
+
+// Forks a child that counts into `counter` until killed, moves it into `group` and lets
+// it go: its pid, or -1 (no child is left behind then).
+inline pid_t start_counting_in(Group& group, SharedCounter& counter) {
+  int gate = -1;
+  pid_t pid = fork_gated(gate, [&] { counter.count_forever(); });
+  if (pid <= 0) return -1;
+  if (!group.add_process(pid)) {
+    ::close(gate);
+    Child outside{pid};  // killed and reaped on return
+    return -1;
+  }
+  release(gate);
+  return pid;
 }
 
 }  // namespace asup::cgroup::test

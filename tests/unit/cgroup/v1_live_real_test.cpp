@@ -33,44 +33,6 @@ bool v1_available() {
   return ::geteuid() == 0;
 }
 
-// The directory the kernel resolves a hierarchy's name to ("cpu" may be a symlink).
-std::string hierarchy(const char* name) {
-  std::string dir = fs::join(kRoot, name);
-  char real[4096];
-  return ::realpath(dir.c_str(), real) ? std::string(real) : dir;
-}
-
-// Registers PARENT and PARENT/ID in each hierarchy asup uses for removal, whatever happens.
-void guard_dirs(DirCleanup& cleanup, const std::string& parent, const std::string& id) {
-  for (const char* h : {"memory", "cpu", "pids", "devices", "freezer"}) {
-    cleanup.add(fs::join(hierarchy(h), parent));
-    cleanup.add(fs::join(fs::join(hierarchy(h), parent), id));
-  }
-}
-
-// Thaws the group at scope exit: a child still frozen would survive its guard's SIGKILL
-// and hang the wait for it. Declared after the children, so it runs before their guards.
-class ThawAtExit {
- public:
-  explicit ThawAtExit(Group& group) : group_(group) {}
-  ~ThawAtExit() { (void)group_.thaw(); }
-  ThawAtExit(const ThawAtExit&) = delete;
-  ThawAtExit& operator=(const ThawAtExit&) = delete;
-
- private:
-  Group& group_;
-};
-
-void destroy_when_empty(Group& group) {
-  // The last process just left; the kernel may hold the group busy for a moment.
-  Status destroyed = group.destroy();
-  for (int i = 0; i < 100 && !destroyed && destroyed.error().code == EBUSY; ++i) {
-    ::usleep(10000);
-    destroyed = group.destroy();
-  }
-  CHECK(destroyed);
-}
-
 std::vector<pid_t> listed(const std::string& procs_file) {
   auto pids = read_procs(procs_file);
   return pids ? pids.value() : std::vector<pid_t>{};
@@ -85,23 +47,20 @@ TEST_CASE("v1 real: freeze stops the group's processes, thaw resumes them, kill_
   }
   std::string parent = unique_name("asup-test");
   DirCleanup cleanup;
-  guard_dirs(cleanup, parent, "f1");
+  guard_v1_groups(cleanup, kRoot, parent, {"f1"});
   auto manager = make_v1(kRoot, parent);
   auto created = manager->create("f1", {});
   REQUIRE(created);
   auto& group = *created.value();
-  const std::string freezer_dir = fs::join(hierarchy("freezer"), parent + "/f1");
+  const std::string freezer_dir = fs::join(v1_hierarchy_dir(kRoot, "freezer"), parent + "/f1");
   REQUIRE(fs::is_directory(freezer_dir));
 
   SharedCounter counter;
   REQUIRE(counter.valid());
-  int gate = -1;
-  Child child{fork_gated(gate, [&] { counter.count_forever(); })};
+  Child child{start_counting_in(group, counter)};
   REQUIRE(child.pid() > 0);
   ThawAtExit thaw_at_exit{group};
-  REQUIRE(group.add_process(child.pid()));
   CHECK(listed(freezer_dir + "/cgroup.procs") == std::vector<pid_t>{child.pid()});
-  release(gate);
   REQUIRE(eventually([&] { return counter.get() > 0; }, 5000ms));
 
   REQUIRE(group.freeze());
@@ -121,15 +80,13 @@ TEST_CASE("v1 real: freeze stops the group's processes, thaw resumes them, kill_
   // SIGKILL to a frozen v1 task is acted on only once it is thawed: kill_all thaws.
   REQUIRE(group.freeze());
   REQUIRE(group.kill_all());
-  auto status = child.wait_for(5000ms);
-  REQUIRE(status);
-  CHECK((WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL));
+  CHECK(dies_of_sigkill(child, 5000ms));
   CHECK(group.freezer_state().value() == FreezerState::Thawed);
 
-  destroy_when_empty(group);
+  CHECK(destroy_when_empty(group));
   CHECK_FALSE(fs::exists(freezer_dir));
   manager->remove_parent_if_empty();
-  CHECK_FALSE(fs::exists(fs::join(hierarchy("freezer"), parent)));
+  CHECK_FALSE(fs::exists(fs::join(v1_hierarchy_dir(kRoot, "freezer"), parent)));
 }
 
 TEST_CASE("v1 real: a group that keeps forking freezes too", "[cgroup][freezer][root]") {
@@ -138,7 +95,7 @@ TEST_CASE("v1 real: a group that keeps forking freezes too", "[cgroup][freezer][
   }
   std::string parent = unique_name("asup-test");
   DirCleanup cleanup;
-  guard_dirs(cleanup, parent, "f2");
+  guard_v1_groups(cleanup, kRoot, parent, {"f2"});
   auto manager = make_v1(kRoot, parent);
   auto created = manager->create("f2", limits(std::nullopt, std::nullopt, 64));
   REQUIRE(created);
@@ -170,11 +127,9 @@ TEST_CASE("v1 real: a group that keeps forking freezes too", "[cgroup][freezer][
   CHECK(listed(procs) == members);
 
   REQUIRE(group.kill_all());
-  auto status = child.wait_for(5000ms);
-  REQUIRE(status);
-  CHECK((WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL));
+  CHECK(dies_of_sigkill(child, 5000ms));
   CHECK(eventually([&] { return listed(procs).empty(); }, 5000ms));
-  destroy_when_empty(group);
+  CHECK(destroy_when_empty(group));
   manager->remove_parent_if_empty();
 }
 
@@ -185,14 +140,14 @@ TEST_CASE("v1 real: update changes memory, cpus and pids under a running process
   }
   std::string parent = unique_name("asup-test");
   DirCleanup cleanup;
-  guard_dirs(cleanup, parent, "u1");
+  guard_v1_groups(cleanup, kRoot, parent, {"u1"});
   auto manager = make_v1(kRoot, parent);
   auto created = manager->create("u1", limits(64 << 20, 1.0, 50));
   REQUIRE(created);
   auto& group = *created.value();
-  const std::string mem = fs::join(hierarchy("memory"), parent + "/u1");
-  const std::string cpu = fs::join(hierarchy("cpu"), parent + "/u1");
-  const std::string pids = fs::join(hierarchy("pids"), parent + "/u1");
+  const std::string mem = fs::join(v1_hierarchy_dir(kRoot, "memory"), parent + "/u1");
+  const std::string cpu = fs::join(v1_hierarchy_dir(kRoot, "cpu"), parent + "/u1");
+  const std::string pids = fs::join(v1_hierarchy_dir(kRoot, "pids"), parent + "/u1");
   const bool memsw = fs::exists(mem + "/memory.memsw.limit_in_bytes");
 
   // A process that holds 32 MiB of its own, touched page by page so all of it is
@@ -253,9 +208,7 @@ TEST_CASE("v1 real: update changes memory, cpus and pids under a running process
   CHECK(read_number(mem + "/memory.limit_in_bytes").value() > (std::int64_t{1} << 40));
 
   REQUIRE(group.kill_all());
-  auto status = hog.wait_for(5000ms);
-  REQUIRE(status);
-  CHECK((WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL));
-  destroy_when_empty(group);
+  CHECK(dies_of_sigkill(hog, 5000ms));
+  CHECK(destroy_when_empty(group));
   manager->remove_parent_if_empty();
 }

@@ -17,16 +17,6 @@ using namespace asup::cgroup;
 using namespace asup::cgroup::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::string unified_root() {
-  if (mounted_as("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC)) return "/sys/fs/cgroup";
-  if (mounted_as("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC)) return "/sys/fs/cgroup/unified";
-  return "";
-}
-
-}  // namespace
-
 TEST_CASE("v2 real: freeze stops the group's processes, thaw resumes them, kill_all ends them",
           "[cgroup][freezer][root]") {
   std::string root = unified_root();
@@ -52,15 +42,9 @@ TEST_CASE("v2 real: freeze stops the group's processes, thaw resumes them, kill_
 
   SharedCounter counter;
   REQUIRE(counter.valid());
-  int gate = -1;
-  Child child{fork_gated(gate, [&] { counter.count_forever(); })};
+  Child child{start_counting_in(group, counter)};
   REQUIRE(child.pid() > 0);
-  struct ThawAtExit {
-    Group& group;
-    ~ThawAtExit() { (void)group.thaw(); }
-  } thaw_at_exit{group};
-  REQUIRE(group.add_process(child.pid()));
-  release(gate);
+  ThawAtExit thaw_at_exit{group};
   REQUIRE(eventually([&] { return counter.get() > 0; }, 5000ms));
 
   REQUIRE(group.freeze());
@@ -80,9 +64,7 @@ TEST_CASE("v2 real: freeze stops the group's processes, thaw resumes them, kill_
   // cgroup.kill reaches frozen processes: no thaw needed on v2.
   REQUIRE(group.freeze());
   REQUIRE(group.kill_all());
-  auto status = child.wait_for(5000ms);
-  REQUIRE(status);
-  CHECK((WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL));
+  CHECK(dies_of_sigkill(child, 5000ms));
 
   REQUIRE(group.destroy());
   CHECK_FALSE(fs::exists(dir));
