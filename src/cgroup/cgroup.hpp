@@ -30,6 +30,10 @@ struct Limits {
   bool empty() const { return !memory_bytes && !cpus && !pids && devices.empty(); }
 };
 
+// The freezer's view of a group (freezer.hpp). Freezing is the moment between the request
+// and the kernel having stopped every task.
+enum class FreezerState { Thawed, Freezing, Frozen };
+
 // A container's cgroup. Destroying the object does not remove the group: destroy() does,
 // after the container's processes are gone.
 class Group {
@@ -43,8 +47,35 @@ class Group {
   virtual std::vector<std::string> procs_files() const = 0;
   // True when the kernel's OOM killer killed a process of this group.
   virtual bool oom_killed() const = 0;
-  // SIGKILL to every process of the group (cgroup.kill on v2, a procs walk on v1).
+  // SIGKILL to every process of the group (cgroup.kill on v2, a procs walk on v1), frozen
+  // or not: v1 thaws the group after signalling, since a task frozen there acts on no
+  // signal until thawed (v2 delivers fatal signals to frozen tasks). Does not wait for the
+  // processes to exit.
   virtual Status kill_all() = 0;
+  // Stops every process of the group where it stands (Docker's pause) and returns once
+  // the kernel reports the group frozen. A group that does not get there within
+  // freezer::kTimeout is thawed again and the error says "freeze ID: timed out". Blocks
+  // for that long at most; a freeze normally takes well under a millisecond.
+  //
+  // A frozen process acts on a signal only once thawed; v2 makes an exception for fatal
+  // ones (SIGKILL), v1 none (kill_all thaws after its SIGKILL). A caller that signals a
+  // paused container to end it (stop's signal to its PID 1) thaws the group right after
+  // sending, as Docker does for SIGKILL and the stop signal: the signal is then pending
+  // before any process runs again. Other signals stay pending while it is paused.
+  virtual Status freeze() = 0;
+  // Lets the processes run again. A group that was not frozen, or cannot be, is left as it
+  // is and that is success.
+  virtual Status thaw() = 0;
+  // Whether the group is frozen (after an asupd restart: the container is "paused"). A
+  // group without a freezer (a v1 group made before asupd used the freezer hierarchy, a
+  // kernel without one) is Thawed.
+  virtual Result<FreezerState> freezer_state() const = 0;
+  // Applies to the live group the memory, cpus and pids of `limits` that are set, in the
+  // values and formats create() writes; `limits.devices` is not read: the device policy
+  // is fixed at create. A memory limit below what the group uses now fails with EBUSY and
+  // "Cannot update container memory: ...". When any write fails, the files already
+  // written get their previous values back, so a failed update leaves the group as it was.
+  virtual Status update(const Limits& limits) = 0;
   // rmdir of the group (every hierarchy on v1). Idempotent.
   virtual Status destroy() = 0;
   virtual std::string describe() const = 0;  // paths, for inspect and errors

@@ -57,6 +57,15 @@ Result<std::vector<pid_t>> read_procs(const std::string& path) {
   return pids;
 }
 
+Result<std::int64_t> read_number(const std::string& path) {
+  ASUP_TRY(auto text, fs::read_file(path));
+  std::int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || (ptr != text.data() + text.size() && *ptr != '\n'))
+    return fail(EINVAL, "parse a number in " + path);
+  return n;
+}
+
 std::optional<std::int64_t> keyed_value(std::string_view text, std::string_view key) {
   while (!text.empty()) {
     std::size_t eol = text.find('\n');

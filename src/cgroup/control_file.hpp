@@ -31,6 +31,9 @@ Status write_control_values(const std::string& path, const std::vector<std::stri
 // The pids listed in a cgroup.procs file.
 Result<std::vector<pid_t>> read_procs(const std::string& path);
 
+// A file holding one integer (memory.limit_in_bytes, memory.current).
+Result<std::int64_t> read_number(const std::string& path);
+
 // The value of `key` in a flat keyed file ("key value" lines: memory.events,
 // memory.oom_control, cgroup.events).
 std::optional<std::int64_t> keyed_value(std::string_view text, std::string_view key);

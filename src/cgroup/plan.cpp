@@ -9,19 +9,37 @@
 
 namespace asup::cgroup {
 
-Result<std::vector<Setting>> plan_limits(Version version, const Limits& limits) {
+namespace {
+
+void append(std::vector<Setting>& plan, std::vector<Setting> more) {
+  for (auto& s : more) plan.push_back(std::move(s));
+}
+
+// Memory, cpus and pids: what both a new group and an update set.
+Result<std::vector<Setting>> plan_resources(Version version, const Limits& limits,
+                                            std::optional<std::int64_t> memory_limit_now) {
   std::vector<Setting> plan;
-  auto add = [&plan](std::vector<Setting> more) {
-    for (auto& s : more) plan.push_back(std::move(s));
-  };
-  if (limits.memory_bytes) add(memory::settings(version, *limits.memory_bytes));
+  if (limits.memory_bytes)
+    append(plan, memory::settings(version, *limits.memory_bytes, memory_limit_now));
   if (limits.cpus) {
     ASUP_TRY(auto cpu, cpu::settings(version, *limits.cpus));
-    add(std::move(cpu));
+    append(plan, std::move(cpu));
   }
-  if (limits.pids) add(pids::settings(version, *limits.pids));
-  if (!limits.devices.empty()) add(devices::settings(version, limits.devices));
+  if (limits.pids) append(plan, pids::settings(version, *limits.pids));
   return plan;
+}
+
+}  // namespace
+
+Result<std::vector<Setting>> plan_limits(Version version, const Limits& limits) {
+  ASUP_TRY(auto plan, plan_resources(version, limits, std::nullopt));
+  if (!limits.devices.empty()) append(plan, devices::settings(version, limits.devices));
+  return plan;
+}
+
+Result<std::vector<Setting>> plan_update(Version version, const Limits& limits,
+                                         std::optional<std::int64_t> memory_limit_now) {
+  return plan_resources(version, limits, memory_limit_now);
 }
 
 Status check_group_id(const std::string& id) {

@@ -2,6 +2,8 @@
 // Building the plan touches nothing, so it is tested without root; the backends execute it.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,14 @@ struct Setting {
 
 // In the order the files must be written.
 Result<std::vector<Setting>> plan_limits(Version version, const Limits& limits);
+
+// The writes that change a live group's memory, cpus and pids to those of `limits` that
+// are set, in plan_limits' order: the memory limit first, being the write the kernel may
+// refuse (below what the group uses), so that a refusal comes before anything else
+// changed. Device rules are no part of an update. `memory_limit_now` is the group's v1
+// memory limit, which decides the order of the v1 memory writes (memory::settings).
+Result<std::vector<Setting>> plan_update(Version version, const Limits& limits,
+                                         std::optional<std::int64_t> memory_limit_now);
 
 // A container id names one directory: not empty, no '/', not "." or "..".
 Status check_group_id(const std::string& id);

@@ -11,6 +11,8 @@
 #include "cgroup/control_file.hpp"
 #include "cgroup/cpu.hpp"
 #include "cgroup/devices.hpp"
+#include "cgroup/freezer.hpp"
+#include "cgroup/live_update.hpp"
 #include "cgroup/memory.hpp"
 #include "cgroup/pids.hpp"
 #include "cgroup/plan.hpp"
@@ -21,11 +23,12 @@ namespace {
 
 // Controllers a container's group joins even without limits: memory for OOM reports, pids
 // and cpu for accounting and a uniform layout, devices for the device policy every
-// container has (an exec'ed process joins it too, through procs_files). Others (cpuset,
-// which needs cpus and mems copied in before a task may join) are left out until a limit
-// needs them.
-constexpr std::array<std::string_view, 4> kUsedControllers = {
-    memory::kController, cpu::kController, pids::kController, devices::kController};
+// container has, freezer for pause (an exec'ed process joins these too, through
+// procs_files, so it is frozen and confined with the rest). Others (cpuset, which needs
+// cpus and mems copied in before a task may join) are left out until a limit needs them.
+constexpr std::array<std::string_view, 5> kUsedControllers = {
+    memory::kController, cpu::kController, pids::kController, devices::kController,
+    freezer::kController};
 
 struct Hierarchy {
   std::string dir;                       // MOUNT/cpu,cpuacct
@@ -86,9 +89,17 @@ struct GroupDir {
   bool kernel_files = true;
 };
 
+const GroupDir* dir_for(const std::vector<GroupDir>& dirs, std::string_view controller) {
+  for (const auto& d : dirs)
+    if (std::find(d.controllers.begin(), d.controllers.end(), controller) != d.controllers.end())
+      return &d;
+  return nullptr;
+}
+
 class GroupV1 final : public Group {
  public:
-  explicit GroupV1(std::vector<GroupDir> dirs) : dirs_(std::move(dirs)) {}
+  GroupV1(std::string id, std::vector<GroupDir> dirs)
+      : id_(std::move(id)), dirs_(std::move(dirs)) {}
 
   int clone_into_fd() const override { return -1; }
 
@@ -107,17 +118,57 @@ class GroupV1 final : public Group {
   }
 
   bool oom_killed() const override {
-    for (const auto& d : dirs_) {
-      if (std::find(d.controllers.begin(), d.controllers.end(), memory::kController) ==
-          d.controllers.end())
-        continue;
-      auto text = fs::read_file(fs::join(d.path, memory::kOomControlV1));
-      return text && memory::oom_kill_reported(text.value());
-    }
-    return false;
+    const GroupDir* d = dir_for(dirs_, memory::kController);
+    if (!d) return false;
+    auto text = fs::read_file(fs::join(d->path, memory::kOomControlV1));
+    return text && memory::oom_kill_reported(text.value());
   }
 
-  Status kill_all() override { return kill_listed_processes(procs_files()); }
+  Status kill_all() override {
+    // Signal first, then thaw: a frozen task acts on the SIGKILL only once thawed, and
+    // thawing first would let the group run, and fork, before the signal (runc's order).
+    ASUP_TRY(kill_listed_processes(procs_files()));
+    return thaw();
+  }
+
+  Status freeze() override {
+    const GroupDir* d = dir_for(dirs_, freezer::kController);
+    if (!d)
+      return fail(ENOTSUP,
+                  "freeze " + id_ + ": its cgroup (" + describe() + ") is in no freezer hierarchy");
+    return freezer::freeze(Version::V1, d->path, d->kernel_files, id_);
+  }
+
+  Status thaw() override {
+    const GroupDir* d = dir_for(dirs_, freezer::kController);
+    return d ? freezer::thaw(Version::V1, d->path, d->kernel_files) : ok();
+  }
+
+  Result<FreezerState> freezer_state() const override {
+    const GroupDir* d = dir_for(dirs_, freezer::kController);
+    return d ? freezer::state(Version::V1, d->path) : FreezerState::Thawed;
+  }
+
+  Status update(const Limits& limits) override {
+    std::optional<std::int64_t> memory_now;
+    const GroupDir* memory_dir = dir_for(dirs_, memory::kController);
+    if (limits.memory_bytes && memory_dir) {
+      // Unreadable, it orders the writes as for a new group; a write the kernel then
+      // refuses is reported and undone like any other.
+      auto now = read_number(fs::join(memory_dir->path, memory::kLimitV1));
+      if (now) memory_now = now.value();
+    }
+    ASUP_TRY(auto plan, plan_update(Version::V1, limits, memory_now));
+    std::vector<LiveWrite> writes;
+    for (auto& s : plan) {
+      const GroupDir* d = dir_for(dirs_, s.controller);
+      if (!d)
+        return fail(ENOENT, "update cgroup " + id_ + ": it has no group in a \"" + s.controller +
+                                "\" hierarchy");
+      writes.push_back({std::move(s), d->path, !d->kernel_files});
+    }
+    return apply_live(Version::V1, writes);
+  }
 
   Status destroy() override {
     // Every hierarchy is tried; the first error is reported.
@@ -139,6 +190,7 @@ class GroupV1 final : public Group {
   }
 
  private:
+  std::string id_;
   std::vector<GroupDir> dirs_;
 };
 
@@ -164,7 +216,7 @@ class ManagerV1 final : public Manager {
     std::vector<GroupDir> existing;
     for (auto& d : dirs)
       if (fs::is_directory(d.path)) existing.push_back(d);
-    return std::make_unique<GroupV1>(existing.empty() ? std::move(dirs) : std::move(existing));
+    return std::make_unique<GroupV1>(id, existing.empty() ? std::move(dirs) : std::move(existing));
   }
 
   void remove_parent_if_empty() override {
@@ -177,13 +229,6 @@ class ManagerV1 final : public Manager {
     for (const auto& h : hierarchies_)
       dirs.push_back({fs::join(fs::join(h.dir, parent_), id), h.controllers, h.kernel_files});
     return dirs;
-  }
-
-  const GroupDir* dir_for(const std::vector<GroupDir>& dirs, const std::string& controller) const {
-    for (const auto& d : dirs)
-      if (std::find(d.controllers.begin(), d.controllers.end(), controller) != d.controllers.end())
-        return &d;
-    return nullptr;
   }
 
   // Runs of settings for one file (the device rules) go through one descriptor.
@@ -240,7 +285,7 @@ class ManagerV1 final : public Manager {
       undo();
       return fail(status.error());
     }
-    return std::unique_ptr<Group>(std::make_unique<GroupV1>(std::move(dirs)));
+    return std::unique_ptr<Group>(std::make_unique<GroupV1>(id, std::move(dirs)));
   }
 
   std::string root_;

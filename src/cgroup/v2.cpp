@@ -13,6 +13,8 @@
 #include "cgroup/cgroup.hpp"
 #include "cgroup/control_file.hpp"
 #include "cgroup/device_filter.hpp"
+#include "cgroup/freezer.hpp"
+#include "cgroup/live_update.hpp"
 #include "cgroup/memory.hpp"
 #include "cgroup/plan.hpp"
 #include "core/fs.hpp"
@@ -31,10 +33,35 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+// Children see only the controllers their parent enables in cgroup.subtree_control,
+// and the parent may enable only those listed in its own cgroup.controllers.
+Status enable_controllers(const std::string& parent_path, const std::vector<std::string>& needed,
+                          bool kernel_files) {
+  if (needed.empty()) return ok();
+  std::string controllers_file = fs::join(parent_path, "cgroup.controllers");
+  std::string subtree_file = fs::join(parent_path, "cgroup.subtree_control");
+  ASUP_TRY(auto available_text, fs::read_file(controllers_file));
+  auto available = words(available_text);
+  for (const auto& c : needed) {
+    if (!contains(available, c))
+      return fail("cgroup v2 controller \"" + c + "\" is not available under " + parent_path);
+  }
+  ASUP_TRY(auto enabled_text, fs::read_file(subtree_file));
+  auto enabled = words(enabled_text);
+  std::string change;
+  for (const auto& c : needed) {
+    if (contains(enabled, c)) continue;
+    if (!change.empty()) change += ' ';
+    change += "+" + c;
+  }
+  if (change.empty()) return ok();
+  return write_control_file(subtree_file, change, !kernel_files);
+}
+
 class GroupV2 final : public Group {
  public:
-  GroupV2(std::string path, bool kernel_files)
-      : path_(std::move(path)), kernel_files_(kernel_files) {
+  GroupV2(std::string id, std::string path, bool kernel_files)
+      : id_(std::move(id)), path_(std::move(path)), kernel_files_(kernel_files) {
     // CLONE_INTO_CGROUP takes a directory fd; holding it also pins the path we mean.
     dir_.reset(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir_) open_errno_ = errno;
@@ -58,10 +85,27 @@ class GroupV2 final : public Group {
 
   Status kill_all() override {
     // cgroup.kill (Linux 5.14) kills atomically, forks in flight included; older kernels
-    // lack it and get the procs walk.
+    // lack it and get the procs walk. Either works on a frozen group without a thaw: the
+    // v2 freezer lets a fatal signal through (cgroup-v2.rst, "Core Interface Files").
     auto r = write_control_file(fs::join(path_, "cgroup.kill"), "1", !kernel_files_);
     if (r || r.error().code != ENOENT) return r;
     return kill_listed_processes(procs_files());
+  }
+
+  Status freeze() override { return freezer::freeze(Version::V2, path_, kernel_files_, id_); }
+  Status thaw() override { return freezer::thaw(Version::V2, path_, kernel_files_); }
+  Result<FreezerState> freezer_state() const override { return freezer::state(Version::V2, path_); }
+
+  Status update(const Limits& limits) override {
+    ASUP_TRY(auto plan, plan_update(Version::V2, limits, std::nullopt));
+    // A limit the group was created without needs its controller enabled by the parent
+    // now; the parent holds groups but no processes, so the kernel allows it. A failed
+    // update leaves it enabled: that changes no limit.
+    std::string parent = path_.substr(0, path_.rfind('/'));
+    ASUP_TRY(enable_controllers(parent, controllers_of(plan), kernel_files_));
+    std::vector<LiveWrite> writes;
+    for (auto& s : plan) writes.push_back({std::move(s), path_, !kernel_files_});
+    return apply_live(Version::V2, writes);
   }
 
   Status destroy() override {
@@ -72,6 +116,7 @@ class GroupV2 final : public Group {
   std::string describe() const override { return path_; }
 
  private:
+  std::string id_;
   std::string path_;
   bool kernel_files_;
   UniqueFd dir_;
@@ -100,7 +145,7 @@ class ManagerV2 final : public Manager {
   }
 
   std::unique_ptr<Group> open(const std::string& id) override {
-    return std::make_unique<GroupV2>(fs::join(parent_path_, id), kernel_files_);
+    return std::make_unique<GroupV2>(id, fs::join(parent_path_, id), kernel_files_);
   }
 
   void remove_parent_if_empty() override { ::rmdir(parent_path_.c_str()); }
@@ -117,11 +162,11 @@ class ManagerV2 final : public Manager {
         ASUP_TRY(fs::make_dirs(parent_path_));  // a nested parent ("a/b")
       }
     }
-    ASUP_TRY(enable_controllers(controllers_of(plan)));
+    ASUP_TRY(enable_controllers(parent_path_, controllers_of(plan), kernel_files_));
 
     std::string path = fs::join(parent_path_, id);
     if (::mkdir(path.c_str(), 0755) != 0) return fail_errno("mkdir " + path);
-    auto group = std::make_unique<GroupV2>(path, kernel_files_);
+    auto group = std::make_unique<GroupV2>(id, path, kernel_files_);
     auto applied = apply(path, plan, *group);
     if (applied && !devices.empty()) applied = attach_devices(*group, devices, path);
     if (!applied) {
@@ -153,30 +198,6 @@ class ManagerV2 final : public Manager {
       program_ = std::move(program);
     }
     return attach_device_filter(group.clone_into_fd(), program_fd_.get(), path);
-  }
-
-  // Children see only the controllers their parent enables in cgroup.subtree_control,
-  // and the parent may enable only those listed in its own cgroup.controllers.
-  Status enable_controllers(const std::vector<std::string>& needed) {
-    if (needed.empty()) return ok();
-    std::string controllers_file = fs::join(parent_path_, "cgroup.controllers");
-    std::string subtree_file = fs::join(parent_path_, "cgroup.subtree_control");
-    ASUP_TRY(auto available_text, fs::read_file(controllers_file));
-    auto available = words(available_text);
-    for (const auto& c : needed) {
-      if (!contains(available, c))
-        return fail("cgroup v2 controller \"" + c + "\" is not available under " + parent_path_);
-    }
-    ASUP_TRY(auto enabled_text, fs::read_file(subtree_file));
-    auto enabled = words(enabled_text);
-    std::string change;
-    for (const auto& c : needed) {
-      if (contains(enabled, c)) continue;
-      if (!change.empty()) change += ' ';
-      change += "+" + c;
-    }
-    if (change.empty()) return ok();
-    return write_control_file(subtree_file, change, !kernel_files_);
   }
 
   std::string root_;

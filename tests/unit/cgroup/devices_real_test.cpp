@@ -25,12 +25,6 @@ namespace {
 
 const std::string kRoot = "/sys/fs/cgroup";
 
-std::string unified_root() {
-  if (mounted_as(kRoot, CGROUP2_SUPER_MAGIC)) return kRoot;
-  if (mounted_as(kRoot + "/unified", CGROUP2_SUPER_MAGIC)) return kRoot + "/unified";
-  return "";
-}
-
 // One attempt of the child: open a node with flags, or make one.
 struct Probe {
   std::string path;
@@ -142,13 +136,7 @@ TEST_CASE("v1 real: the devices controller enforces the rules", "[cgroup][device
   }
   std::string parent = unique_name("asup-test");
   DirCleanup cleanup;
-  for (const char* h : {"memory", "cpu", "pids", "devices"}) {
-    char real[4096];
-    std::string dir = fs::join(kRoot, h);
-    if (::realpath(dir.c_str(), real)) dir = real;
-    cleanup.add(fs::join(dir, parent));
-    for (const char* id : {"d1", "d2", "d3"}) cleanup.add(fs::join(fs::join(dir, parent), id));
-  }
+  guard_v1_groups(cleanup, kRoot, parent, {"d1", "d2", "d3"});
   auto manager = make_v1(kRoot, parent);
 
   SECTION("the kernel lists Docker's defaults as written") {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "cgroup/cpu.hpp"
+#include "cgroup/devices.hpp"
 #include "cgroup/memory.hpp"
 #include "cgroup/pids.hpp"
 #include "cgroup/plan.hpp"
@@ -84,4 +85,54 @@ TEST_CASE("memory: oom_kill counters of v1 memory.oom_control and v2 memory.even
 TEST_CASE("check_group_id refuses names that are not one directory", "[cgroup]") {
   CHECK(check_group_id("abc123"));
   for (const char* bad : {"", ".", "..", "a/b", "/abs"}) CHECK_FALSE(check_group_id(bad));
+}
+
+TEST_CASE("plan_update: the set fields only, memory first, no device rules", "[cgroup]") {
+  Limits l = limits(std::nullopt, std::nullopt, 20);
+  l.devices = devices::default_rules();
+  auto only_pids = plan_update(Version::V1, l, std::nullopt);
+  REQUIRE(only_pids);
+  CHECK(only_pids.value() == std::vector<Setting>{{"pids", "pids.max", "20"}});
+
+  auto all = plan_update(Version::V2, limits(1 << 30, 2.0, 0), std::nullopt);
+  REQUIRE(all);
+  CHECK(all.value() == std::vector<Setting>{{"memory", "memory.max", "1073741824"},
+                                            {"memory", "memory.swap.max", "0", true},
+                                            {"cpu", "cpu.max", "200000 100000"},
+                                            {"pids", "pids.max", "max"}});
+  CHECK(plan_update(Version::V2, {}, std::nullopt).value().empty());
+  CHECK_FALSE(plan_update(Version::V1, limits(std::nullopt, 0.001, std::nullopt), std::nullopt));
+}
+
+TEST_CASE("plan_update v1: memsw before the memory limit when the limit goes up", "[cgroup]") {
+  const Setting limit64{"memory", "memory.limit_in_bytes", "67108864"};
+  const Setting memsw64{"memory", "memory.memsw.limit_in_bytes", "67108864", true};
+  auto order = [](std::int64_t bytes, std::optional<std::int64_t> now) {
+    auto plan = plan_update(Version::V1, limits(bytes, std::nullopt, std::nullopt), now);
+    REQUIRE(plan);
+    std::vector<std::string> files;
+    for (const auto& s : plan.value()) files.push_back(s.file);
+    return files;
+  };
+  const std::vector<std::string> memsw_first = {"memory.memsw.limit_in_bytes",
+                                                "memory.limit_in_bytes"};
+  const std::vector<std::string> limit_first = {"memory.limit_in_bytes",
+                                                "memory.memsw.limit_in_bytes"};
+  CHECK(order(128 << 20, 64 << 20) == memsw_first);  // a raise
+  CHECK(order(0, 64 << 20) == memsw_first);          // to unlimited
+  // From unlimited (v1 shows it as the largest page-aligned value) down: a cut.
+  CHECK(order(64 << 20, 9223372036854771712LL) == limit_first);
+  CHECK(order(32 << 20, 64 << 20) == limit_first);
+  CHECK(order(64 << 20, 64 << 20) == limit_first);
+  CHECK(order(64 << 20, std::nullopt) == limit_first);  // unknown: as for a new group
+  CHECK(plan_update(Version::V1, limits(64 << 20, std::nullopt, std::nullopt), 1 << 20).value() ==
+        std::vector<Setting>{memsw64, limit64});
+}
+
+TEST_CASE("memory: which settings cap usage", "[cgroup]") {
+  CHECK(memory::caps_usage({"memory", "memory.limit_in_bytes", "1"}));
+  CHECK(memory::caps_usage({"memory", "memory.memsw.limit_in_bytes", "1", true}));
+  CHECK(memory::caps_usage({"memory", "memory.max", "1"}));
+  CHECK_FALSE(memory::caps_usage({"memory", "memory.swap.max", "0", true}));
+  CHECK_FALSE(memory::caps_usage({"pids", "pids.max", "1"}));
 }

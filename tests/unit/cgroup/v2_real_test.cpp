@@ -20,21 +20,6 @@ using namespace asup;
 using namespace asup::cgroup;
 using namespace asup::cgroup::test;
 
-namespace {
-
-std::string unified_root() {
-  if (mounted_as("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC)) return "/sys/fs/cgroup";
-  if (mounted_as("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC)) return "/sys/fs/cgroup/unified";
-  return "";
-}
-
-bool lists(const std::string& procs_file, pid_t pid) {
-  auto pids = read_procs(procs_file);
-  return pids && std::find(pids.value().begin(), pids.value().end(), pid) != pids.value().end();
-}
-
-}  // namespace
-
 TEST_CASE("v2 real: CLONE_INTO_CGROUP, cgroup.procs, cgroup.kill, cgroup.events, destroy",
           "[cgroup][root]") {
   std::string root = unified_root();
