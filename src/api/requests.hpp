@@ -41,9 +41,12 @@ struct RunRequest {
   std::vector<std::string> publish;  // -p, as typed
   bool publish_all = false;          // -P
   std::vector<std::string> network_aliases;
+  bool tty = false;            // -t: a terminal from the container's devpts
+  std::uint32_t tty_rows = 0;  // its size before the workload starts (0: the kernel's)
+  std::uint32_t tty_cols = 0;
   ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                   devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
-                  publish, publish_all, network_aliases)
+                  publish, publish_all, network_aliases, tty, tty_rows, tty_cols)
 };
 
 struct PsRequest {
@@ -245,6 +248,28 @@ struct NetworkConnectRequest {
   ASUP_API_FIELDS(network, container, ip, aliases)
 };
 
+// Keys or bytes for a running container's stdin: its terminal (-t), or the stdin pipe of
+// a detached -i container. No reply: it travels on the session that is attached, between
+// its output frames; what cannot be delivered is dropped (asupd logs why).
+struct InputRequest {
+  static constexpr std::string_view kOp = "input";
+  using Reply = Done;
+  std::string id;
+  std::string data;    // base64
+  bool close = false;  // stdin ends after data (a pipe's reader sees EOF)
+  ASUP_API_FIELDS(id, data, close)
+};
+
+// A container's terminal's new size. No reply, as for input.
+struct ResizeRequest {
+  static constexpr std::string_view kOp = "resize";
+  using Reply = Done;
+  std::string id;
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+  ASUP_API_FIELDS(id, rows, cols)
+};
+
 struct NetworkDisconnectRequest {
   static constexpr std::string_view kOp = "network_disconnect";
   using Reply = Done;
@@ -265,7 +290,8 @@ void for_each_request(Visit&& visit) {
       visit(LogoutRequest{}), visit(TagRequest{}), visit(SaveRequest{}),
       visit(ImageInspectRequest{}), visit(ImagePruneRequest{}), visit(NetworkCreateRequest{}),
       visit(NetworkLsRequest{}), visit(NetworkInspectRequest{}), visit(NetworkRmRequest{}),
-      visit(NetworkConnectRequest{}), visit(NetworkDisconnectRequest{});
+      visit(NetworkConnectRequest{}), visit(NetworkDisconnectRequest{}), visit(InputRequest{}),
+      visit(ResizeRequest{});
 }
 
 // A request line: the fields of T plus its "op".

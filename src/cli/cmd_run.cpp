@@ -8,7 +8,10 @@
 #include <fstream>
 
 #include "cli/common.hpp"
+#include "cli/terminal_session.hpp"
 #include "core/units.hpp"
+#include "term/detach_keys.hpp"
+#include "term/terminal.hpp"
 
 namespace asup::cli {
 namespace {
@@ -19,6 +22,7 @@ struct RunFlags {
   std::string workdir, user, hostname, entrypoint, name, memory, log_size, network, ip, cpus;
   bool publish_all = false;
   std::string pull = "missing", platform;
+  std::string detach_keys{term::kDefaultDetachKeys};
   bool entrypoint_set = false;
   std::int64_t pids_limit = 0;
   bool pids_set = false;
@@ -96,6 +100,14 @@ Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::st
   req.detach = f.detach;  // with --rm too, as Docker allows: removed when it exits
   req.rm = f.rm;
   req.interactive = f.interactive;
+  req.tty = f.tty;
+  if (f.tty) {
+    // The terminal starts at the user's size: nothing in it ever runs at 0x0.
+    if (auto size = term::window_size(::isatty(0) ? 0 : 1)) {
+      req.tty_rows = size->rows;
+      req.tty_cols = size->cols;
+    }
+  }
   for (auto& file : f.env_files) {
     auto entries = read_env_file(file);
     if (!entries) return entries.error();
@@ -142,8 +154,10 @@ bool attach(Cli& cli, const RunFlags& f, const api::RunRequest& req, int& code);
 int run_command(Cli& cli, RunFlags& f, std::vector<std::string> args) {
   if (args.empty())
     return report_error("\"run\" requires at least 1 argument: IMAGE [COMMAND...]", 125);
-  if (f.tty)
-    std::fprintf(stderr, "asupctl: warning: -t ignored: pseudo-terminals are not supported yet\n");
+  if (f.tty && f.interactive && !f.detach && !::isatty(0))
+    return report_error("the input device is not a TTY", 1);
+  if (auto keys = term::parse_detach_keys(f.detach_keys); !keys)
+    return report_error(keys.error().message, 125);
   auto req = run_request(f, args);
   if (!req) return report_error(req.error().describe(), 125);
   if (f.network == "host" && (!f.publish.empty() || f.publish_all))
@@ -173,6 +187,8 @@ bool attach(Cli& cli, const RunFlags& f, const api::RunRequest& req, int& code) 
   if (!client) return done(report_error(client.error().describe(), 125));
   auto& c = client.value();
   if (auto sent = send(c, req); !sent) return done(report_error(sent.error().message, 125));
+  // Attached to a terminal: raw mode and the relay of keys and sizes, until the exit.
+  std::unique_ptr<TerminalSession> terminal;
   for (;;) {
     auto reply = next_reply<OutputFrame, api::Created, api::Notice, api::Exit, api::IdResult>(c);
     if (!reply) {
@@ -184,11 +200,19 @@ bool attach(Cli& cli, const RunFlags& f, const api::RunRequest& req, int& code) 
       write_all(output->header.stream == "stderr" ? 2 : 1, output->bytes);
     } else if (auto* created = std::get_if<api::Created>(&message)) {
       if (!f.detach) forward_signals(created->id, c.request_fd());
+      if (!f.detach && f.tty) {
+        TerminalSession::Options options{created->id, f.interactive,
+                                         term::parse_detach_keys(f.detach_keys).value()};
+        auto started = TerminalSession::start(c.request_fd(), std::move(options));
+        if (!started) return done(report_error(started.error().describe(), 125));
+        terminal = std::move(started).value();
+      }
     } else if (auto* notice = std::get_if<api::Notice>(&message)) {
       if (notice->skipped_bytes)
         std::fprintf(stderr, "asupctl: %llu bytes of output skipped (this client fell behind)\n",
                      static_cast<unsigned long long>(*notice->skipped_bytes));
     } else if (auto* exit = std::get_if<api::Exit>(&message)) {
+      terminal.reset();  // the user's terminal as it was, before any message
       return done(finish_exit(*exit));
     } else if (f.detach) {
       std::printf("%s\n", std::get<api::IdResult>(message).id.c_str());
@@ -206,7 +230,9 @@ void add_run(CLI::App& app, Cli& cli) {
   cmd->prefix_command();  // IMAGE and everything after it belong to the container
   cmd->add_flag("-d,--detach", flags->detach, "Run in the background and print the id");
   cmd->add_flag("-i,--interactive", flags->interactive, "Keep stdin open and connected");
-  cmd->add_flag("-t,--tty", flags->tty, "Accepted for compatibility (no pseudo-terminal)");
+  cmd->add_flag("-t,--tty", flags->tty, "Allocate a pseudo-TTY");
+  cmd->add_option("--detach-keys", flags->detach_keys,
+                  "Override the key sequence for detaching a container (default ctrl-p,ctrl-q)");
   cmd->add_flag("--rm", flags->rm, "Remove the container when it exits");
   cmd->add_option("-e,--env", flags->env, "Set environment variables")
       ->take_all()

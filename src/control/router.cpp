@@ -39,6 +39,8 @@ void call(Engine& e, const CallerPtr& c, const api::NetworkInspectRequest& r) { 
 void call(Engine& e, const CallerPtr& c, const api::NetworkRmRequest& r) { e.network_rm(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::NetworkConnectRequest& r) { e.network_connect(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::NetworkDisconnectRequest& r) { e.network_disconnect(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::InputRequest& r) { e.input(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::ResizeRequest& r) { e.resize(c, r); }
 // clang-format on
 
 }  // namespace

@@ -2,6 +2,7 @@
 // output pipes back and the output its asup-init kept while no asupd read them (the
 // handover: launch_spec.hpp, "Output while asupd is away"); one that ended meanwhile gets
 // its exit code and that output too.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -224,6 +225,12 @@ void Engine::end_handover(const std::shared_ptr<Handover>& h) {
   Instance& c = *it->second;
   // The spool first, then the pipes: the bytes in the pipes came after it.
   import_spool(c);
+  // A terminal's master (what init holds in place of the stdout pipe) takes input too.
+  if (c.config.tty && h->out) {
+    if (UniqueFd writer{::fcntl(h->out.get(), F_DUPFD_CLOEXEC, 0)})
+      c.stdin_writer = std::make_shared<StdinWriter>(loop_.io(), std::move(writer),
+                                                     "container " + c.config.id.substr(0, 12));
+  }
   for (auto [fd, stream] :
        {std::pair{&h->out, logs::Stream::Stdout}, std::pair{&h->err, logs::Stream::Stderr}}) {
     if (!*fd) continue;

@@ -60,6 +60,7 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"requested_ip", c.requested_ip},
           {"publish", c.publish},
           {"publish_all", c.publish_all},
+          {"tty", c.tty},
           {"network_aliases", c.network_aliases}};
 }
 
@@ -93,6 +94,7 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   c.requested_ip = j.value("requested_ip", "");
   c.publish = j.value("publish", std::vector<std::string>{});
   c.publish_all = j.value("publish_all", false);
+  c.tty = j.value("tty", false);
   c.network_aliases = j.value("network_aliases", std::vector<std::string>{});
   return c;
 }

@@ -39,6 +39,7 @@ struct ContainerConfig {
   std::string requested_ip;           // --ip
   std::vector<std::string> publish;   // -p as typed, plus the image's ports with -P
   bool publish_all = false;
+  bool tty = false;  // -t
   std::vector<std::string> network_aliases;
 };
 

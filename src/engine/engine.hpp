@@ -76,6 +76,9 @@ class Engine {
   void network_connect(const CallerPtr& caller, const api::NetworkConnectRequest& request);
   void network_disconnect(const CallerPtr& caller, const api::NetworkDisconnectRequest& request);
   void port(const CallerPtr& caller, const api::PortRequest& request);
+  // terminals and stdin (terminal.cpp): no reply, whatever happens
+  void input(const CallerPtr& caller, const api::InputRequest& request);
+  void resize(const CallerPtr& caller, const api::ResizeRequest& request);
   // Graceful shutdown: containers keep running; their state stays on disk for the next
   // asupd to pick up.
   void shutdown();
@@ -113,6 +116,8 @@ class Engine {
   void supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io, const CallerPtr& client,
                  bool detach);
   void on_report(Instance& c);
+  // tty: the pty master from asup-init, read into the log and written by input requests.
+  Status take_terminal(Instance& c);
   void release_barrier(Instance& c);
 
   // a container's end (exits.cpp)

@@ -63,7 +63,8 @@ void Engine::finish(Instance& c) {
   if (c.cgroup) c.state.oom_killed = c.cgroup->oom_killed();
   c.state.pid = 0;
   c.barrier.reset();
-  c.stdin_keepalive.reset();
+  if (c.stdin_writer) c.stdin_writer->close();
+  c.stdin_writer.reset();
   release_network(c);
   // A --rm container's directory goes next; should asupd stop first, the state it finds
   // (running, its process gone) leads it here again.

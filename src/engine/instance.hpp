@@ -13,6 +13,7 @@
 #include "api/caller.hpp"
 #include "cgroup/cgroup.hpp"
 #include "engine/container.hpp"
+#include "engine/stdin_writer.hpp"
 #include "logs/container_log.hpp"
 #include "loop/event_loop.hpp"
 #include "network/attachment.hpp"
@@ -48,7 +49,11 @@ struct Instance {
   std::unique_ptr<boost::asio::posix::stream_descriptor> report;
   std::string report_buffer;
   UniqueFd barrier;
-  UniqueFd stdin_keepalive;  // -d -i: the write end of stdin, so it stays open
+  // Where input requests go: the pty master (-t), or the write end of a detached -i
+  // container's stdin pipe, which keeps that stdin open.
+  std::shared_ptr<StdinWriter> stdin_writer;
+  // -t: the terminal's size before the workload starts, from the request.
+  std::uint32_t tty_rows = 0, tty_cols = 0;
 
   // Its output, and the clients reading it live (run attached, logs -f); made with the
   // container or when asupd loads it, held here alone: replays and captures of a removed

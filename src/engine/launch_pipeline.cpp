@@ -169,10 +169,13 @@ Status Engine::create_cgroup(Instance& c, const launch::RootfsLayout& layout) {
 
 // The container's standard descriptors: pipes for stdout and stderr (asupd reads one end,
 // asup-init holds the other while asupd is away), and for -i either the client's own stdin
-// (attached: the same open file, no copy through asupd) or a pipe kept open (detached).
+// (attached: the same open file, no copy through asupd) or a pipe whose write end input
+// requests reach (detached). With a terminal there are none: the pty is all three, and
+// asupd takes its master once asup-init has made it (take_terminal).
 Result<Engine::ContainerStdio> Engine::open_stdio(Instance& c, const CallerPtr& client,
                                                   bool detach) {
   ContainerStdio io;
+  if (c.config.tty) return io;
   ASUP_TRY(io.out, make_pipe());
   ASUP_TRY(io.err, make_pipe());
   if (c.config.interactive && client && !detach) {
@@ -181,9 +184,22 @@ Result<Engine::ContainerStdio> Engine::open_stdio(Instance& c, const CallerPtr& 
   } else if (c.config.interactive) {
     ASUP_TRY(auto in_pipe, make_pipe());
     io.in = std::move(in_pipe.first);
-    c.stdin_keepalive = std::move(in_pipe.second);
+    c.stdin_writer = std::make_shared<StdinWriter>(loop_.io(), std::move(in_pipe.second),
+                                                   "container " + c.config.id.substr(0, 12));
   }
   return io;
+}
+
+Status Engine::take_terminal(Instance& c) {
+  ASUP_TRY(auto master, launch::take_console(c.watch->fd()));
+  UniqueFd writer{::fcntl(master.get(), F_DUPFD_CLOEXEC, 0)};
+  if (!writer) return fail_errno("duplicate the terminal's master");
+  c.stdin_writer = std::make_shared<StdinWriter>(loop_.io(), std::move(writer),
+                                                 "container " + c.config.id.substr(0, 12));
+  // Read to its end (EIO once the workload and everything it left are gone), as a pipe.
+  ++c.pending;
+  capture(c, std::move(master), logs::Stream::Stdout);
+  return ok();
 }
 
 // clone3 of asup-init into the container's namespaces and cgroup, with its launch spec.
@@ -210,6 +226,9 @@ Result<launch::Spawned> Engine::spawn_init(Instance& c, const launch::RootfsLayo
   // asup-init watches asupd through it and keeps the output while asupd is away.
   spawn.daemon_pidfd = daemon_pidfd();
   spawn.spec.log_size = config.log_size;
+  spawn.spec.tty = config.tty;
+  spawn.spec.tty_rows = c.tty_rows;
+  spawn.spec.tty_cols = c.tty_cols;
   spawn.namespaces =
       CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
   if (config.network_mode == "host") spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWNET);
@@ -227,7 +246,8 @@ Result<launch::Spawned> Engine::spawn_init(Instance& c, const launch::RootfsLayo
 void Engine::supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io,
                        const CallerPtr& client, bool detach) {
   c.barrier = std::move(spawned.barrier);
-  c.pending = 4;  // process exit, stdout EOF, stderr EOF, report EOF
+  // process exit, report EOF, and stdout and stderr EOF (a terminal counts once taken)
+  c.pending = c.config.tty ? 2 : 4;
   std::string id = c.config.id;
   c.watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(spawned.pidfd));
   c.watch->start([this, id] { on_process_exit(id); });
@@ -235,14 +255,17 @@ void Engine::supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io
       std::make_unique<boost::asio::posix::stream_descriptor>(loop_.io(), spawned.report.release());
   io.out.second.reset();
   io.err.second.reset();
+  io.in.reset();
   if (client && !detach) {
     c.log->attach(client);
   } else if (client) {
     c.detached_requester = client;
   }
   refresh_peer_hosts(c);
-  capture(c, std::move(io.out.first), logs::Stream::Stdout);
-  capture(c, std::move(io.err.first), logs::Stream::Stderr);
+  if (!c.config.tty) {
+    capture(c, std::move(io.out.first), logs::Stream::Stdout);
+    capture(c, std::move(io.err.first), logs::Stream::Stderr);
+  }
   on_report(c);
 }
 
@@ -257,6 +280,8 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
   c.dir = fs::join(fs::join(options_.root, "containers"), config.id);
   c.run_dir = fs::join(fs::join(options_.run_root, "containers"), config.id);
   c.attachment = attachment_for(config, c.run_dir);
+  c.tty_rows = request.tty_rows;
+  c.tty_cols = request.tty_cols;
 
   // Everything below is undone if a step before clone3 fails.
   struct Undo {
@@ -306,7 +331,16 @@ void Engine::on_report(Instance& c) {
         std::string line = c.report_buffer.substr(0, n - 1);
         c.report_buffer.erase(0, n);
         if (line == "ready") {
-          release_barrier(c);
+          if (!c.config.tty) {
+            release_barrier(c);
+          } else if (auto taken = take_terminal(c); !taken) {
+            // The workload never runs: init sees the barrier close and leaves.
+            c.state.error = taken.error().describe();
+            c.code_from_report = protocol::kExitEngineError;
+            c.barrier.reset();
+          } else {
+            release_barrier(c);
+          }
         } else if (line.rfind("started", 0) == 0) {
           c.stages.started = monotonic_ns();
           if (c.detached_requester) {

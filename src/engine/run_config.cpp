@@ -117,6 +117,10 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   if (!has_path)
     env.insert(env.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   env = merge_env(env, {"HOSTNAME=" + c.hostname});
+  // With a terminal, Docker sets TERM=xterm unless the image or the user sets it.
+  if (r.tty && std::none_of(env.begin(), env.end(),
+                            [](const std::string& e) { return env_key(e) == "TERM"; }))
+    env.push_back("TERM=xterm");
   c.env = merge_env(env, r.env);
 
   c.workdir = r.workdir.value_or(image.working_dir.empty() ? "/" : image.working_dir);
@@ -142,6 +146,7 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   c.limits.pids = r.pids_limit;
   c.log_size = r.log_size;
   c.auto_remove = r.rm;
+  c.tty = r.tty;
   c.interactive = r.interactive;
   c.stop_signal = image.stop_signal;
   return ok();

@@ -54,8 +54,9 @@ Result<RawMode> RawMode::enter(int fd) {
   struct termios saved {};
   if (::tcgetattr(fd, &saved) != 0) return fail_errno("read the terminal's mode");
   struct termios raw = saved;
-  // As cfmakeraw, but output processing stays: the container's terminal already turned
-  // \n into \r\n, and this terminal's own settings for output are the user's.
+  // cfmakeraw, as Docker's client does: output processing too, since the container's own
+  // terminal already turned \n into \r\n (a second pass would print \r\r\n).
+  raw.c_oflag &= ~static_cast<tcflag_t>(OPOST);
   raw.c_iflag &=
       ~static_cast<tcflag_t>(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
   raw.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
