@@ -66,6 +66,15 @@ struct Exit {
   ASUP_API_FIELDS(exit_code, message)
 };
 
+// attach: the container it reached, and whether it has a terminal (the client then puts
+// its own into raw mode).
+struct Attached {
+  static constexpr std::string_view kType = "attached";
+  std::string id;
+  bool tty = false;
+  ASUP_API_FIELDS(id, tty)
+};
+
 // A pull's progress in words.
 struct StatusLine {
   static constexpr std::string_view kType = "status";

@@ -260,6 +260,15 @@ struct InputRequest {
   ASUP_API_FIELDS(id, data, close)
 };
 
+// attach: Attached, then the container's live output and its Exit; keys reach it through
+// input requests. The session's end detaches.
+struct AttachRequest {
+  static constexpr std::string_view kOp = "attach";
+  using Reply = Exit;
+  std::string id;
+  ASUP_API_FIELDS(id)
+};
+
 // A container's terminal's new size. No reply, as for input.
 struct ResizeRequest {
   static constexpr std::string_view kOp = "resize";
@@ -291,7 +300,7 @@ void for_each_request(Visit&& visit) {
       visit(ImageInspectRequest{}), visit(ImagePruneRequest{}), visit(NetworkCreateRequest{}),
       visit(NetworkLsRequest{}), visit(NetworkInspectRequest{}), visit(NetworkRmRequest{}),
       visit(NetworkConnectRequest{}), visit(NetworkDisconnectRequest{}), visit(InputRequest{}),
-      visit(ResizeRequest{});
+      visit(ResizeRequest{}), visit(AttachRequest{});
 }
 
 // A request line: the fields of T plus its "op".

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cli/common.hpp"
+#include "cli/signal_proxy.hpp"
 #include "cli/terminal_session.hpp"
 #include "core/units.hpp"
 #include "term/detach_keys.hpp"
@@ -62,33 +63,6 @@ Result<std::vector<std::string>> read_env_file(const std::string& path) {
     add_env_entry(out, line);
   }
   return out;
-}
-
-// Forwards the signals a user sends to `asupctl run` to the container, like docker run's
-// --sig-proxy. Each kill request is encoded in advance: a handler may only write().
-constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-int g_request_fd = -1;
-std::string g_kill_lines[NSIG];
-
-void proxy_signal(int sig) {
-  if (g_request_fd < 0 || sig <= 0 || sig >= NSIG) return;
-  const std::string& line = g_kill_lines[sig];
-  (void)!::write(g_request_fd, line.data(), line.size());
-}
-
-void forward_signals(const std::string& id, int request_fd) {
-  for (int sig : kForwardedSignals) {
-    api::KillRequest kill;
-    kill.ids = {id};
-    kill.signal = std::to_string(sig);
-    g_kill_lines[sig] = api::request_line(kill).dump() + "\n";
-  }
-  g_request_fd = request_fd;
-  struct sigaction sa {};
-  sa.sa_handler = proxy_signal;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : kForwardedSignals) ::sigaction(sig, &sa, nullptr);
 }
 
 // The run request the command line asks for; an error for what is wrong with it before
@@ -201,7 +175,7 @@ bool attach(Cli& cli, const RunFlags& f, const api::RunRequest& req, int& code) 
     } else if (auto* created = std::get_if<api::Created>(&message)) {
       if (!f.detach) forward_signals(created->id, c.request_fd());
       if (!f.detach && f.tty) {
-        TerminalSession::Options options{created->id, f.interactive,
+        TerminalSession::Options options{created->id, true, f.interactive,
                                          term::parse_detach_keys(f.detach_keys).value()};
         auto started = TerminalSession::start(c.request_fd(), std::move(options));
         if (!started) return done(report_error(started.error().describe(), 125));

@@ -86,6 +86,7 @@ void add_image_inspect(CLI::App& app, Cli& cli);
 void add_image_prune(CLI::App& app, Cli& cli);
 void add_network(CLI::App& app, Cli& cli);  // the `network` group
 void add_port(CLI::App& app, Cli& cli);
+void add_attach(CLI::App& app, Cli& cli);
 
 // For inspect and image inspect: prints the reply's items as a JSON array, then each of
 // its errors as "Error: ..." on stderr; exit 1 if there was any.

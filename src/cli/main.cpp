@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
         asup::cli::add_rmi, asup::cli::add_pull, asup::cli::add_login})
     add(app, cli);
   for (auto add : {asup::cli::add_tag, asup::cli::add_save, asup::cli::add_image,
-                   asup::cli::add_port, asup::cli::add_network})
+                   asup::cli::add_port, asup::cli::add_network, asup::cli::add_attach})
     add(app, cli);
   try {
     app.parse(argc, argv);

@@ -60,7 +60,7 @@ Result<std::unique_ptr<TerminalSession>> TerminalSession::start(int request_fd, 
     sigemptyset(&sa.sa_mask);
     ::sigaction(SIGWINCH, &sa, nullptr);
   }
-  if (s->options_.relay_stdin && ::isatty(0)) {
+  if (s->options_.tty && s->options_.relay_stdin && ::isatty(0)) {
     ASUP_TRY(auto raw, term::RawMode::enter(0));
     s->raw_.emplace(std::move(raw));
   }
@@ -77,6 +77,7 @@ TerminalSession::~TerminalSession() {
 }
 
 void TerminalSession::send_size() {
+  if (!options_.tty) return;
   auto size = term::window_size(::isatty(0) ? 0 : 1);
   if (!size || size->rows == 0) return;
   api::ResizeRequest resize;
@@ -107,8 +108,14 @@ void TerminalSession::relay() {
     ssize_t n = ::read(0, buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) {
-      // End of the user's input: the container's terminal stays open, as with Docker.
+      // End of the user's input: a terminal stays open, as with Docker; a pipe ends.
       reading = false;
+      if (!options_.tty) {
+        api::InputRequest eof;
+        eof.id = options_.container;
+        eof.close = true;
+        write_line(request_fd_, api::request_line(eof));
+      }
       continue;
     }
     auto fed = matcher.feed(std::string_view(buf, static_cast<std::size_t>(n)));

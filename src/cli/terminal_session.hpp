@@ -1,9 +1,9 @@
 // The client's half of an attached terminal (run -t, attach): the user's terminal in raw
-// mode, what the user types relayed to the container's terminal as input requests (the
-// detach keys watched for on the way), and every SIGWINCH sent on as a resize request. A
-// thread does the relaying so that the main thread can block on asupd's replies; its
-// request lines are shorter than PIPE_BUF, so they never interleave with the main
-// thread's own (signal forwarding) on the request FIFO.
+// mode (a container without a terminal gets only the stdin relay), what the user types relayed to
+// the container's terminal as input requests (the detach keys watched for on the way), and every
+// SIGWINCH sent on as a resize request. A thread does the relaying so that the main thread can
+// block on asupd's replies; its request lines are shorter than PIPE_BUF, so they never interleave
+// with the main thread's own (signal forwarding) on the request FIFO.
 #pragma once
 
 #include <memory>
@@ -20,7 +20,8 @@ namespace asup::cli {
 class TerminalSession {
  public:
   struct Options {
-    std::string container;        // whose terminal
+    std::string container;        // whose terminal (or stdin)
+    bool tty = true;              // it has a terminal: raw mode here, sizes sent
     bool relay_stdin = false;     // -i
     std::string detach_sequence;  // parsed --detach-keys; empty: none
   };

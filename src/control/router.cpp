@@ -41,6 +41,7 @@ void call(Engine& e, const CallerPtr& c, const api::NetworkConnectRequest& r) { 
 void call(Engine& e, const CallerPtr& c, const api::NetworkDisconnectRequest& r) { e.network_disconnect(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::InputRequest& r) { e.input(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::ResizeRequest& r) { e.resize(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::AttachRequest& r) { e.attach(c, r); }
 // clang-format on
 
 }  // namespace

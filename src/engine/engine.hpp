@@ -79,6 +79,7 @@ class Engine {
   // terminals and stdin (terminal.cpp): no reply, whatever happens
   void input(const CallerPtr& caller, const api::InputRequest& request);
   void resize(const CallerPtr& caller, const api::ResizeRequest& request);
+  void attach(const CallerPtr& caller, const api::AttachRequest& request);
   // Graceful shutdown: containers keep running; their state stays on disk for the next
   // asupd to pick up.
   void shutdown();

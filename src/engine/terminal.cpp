@@ -1,6 +1,7 @@
-// Input and resize requests: keys for a container's terminal (or its detached stdin pipe)
-// and the terminal's size. They get no reply: they travel on an attached session between
-// its output frames, so what cannot be delivered is logged and dropped.
+// attach, and input and resize requests: keys for a container's terminal (or its detached
+// stdin pipe) and the terminal's size. Input and resize get no reply: they travel on an
+// attached session between its output frames, so what cannot be delivered is logged and
+// dropped.
 #include <spdlog/spdlog.h>
 
 #include "core/base64.hpp"
@@ -23,6 +24,16 @@ void Engine::input(const CallerPtr&, const api::InputRequest& req) {
   writer.write(std::move(bytes).value());
   // A terminal has no end of input short of hanging up; a pipe's reader sees EOF.
   if (req.close && !found.value()->config.tty) writer.close_after_writes();
+}
+
+void Engine::attach(const CallerPtr& s, const api::AttachRequest& req) {
+  auto found = find(req.id);
+  if (!found) return s->send_error(1, found.error().message);
+  Instance& c = *found.value();
+  if (!c.running() || c.exit_seen)
+    return s->send_error(1, "You cannot attach to a stopped container, start it first");
+  s->reply(api::Attached{c.config.id, c.config.tty});
+  c.log->attach(s);
 }
 
 void Engine::resize(const CallerPtr&, const api::ResizeRequest& req) {

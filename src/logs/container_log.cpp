@@ -133,7 +133,12 @@ void ContainerLog::resume_captures() {
 }
 
 void ContainerLog::attach(const api::CallerPtr& caller) {
-  attached_ = caller;
+  // The first paces capture; later ones (`attach` while another client is attached) get
+  // the output and the exit without slowing the container further.
+  if (!attached_ || attached_->closed())
+    attached_ = caller;
+  else
+    exit_receivers_.push_back(caller->serial());
   follow(caller);
 }
 
@@ -146,6 +151,7 @@ void ContainerLog::follow(const api::CallerPtr& caller) {
 
 void ContainerLog::drop_follower(std::uint64_t serial) {
   std::erase_if(followers_, [&](const api::CallerPtr& f) { return f->serial() == serial; });
+  std::erase(exit_receivers_, serial);
   if (attached_ && attached_->serial() == serial) {
     attached_.reset();
     // Nobody is owed the output any more: capture goes on at the container's pace.
@@ -156,12 +162,14 @@ void ContainerLog::drop_follower(std::uint64_t serial) {
 void ContainerLog::finish(const api::Exit& exit) {
   ended_ = true;
   for (auto& f : followers_) {
-    if (f == attached_)
+    if (f == attached_ || std::find(exit_receivers_.begin(), exit_receivers_.end(), f->serial()) !=
+                              exit_receivers_.end())
       f->reply(exit);
     else
       f->reply(api::Done{});
   }
   followers_.clear();
+  exit_receivers_.clear();
   attached_.reset();
 }
 

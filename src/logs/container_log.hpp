@@ -56,8 +56,8 @@ class ContainerLog : public std::enable_shared_from_this<ContainerLog> {
   // Runs `resume` once the attached client has read its backlog or gone away.
   void wait_for_reader(std::function<void()> resume);
 
-  // `run` without -d: `caller` gets every byte from now on, paces capture, and gets the
-  // container's api::Exit at the end.
+  // `run` without -d, `attach`: `caller` gets every byte from now on and the container's
+  // api::Exit at the end; the first attached client also paces capture.
   void attach(const api::CallerPtr& caller);
   // `logs`: the ring (from the last `tail` lines when tail >= 0) at the caller's pace; then
   // with `follow` the live output of a running container, else api::Done.
@@ -90,6 +90,7 @@ class ContainerLog : public std::enable_shared_from_this<ContainerLog> {
   std::optional<RingFile> file_;
   std::vector<api::CallerPtr> followers_;
   api::CallerPtr attached_;
+  std::vector<std::uint64_t> exit_receivers_;  // further attached clients, by serial
   // Captures waiting for the attached client to read its backlog.
   std::vector<std::function<void()>> paused_captures_;
 };

@@ -213,8 +213,8 @@ TEST_CASE("run -t: output printed just before exit arrives whole", "[tty]") {
 TEST_CASE("a detached container with a terminal keeps writing to its log across asupd's restart",
           "[tty]") {
   Daemon d;
-  auto id = d.run_detached({"-t", "busybox", "sh", "-c",
-                            "i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.05; done"});
+  auto id = d.run_detached(
+      {"-t", "busybox", "sh", "-c", "i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.05; done"});
   REQUIRE(d.wait_logs(id, "tick-3"));
   d.crash_daemon();
   d.start_daemon();
@@ -230,4 +230,42 @@ TEST_CASE("a detached container with a terminal keeps writing to its log across 
     at = next;
   }
   CHECK(d.run({"rm", "-f", id}).code == 0);
+}
+
+TEST_CASE("attach reconnects to a detached terminal and ends with the container's code", "[tty]") {
+  Daemon d;
+  {
+    PtyClient first{d.ctl_argv({"run", "-it", "--name", "again", "busybox", "sh"}), 24, 80};
+    REQUIRE(first.wait_for("# "));
+    first.type("\x10\x11");
+    REQUIRE(first.wait_exit() == 0);
+  }
+  PtyClient second{d.ctl_argv({"attach", "again"}), 24, 80};
+  // attach shows what comes from now on: ask the shell for a line.
+  bool back = false;
+  for (int i = 0; i < 50 && !back; ++i) {
+    second.type("echo back-$((1+1))\r");
+    back = second.wait_for("back-2", 0.2);
+  }
+  CHECK(back);
+  second.type("exit 7\r");
+  CHECK(second.wait_exit() == 7);
+  CHECK(d.status("again") == "exited");
+
+  auto stopped = d.try_run({"attach", "again"});
+  CHECK(stopped.code == 1);
+  CHECK(contains(stopped.err, "You cannot attach to a stopped container, start it first"));
+  auto missing = d.try_run({"attach", "nosuch"});
+  CHECK(missing.code == 1);
+  CHECK(contains(missing.err, "No such container: nosuch"));
+  CHECK(d.run({"rm", "again"}).code == 0);
+}
+
+TEST_CASE("attach to a detached -i container without a terminal feeds its stdin", "[tty]") {
+  Daemon d;
+  auto id = d.run_detached({"-i", "busybox", "sh", "-c", "read line; echo got-$line; exit 4"});
+  auto attach = d.spawn({"attach", id}, "hello\n");
+  REQUIRE(attach.wait(20));
+  CHECK(attach.result().code == 4);
+  CHECK(contains(attach.result().out, "got-hello"));
 }
