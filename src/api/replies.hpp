@@ -55,7 +55,8 @@ struct Created {
 
 struct Started {
   static constexpr std::string_view kType = "started";
-  ASUP_API_NO_FIELDS
+  std::optional<std::string> exec;  // exec with a terminal: what input and resize name
+  ASUP_API_FIELDS(exec)
 };
 
 // Final for an attached run and for exec.

@@ -89,7 +89,10 @@ struct ExecRequest {
   std::optional<std::string> workdir;  // unset: the container's
   std::optional<std::string> user;     // unset: the container's
   bool interactive = false;
-  ASUP_API_FIELDS(id, cmd, env, workdir, user, interactive)
+  bool tty = false;  // -t: a terminal of its own from the container's devpts
+  std::uint32_t tty_rows = 0;
+  std::uint32_t tty_cols = 0;
+  ASUP_API_FIELDS(id, cmd, env, workdir, user, interactive, tty, tty_rows, tty_cols)
 };
 
 struct StopRequest {
@@ -255,9 +258,10 @@ struct InputRequest {
   static constexpr std::string_view kOp = "input";
   using Reply = Done;
   std::string id;
-  std::string data;    // base64
-  bool close = false;  // stdin ends after data (a pipe's reader sees EOF)
-  ASUP_API_FIELDS(id, data, close)
+  std::optional<std::string> exec;  // an exec of it with a terminal, by its Started id
+  std::string data;                 // base64
+  bool close = false;               // stdin ends after data (a pipe's reader sees EOF)
+  ASUP_API_FIELDS(id, exec, data, close)
 };
 
 // attach: Attached, then the container's live output and its Exit; keys reach it through
@@ -274,9 +278,10 @@ struct ResizeRequest {
   static constexpr std::string_view kOp = "resize";
   using Reply = Done;
   std::string id;
+  std::optional<std::string> exec;
   std::uint32_t rows = 0;
   std::uint32_t cols = 0;
-  ASUP_API_FIELDS(id, rows, cols)
+  ASUP_API_FIELDS(id, exec, rows, cols)
 };
 
 struct NetworkDisconnectRequest {

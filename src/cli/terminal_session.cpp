@@ -82,6 +82,7 @@ void TerminalSession::send_size() {
   if (!size || size->rows == 0) return;
   api::ResizeRequest resize;
   resize.id = options_.container;
+  resize.exec = options_.exec;
   resize.rows = size->rows;
   resize.cols = size->cols;
   write_line(request_fd_, api::request_line(resize));
@@ -122,6 +123,7 @@ void TerminalSession::relay() {
     if (!fed.forward.empty()) {
       api::InputRequest input;
       input.id = options_.container;
+      input.exec = options_.exec;
       input.data = base64_encode(fed.forward);
       write_line(request_fd_, api::request_line(input));
     }

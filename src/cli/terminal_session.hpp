@@ -20,10 +20,11 @@ namespace asup::cli {
 class TerminalSession {
  public:
   struct Options {
-    std::string container;        // whose terminal (or stdin)
-    bool tty = true;              // it has a terminal: raw mode here, sizes sent
-    bool relay_stdin = false;     // -i
-    std::string detach_sequence;  // parsed --detach-keys; empty: none
+    std::string container;            // whose terminal (or stdin)
+    bool tty = true;                  // it has a terminal: raw mode here, sizes sent
+    bool relay_stdin = false;         // -i
+    std::string detach_sequence;      // parsed --detach-keys; empty: none
+    std::optional<std::string> exec;  // the terminal of this exec in the container
   };
   // Raw mode (when stdin is a terminal and is relayed) and the relay thread.
   static Result<std::unique_ptr<TerminalSession>> start(int request_fd, Options options);

@@ -37,6 +37,7 @@ struct DaemonOptions {
 };
 
 using CallerPtr = api::CallerPtr;
+struct ExecState;  // exec.cpp
 
 class Engine {
  public:
@@ -96,7 +97,10 @@ class Engine {
 
   // exec (exec.cpp)
   Result<launch::SpawnRequest> exec_spawn_request(const Instance& c, const api::ExecRequest& req);
-  Status start_exec(const CallerPtr& s, launch::SpawnRequest spawn, bool interactive);
+  Status start_exec(const CallerPtr& s, launch::SpawnRequest spawn, const api::ExecRequest& req);
+  // exec -t: the master from exec-mode asup-init, read out to the caller.
+  Status attach_exec_console(const CallerPtr& s, ExecState& st, int init_pidfd,
+                             const std::string& exec_id, std::function<void()> done);
 
   // the launch pipeline (launch_pipeline.cpp), its stages in order
   Result<std::string> create_and_start(const RunRequest& request, const CallerPtr& client,
@@ -186,6 +190,8 @@ class Engine {
   std::string init_layer_;  // launch::ensure_init_layer
   // exec helpers still running, by pid, so the SIGCHLD net does not steal their status
   std::map<pid_t, std::unique_ptr<loop::PidfdWatch>> execs_;
+  // the terminals of running exec -t commands, by exec id, for input and resize
+  std::map<std::string, std::shared_ptr<StdinWriter>> exec_consoles_;
   logs::CaptureSet captures_;          // every container's output pipes
   UniqueFd daemon_pidfd_;              // daemon_pidfd()
   std::uint64_t handover_serial_ = 0;  // tells one adopt request from another

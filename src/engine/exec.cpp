@@ -9,7 +9,9 @@
 #include "asup/protocol.hpp"
 #include "core/syscalls.hpp"
 #include "engine/engine.hpp"
+#include "engine/naming.hpp"
 #include "launch/spawner.hpp"
+#include "logs/container_log.hpp"
 
 namespace asup::engine {
 namespace {
@@ -32,35 +34,84 @@ Result<std::vector<UniqueFd>> take_client_stdio(api::Caller& caller, bool intera
 
 // What becomes of one exec: its exit code once the process ended and its report pipe
 // closed, and why it could not run, if asup-init said so.
-struct ExecState {
-  std::string error;
-  int code = -1;
-  bool exited = false, report_done = false;
-  std::string buffer;
-  std::unique_ptr<boost::asio::posix::stream_descriptor> report;
+}  // namespace
 
-  void read_report(const std::shared_ptr<ExecState>& self, std::function<void()> done) {
-    boost::asio::async_read_until(*report, boost::asio::dynamic_buffer(buffer), '\n',
-                                  [self, done](const boost::system::error_code& ec, std::size_t n) {
-                                    if (ec) {
-                                      self->report_done = true;
-                                      done();
-                                      return;
-                                    }
-                                    std::string line = self->buffer.substr(0, n - 1);
-                                    self->buffer.erase(0, n);
-                                    // "error CODE MESSAGE"
-                                    if (line.rfind("error ", 0) == 0) {
-                                      auto sp = line.find(' ', 6);
-                                      if (sp != std::string::npos)
-                                        self->error = line.substr(sp + 1);
-                                    }
-                                    self->read_report(self, done);
-                                  });
+// An exec's terminal: its master read out to the caller at the caller's pace, and closed
+// when the caller goes away, which hangs the terminal up (SIGHUP to the exec'd session):
+// no orphan ever reads what the user types.
+struct ExecConsole : std::enable_shared_from_this<ExecConsole> {
+  ExecConsole(boost::asio::io_context& io, UniqueFd master, std::weak_ptr<api::Caller> caller,
+              std::function<void()> ended)
+      : desc(io, master.release()), caller(std::move(caller)), ended(std::move(ended)) {
+    boost::system::error_code ec;
+    desc.non_blocking(true, ec);
+  }
+  boost::asio::posix::stream_descriptor desc;
+  std::weak_ptr<api::Caller> caller;
+  std::function<void()> ended;  // the terminal is read to its end (or closed)
+  std::vector<char> buffer = std::vector<char>(64 << 10);
+  bool reading = false, over = false;
+
+  void read() {
+    reading = true;
+    desc.async_read_some(
+        boost::asio::buffer(buffer),
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+          self->reading = false;
+          // EIO once the command and everything it left are gone: all was read.
+          if (ec) return self->finish();
+          auto to = self->caller.lock();
+          if (!to || to->closed()) return self->finish();
+          to->send_output("stdout", now_ns(), std::string_view(self->buffer.data(), n));
+          if (to->queued_bytes() < logs::kAttachedBacklog) return self->read();
+          to->on_drained([self] { self->read(); });
+        });
+  }
+  void close() {
+    boost::system::error_code ec;
+    desc.close(ec);
+    if (!reading) finish();
+  }
+  void finish() {
+    if (over) return;
+    over = true;
+    boost::system::error_code ec;
+    desc.close(ec);
+    ended();
   }
 };
 
-}  // namespace
+struct ExecState {
+  std::string error;
+  int code = -1;
+  bool exited = false, report_done = false, console_done = true;
+  std::string buffer;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> report;
+  UniqueFd barrier;  // with a terminal: opened once asupd holds the master
+  std::shared_ptr<ExecConsole> console;
+
+  void read_report(const std::shared_ptr<ExecState>& self, std::function<void()> done,
+                   std::function<void()> on_console) {
+    boost::asio::async_read_until(
+        *report, boost::asio::dynamic_buffer(buffer), '\n',
+        [self, done, on_console](const boost::system::error_code& ec, std::size_t n) {
+          if (ec) {
+            self->report_done = true;
+            done();
+            return;
+          }
+          std::string line = self->buffer.substr(0, n - 1);
+          self->buffer.erase(0, n);
+          // "error CODE MESSAGE"
+          if (line.rfind("error ", 0) == 0) {
+            auto sp = line.find(' ', 6);
+            if (sp != std::string::npos) self->error = line.substr(sp + 1);
+          }
+          if (line == "console") on_console();
+          self->read_report(self, done, on_console);
+        });
+  }
+};
 
 Result<launch::SpawnRequest> Engine::exec_spawn_request(const Instance& c,
                                                         const api::ExecRequest& req) {
@@ -79,6 +130,12 @@ Result<launch::SpawnRequest> Engine::exec_spawn_request(const Instance& c,
   spawn.spec.workdir = workdir;
   spawn.spec.user = req.user.value_or(c.config.user);
   spawn.spec.hostname = c.config.hostname;
+  spawn.spec.tty = req.tty;
+  spawn.spec.tty_rows = req.tty_rows;
+  spawn.spec.tty_cols = req.tty_cols;
+  if (req.tty && std::none_of(spawn.spec.env.begin(), spawn.spec.env.end(),
+                              [](const std::string& e) { return e.rfind("TERM=", 0) == 0; }))
+    spawn.spec.env.push_back("TERM=xterm");
   spawn.ns_pidfd = c.watch->fd();
   if (c.cgroup) {
     spawn.cgroup_fd = c.cgroup->clone_into_fd();
@@ -93,31 +150,48 @@ void Engine::exec(const CallerPtr& s, const api::ExecRequest& req) {
   if (!c) return s->send_error(protocol::kExitEngineError, c.error().message);
   auto spawn = exec_spawn_request(*c.value(), req);
   if (!spawn) return s->send_error(protocol::kExitEngineError, spawn.error().message);
-  auto started = start_exec(s, std::move(spawn).value(), req.interactive);
+  auto started = start_exec(s, std::move(spawn).value(), req);
   if (!started) s->send_error(protocol::kExitEngineError, started.error().describe());
 }
 
-Status Engine::start_exec(const CallerPtr& s, launch::SpawnRequest spawn, bool interactive) {
-  ASUP_TRY(auto stdio, take_client_stdio(*s, interactive));
-  spawn.stdin_fd = stdio[0].get();
-  spawn.stdout_fd = stdio[1].get();
-  spawn.stderr_fd = stdio[2].get();
+Status Engine::start_exec(const CallerPtr& s, launch::SpawnRequest spawn,
+                          const api::ExecRequest& req) {
+  // With a terminal the command's stdio is its pty; without, the client's own descriptors.
+  std::vector<UniqueFd> stdio;
+  if (!req.tty) {
+    ASUP_TRY(stdio, take_client_stdio(*s, req.interactive));
+    spawn.stdin_fd = stdio[0].get();
+    spawn.stdout_fd = stdio[1].get();
+    spawn.stderr_fd = stdio[2].get();
+  }
   ASUP_TRY(auto spawned, launch::spawn(spawn));
 
   pid_t pid = spawned.pid;
+  const std::string exec_id = req.tty ? new_container_id() : "";
   auto st = std::make_shared<ExecState>();
   st->report =
       std::make_unique<boost::asio::posix::stream_descriptor>(loop_.io(), spawned.report.release());
-  auto done = [this, s, st, pid] {
-    if (!st->exited || !st->report_done) return;
+  st->barrier = std::move(spawned.barrier);
+  auto done = [this, s, st, pid, exec_id] {
+    if (!st->exited || !st->report_done || !st->console_done) return;
     api::Exit exit{st->code, std::nullopt};
     if (!st->error.empty()) exit.message = st->error;
     s->reply(exit);
     execs_.erase(pid);
+    if (!exec_id.empty()) exec_consoles_.erase(exec_id);
   };
-  st->read_report(st, done);
   auto watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(spawned.pidfd));
   auto* w = watch.get();
+  auto on_console = [this, s, st, w, done, exec_id] {
+    auto taken = attach_exec_console(s, *st, w->fd(), exec_id, done);
+    if (!taken) st->error = taken.error().describe();
+    // Opened either way: without a master asup-init's command has no terminal, and it
+    // fails on its own; with it, the command starts.
+    char go = 1;
+    if (st->barrier) (void)!::write(st->barrier.get(), &go, 1);
+    st->barrier.reset();
+  };
+  st->read_report(st, done, on_console);
   execs_[pid] = std::move(watch);
   w->start([st, w, done] {
     siginfo_t info{};
@@ -128,7 +202,31 @@ Status Engine::start_exec(const CallerPtr& s, launch::SpawnRequest spawn, bool i
     st->exited = true;
     done();
   });
-  s->reply(api::Started{});
+  api::Started started;
+  if (!exec_id.empty()) started.exec = exec_id;
+  s->reply(started);
+  return ok();
+}
+
+Status Engine::attach_exec_console(const CallerPtr& s, ExecState& st, int init_pidfd,
+                                   const std::string& exec_id, std::function<void()> done) {
+  ASUP_TRY(auto master, launch::take_console(init_pidfd));
+  UniqueFd writer{::fcntl(master.get(), F_DUPFD_CLOEXEC, 0)};
+  if (!writer) return fail_errno("duplicate the terminal's master");
+  auto input = std::make_shared<StdinWriter>(loop_.io(), std::move(writer), "exec " + exec_id);
+  exec_consoles_[exec_id] = input;
+  st.console_done = false;
+  auto* state = &st;
+  st.console = std::make_shared<ExecConsole>(loop_.io(), std::move(master), s, [state, done] {
+    state->console_done = true;
+    done();
+  });
+  st.console->read();
+  // The caller gone, the terminal hangs up: asupd holds the only master.
+  s->on_close([console = std::weak_ptr<ExecConsole>(st.console), input] {
+    input->close();
+    if (auto c = console.lock()) c->close();
+  });
   return ok();
 }
 

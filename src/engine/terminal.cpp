@@ -10,6 +10,12 @@
 namespace asup::engine {
 
 void Engine::input(const CallerPtr&, const api::InputRequest& req) {
+  if (req.exec) {
+    auto it = exec_consoles_.find(*req.exec);
+    auto bytes = base64_decode(req.data);
+    if (it != exec_consoles_.end() && bytes) it->second->write(std::move(bytes).value());
+    return;
+  }
   auto found = find(req.id);
   if (!found || !found.value()->stdin_writer) {
     spdlog::debug("input for {}: no stdin to write to", req.id);
@@ -37,6 +43,12 @@ void Engine::attach(const CallerPtr& s, const api::AttachRequest& req) {
 }
 
 void Engine::resize(const CallerPtr&, const api::ResizeRequest& req) {
+  if (req.exec) {
+    auto it = exec_consoles_.find(*req.exec);
+    if (it != exec_consoles_.end() && req.rows > 0 && req.cols > 0)
+      (void)it->second->resize(req.rows, req.cols);
+    return;
+  }
   auto found = find(req.id);
   if (!found || !found.value()->config.tty || !found.value()->stdin_writer) return;
   if (req.rows == 0 || req.cols == 0) return;

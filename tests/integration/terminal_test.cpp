@@ -269,3 +269,44 @@ TEST_CASE("attach to a detached -i container without a terminal feeds its stdin"
   CHECK(attach.result().code == 4);
   CHECK(contains(attach.result().out, "got-hello"));
 }
+
+TEST_CASE("exec -it: its own terminal, its exit code, and a hang-up when the client dies",
+          "[tty]") {
+  Daemon d;
+  auto id = d.run_detached({"--name", "host1", "busybox", "sleep", "3600"});
+  {
+    PtyClient client{d.ctl_argv({"exec", "-it", "host1", "sh"}), 20, 70};
+    REQUIRE(client.wait_for("# "));
+    client.type("tty; stty size; echo TERM=$TERM\r");
+    CHECK(client.wait_for("/dev/pts/0"));
+    CHECK(client.wait_for("20 70"));
+    CHECK(client.wait_for("TERM=xterm"));
+    client.type("exit 3\r");
+    CHECK(client.wait_exit() == 3);
+  }
+  {
+    PtyClient client{d.ctl_argv({"exec", "-it", "host1", "sh"}), 24, 80};
+    REQUIRE(client.wait_for("# "));
+    client.type("echo $$ > /tmp/orphan.pid\r");
+    client.type("echo written\r");
+    REQUIRE(client.wait_for("written\r\n"));
+    // The client dies (its destructor kills it): the shell must not outlive it.
+  }
+  auto pid = trim(d.run({"exec", "host1", "cat", "/tmp/orphan.pid"}).out);
+  REQUIRE_FALSE(pid.empty());
+  CHECK(eventually([&] { return d.try_run({"exec", "host1", "kill", "-0", pid}).code != 0; }, 20));
+  CHECK(d.run({"rm", "-f", id}).code == 0);
+}
+
+TEST_CASE("exec -it without a terminal on stdin is refused", "[tty]") {
+  Daemon d;
+  auto id = d.run_detached({"busybox", "sleep", "3600"});
+  auto r = d.try_run({"exec", "-it", id, "sh"});
+  CHECK(r.code == 1);
+  CHECK(contains(r.err, "the input device is not a TTY"));
+  auto t = d.run({"exec", "-t", id, "sh", "-c", "tty; seq 1 20000; exit 6"}, "", 60);
+  CHECK(t.code == 6);
+  CHECK(contains(t.out, "/dev/pts/0\r\n"));
+  CHECK(contains(t.out, "\r\n19999\r\n20000\r\n"));
+  CHECK(d.run({"rm", "-f", id}).code == 0);
+}
