@@ -99,8 +99,9 @@ struct StopRequest {
   static constexpr std::string_view kOp = "stop";
   using Reply = OutcomesResult;
   std::vector<std::string> ids;
-  std::int64_t timeout = 10;  // seconds
-  ASUP_API_FIELDS(ids, timeout)
+  std::int64_t timeout = 10;  // seconds; 0: SIGKILL at once; negative: wait without limit
+  std::string signal;         // -s; empty: the container's stop signal, else SIGTERM
+  ASUP_API_FIELDS(ids, timeout, signal)
 };
 
 struct KillRequest {

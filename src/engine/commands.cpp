@@ -117,17 +117,26 @@ void Engine::for_each_named(const CallerPtr& s, const std::vector<std::string>& 
 
 void Engine::stop(const CallerPtr& s, const api::StopRequest& req) {
   std::int64_t timeout = req.timeout;
-  for_each_named(s, req.ids, [this, timeout](Instance& c, Reporter report) {
+  std::optional<int> asked;
+  if (!req.signal.empty()) {
+    auto parsed = parse_signal(req.signal);
+    if (!parsed) return s->send_error(1, parsed.error().message);
+    asked = parsed.value();
+  }
+  for_each_named(s, req.ids, [this, timeout, asked](Instance& c, Reporter report) {
     if (!c.watch || c.exit_seen) {
       report(api::Outcome{});
       return;
     }
     int sig = SIGTERM;
-    if (!c.config.stop_signal.empty()) {
+    if (asked) {
+      sig = *asked;
+    } else if (!c.config.stop_signal.empty()) {
       if (auto parsed = parse_signal(c.config.stop_signal)) sig = parsed.value();
     }
     when_finished(c, [report] { report(api::Outcome{}); });
-    (void)signal(c, timeout <= 0 ? SIGKILL : sig);
+    // 0: no grace at all. Negative: the signal, then as long as the container takes.
+    (void)signal(c, timeout == 0 ? SIGKILL : sig);
     if (timeout <= 0) return;
     c.kill_timer =
         std::make_unique<boost::asio::steady_timer>(loop_.io(), std::chrono::seconds(timeout));

@@ -56,6 +56,7 @@ void check_networks_survive(Daemon& d, bool crash) {
   CHECK(r.code == 0);
   CHECK(r.out != a_ip + "\n");
   r = d.run({"run", "--rm", "busybox", "hostname", "-i"});
+  INFO(r);
   CHECK(r.code == 0);
   CHECK(r.out != web_ip + "\n");
 

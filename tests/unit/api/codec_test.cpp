@@ -213,7 +213,8 @@ TEST_CASE("unset optionals are left out when encoding, set ones are sent", "[api
 }
 
 TEST_CASE("field names are the JSON names, in declaration order", "[api][codec]") {
-  CHECK(api::field_names<api::StopRequest>() == std::vector<std::string>{"ids", "timeout"});
+  CHECK(api::field_names<api::StopRequest>() ==
+        std::vector<std::string>{"ids", "timeout", "signal"});
   CHECK(api::field_names<api::Exit>() == std::vector<std::string>{"exit_code", "message"});
   CHECK(api::field_names<api::ImagesRequest>().empty());
 }
