@@ -122,7 +122,7 @@ struct ContainerSummary {
   std::string image;
   std::vector<std::string> command;
   std::int64_t created = 0;  // Unix ns
-  std::string state;         // created | running | exited
+  std::string state;         // created | running | paused | restarting | exited
   std::int64_t started = 0;
   std::int64_t finished = 0;
   int exit_code = 0;

@@ -44,9 +44,79 @@ struct RunRequest {
   bool tty = false;            // -t: a terminal from the container's devpts
   std::uint32_t tty_rows = 0;  // its size before the workload starts (0: the kernel's)
   std::uint32_t tty_cols = 0;
+  std::string restart = "no";                // no | on-failure[:N] | always | unless-stopped
+  std::string stop_signal;                   // --stop-signal; empty: the image's, else SIGTERM
+  std::optional<std::int64_t> stop_timeout;  // --stop-timeout, seconds; unset: 10
   ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                   devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
-                  publish, publish_all, network_aliases, tty, tty_rows, tty_cols)
+                  publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
+                  stop_signal, stop_timeout)
+};
+
+// create: a container in state "created", every run field but detach (which it ignores);
+// `start` runs it.
+struct CreateRequest : RunRequest {
+  static constexpr std::string_view kOp = "create";
+  using Reply = IdResult;
+};
+
+// start: each container named; a running one is left as it is. With `attach` (one
+// container only) the caller gets Attached, the live output and the Exit as for an
+// attached run; `interactive` gives the container the caller's stdin (a terminal's keys
+// travel as input requests instead).
+struct StartRequest {
+  static constexpr std::string_view kOp = "start";
+  using Reply = OutcomesResult;
+  std::vector<std::string> ids;
+  bool attach = false;
+  bool interactive = false;
+  std::uint32_t tty_rows = 0;  // a terminal's size when it starts (0: as it was)
+  std::uint32_t tty_cols = 0;
+  ASUP_API_FIELDS(ids, attach, interactive, tty_rows, tty_cols)
+};
+
+// restart: stop as `stop` does (a stopped container is only started), then start.
+struct RestartRequest {
+  static constexpr std::string_view kOp = "restart";
+  using Reply = OutcomesResult;
+  std::vector<std::string> ids;
+  std::optional<std::int64_t> timeout;  // as stop's
+  std::string signal;
+  ASUP_API_FIELDS(ids, timeout, signal)
+};
+
+struct PauseRequest {
+  static constexpr std::string_view kOp = "pause";
+  using Reply = OutcomesResult;
+  std::vector<std::string> ids;
+  ASUP_API_FIELDS(ids)
+};
+
+struct UnpauseRequest {
+  static constexpr std::string_view kOp = "unpause";
+  using Reply = OutcomesResult;
+  std::vector<std::string> ids;
+  ASUP_API_FIELDS(ids)
+};
+
+struct RenameRequest {
+  static constexpr std::string_view kOp = "rename";
+  using Reply = Done;
+  std::string id;
+  std::string name;
+  ASUP_API_FIELDS(id, name)
+};
+
+// update: limits of running containers change live; every change is kept in the config.
+struct UpdateRequest {
+  static constexpr std::string_view kOp = "update";
+  using Reply = OutcomesResult;
+  std::vector<std::string> ids;
+  std::optional<std::int64_t> memory;  // bytes
+  std::optional<double> cpus;
+  std::optional<std::int64_t> pids_limit;  // <= 0: unlimited
+  std::optional<std::string> restart;
+  ASUP_API_FIELDS(ids, memory, cpus, pids_limit, restart)
 };
 
 struct PsRequest {
@@ -99,8 +169,10 @@ struct StopRequest {
   static constexpr std::string_view kOp = "stop";
   using Reply = OutcomesResult;
   std::vector<std::string> ids;
-  std::int64_t timeout = 10;  // seconds; 0: SIGKILL at once; negative: wait without limit
-  std::string signal;         // -s; empty: the container's stop signal, else SIGTERM
+  // seconds; 0: SIGKILL at once; negative: wait without limit; unset: the container's
+  // --stop-timeout, else 10
+  std::optional<std::int64_t> timeout;
+  std::string signal;  // -s; empty: the container's stop signal, else SIGTERM
   ASUP_API_FIELDS(ids, timeout, signal)
 };
 
@@ -306,7 +378,9 @@ void for_each_request(Visit&& visit) {
       visit(ImageInspectRequest{}), visit(ImagePruneRequest{}), visit(NetworkCreateRequest{}),
       visit(NetworkLsRequest{}), visit(NetworkInspectRequest{}), visit(NetworkRmRequest{}),
       visit(NetworkConnectRequest{}), visit(NetworkDisconnectRequest{}), visit(InputRequest{}),
-      visit(ResizeRequest{}), visit(AttachRequest{});
+      visit(ResizeRequest{}), visit(AttachRequest{}), visit(CreateRequest{}), visit(StartRequest{}),
+      visit(RestartRequest{}), visit(PauseRequest{}), visit(UnpauseRequest{}),
+      visit(RenameRequest{}), visit(UpdateRequest{});
 }
 
 // A request line: the fields of T plus its "op".

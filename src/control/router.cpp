@@ -42,6 +42,13 @@ void call(Engine& e, const CallerPtr& c, const api::NetworkDisconnectRequest& r)
 void call(Engine& e, const CallerPtr& c, const api::InputRequest& r) { e.input(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::ResizeRequest& r) { e.resize(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::AttachRequest& r) { e.attach(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::CreateRequest& r) { e.create(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::StartRequest& r) { e.start(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::RestartRequest& r) { e.restart(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::PauseRequest& r) { e.pause(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::UnpauseRequest& r) { e.unpause(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::RenameRequest& r) { e.rename(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::UpdateRequest& r) { e.update(c, r); }
 // clang-format on
 
 }  // namespace

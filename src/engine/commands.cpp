@@ -116,7 +116,7 @@ void Engine::for_each_named(const CallerPtr& s, const std::vector<std::string>& 
 }
 
 void Engine::stop(const CallerPtr& s, const api::StopRequest& req) {
-  std::int64_t timeout = req.timeout;
+  std::int64_t timeout = req.timeout.value_or(10);
   std::optional<int> asked;
   if (!req.signal.empty()) {
     auto parsed = parse_signal(req.signal);

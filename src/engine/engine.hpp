@@ -56,6 +56,14 @@ class Engine {
   void kill(const CallerPtr& caller, const api::KillRequest& request);
   void rm(const CallerPtr& caller, const api::RmRequest& request);
   void wait(const CallerPtr& caller, const api::WaitRequest& request);
+  // the lifecycle after run (lifecycle.cpp, pause.cpp)
+  void create(const CallerPtr& caller, const api::CreateRequest& request);
+  void start(const CallerPtr& caller, const api::StartRequest& request);
+  void restart(const CallerPtr& caller, const api::RestartRequest& request);
+  void pause(const CallerPtr& caller, const api::PauseRequest& request);
+  void unpause(const CallerPtr& caller, const api::UnpauseRequest& request);
+  void rename(const CallerPtr& caller, const api::RenameRequest& request);
+  void update(const CallerPtr& caller, const api::UpdateRequest& request);
   // images (image_ops.cpp)
   void load(const CallerPtr& caller, const api::LoadRequest& request);
   void import(const CallerPtr& caller, const api::ImportRequest& request);
