@@ -134,15 +134,16 @@ int Engine::daemon_pidfd() {
 }
 
 void Engine::adopt(Instance& c) {
+  // Created and never started, exited, or waiting for its policy: no process to find.
+  if (!c.launched) return;
   // Same pid and same start time: the same process.
-  if (c.state.status == RunState::Running && c.state.pid > 0 &&
+  if (c.running() && c.state.pid > 0 &&
       sys::process_start_time(c.state.pid) == c.state.pid_start_time) {
     if (auto pidfd = sys::pidfd_open(c.state.pid)) {
       readopt(c, std::move(pidfd).value());
       return;
     }
   }
-  if (c.state.status == RunState::Exited) return;
   // It ended while no asupd watched: exit.json has its status, the spool its last output.
   c.cgroup = cgroups_->open(c.config.id);
   import_spool(c);
@@ -153,6 +154,10 @@ void Engine::adopt(Instance& c) {
 void Engine::readopt(Instance& c, UniqueFd pidfd) {
   const std::string id = c.config.id;
   c.cgroup = cgroups_->open(id);
+  // Paused is what the freezer says, whatever asupd managed to write before it went.
+  if (auto frozen = c.cgroup->freezer_state())
+    c.state.status =
+        frozen.value() == cgroup::FreezerState::Thawed ? RunState::Running : RunState::Paused;
   c.log->reopen();
   auto h = std::make_shared<Handover>(loop_.io(), id);
   // Taken first: should asup-init end during the handover, the pipes stay readable here.

@@ -45,12 +45,23 @@ void Engine::run(const CallerPtr& s, const api::RunRequest& req) {
     s->reply(api::Error{protocol::kExitEngineError, image.error().describe(), true});
     return;
   }
-  auto id = create_and_start(request.value(), s, received);
-  if (!id) {
-    s->send_error(protocol::kExitEngineError, id.error().describe());
-    return;
+  auto created = create_container(request.value(), received, false);
+  if (!created) return s->send_error(protocol::kExitEngineError, created.error().describe());
+  Instance& c = *created.value();
+  const std::string id = c.config.id;
+  const bool detach = request.value().detach;
+  StartOptions how{s, !detach, request.value().interactive && !detach, 0, 0, true};
+  if (auto started = start_container(c, how); !started) {
+    discard_container(id);
+    return s->send_error(protocol::kExitEngineError, started.error().describe());
   }
-  s->reply(api::Created{id.value()});
+  if (detach) {
+    c.on_started.push_back([s, id](const std::optional<api::Exit>& failure) {
+      if (failure) return s->send_error(failure->exit_code, failure->message.value_or(""));
+      s->reply(api::IdResult{id});
+    });
+  }
+  s->reply(api::Created{id});
 }
 
 void Engine::logs(const CallerPtr& s, const api::LogsRequest& req) {
@@ -82,17 +93,30 @@ void Engine::kill(const CallerPtr& s, const api::KillRequest& req) {
       result.results.push_back(api::Outcome::failure(q, c.error().message));
       continue;
     }
-    if (!c.value()->running()) {
-      result.results.push_back(
-          api::Outcome::failure(q, "cannot kill container: " + q + ": container " +
-                                       c.value()->config.id.substr(0, 12) + " is not running"));
-      continue;
-    }
-    auto r = signal(*c.value(), sig.value());
-    result.results.push_back(r ? api::Outcome::success(q)
-                               : api::Outcome::failure(q, r.error().describe()));
+    result.results.push_back(kill_one(*c.value(), q, sig.value()));
   }
   s->reply(result);
+}
+
+api::Outcome Engine::kill_one(Instance& c, const std::string& name, int sig) {
+  const bool running = c.running() || c.restarting();
+  if (!running || (!c.restarting() && (!c.watch || c.exit_seen)))
+    return api::Outcome::failure(name, "cannot kill container: " + name + ": container " +
+                                           c.config.id.substr(0, 12) + " is not running");
+  // Docker: a kill is a stop by the user; with SIGKILL or the stop signal (any signal when
+  // the container has none) its policy does not restart it, and a paused one is thawed.
+  c.state.manually_stopped = true;
+  int stop_signal = 0;
+  if (!c.config.stop_signal.empty())
+    if (auto parsed = parse_signal(c.config.stop_signal)) stop_signal = parsed.value();
+  if (sig == SIGKILL || stop_signal == 0 || sig == stop_signal) c.exit_on_next = true;
+  if (c.restarting()) {
+    if (c.exit_on_next) cancel_restart(c);
+    return api::Outcome::success(name);
+  }
+  auto r = signal(c, sig);
+  if (r && c.exit_on_next && c.paused()) thaw(c);
+  return r ? api::Outcome::success(name) : api::Outcome::failure(name, r.error().describe());
 }
 
 void Engine::for_each_named(const CallerPtr& s, const std::vector<std::string>& ids,
@@ -115,42 +139,51 @@ void Engine::for_each_named(const CallerPtr& s, const std::vector<std::string>& 
   }
 }
 
-void Engine::stop(const CallerPtr& s, const api::StopRequest& req) {
-  std::int64_t timeout = req.timeout.value_or(10);
-  std::optional<int> asked;
-  if (!req.signal.empty()) {
-    auto parsed = parse_signal(req.signal);
-    if (!parsed) return s->send_error(1, parsed.error().message);
-    asked = parsed.value();
+void Engine::stop_container(Instance& c, std::optional<std::int64_t> timeout_asked,
+                            std::optional<int> asked, std::function<void()> done) {
+  c.state.manually_stopped = true;
+  if (cancel_restart(c) || c.at_rest()) {
+    if (c.state.status == RunState::Exited) (void)persist_state(c);
+    done();
+    return;
   }
-  for_each_named(s, req.ids, [this, timeout, asked](Instance& c, Reporter report) {
-    if (!c.watch || c.exit_seen) {
-      report(api::Outcome{});
-      return;
-    }
-    int sig = SIGTERM;
-    if (asked) {
-      sig = *asked;
-    } else if (!c.config.stop_signal.empty()) {
-      if (auto parsed = parse_signal(c.config.stop_signal)) sig = parsed.value();
-    }
-    when_finished(c, [report] { report(api::Outcome{}); });
-    // 0: no grace at all. Negative: the signal, then as long as the container takes.
-    (void)signal(c, timeout == 0 ? SIGKILL : sig);
-    if (timeout <= 0) return;
-    c.kill_timer =
-        std::make_unique<boost::asio::steady_timer>(loop_.io(), std::chrono::seconds(timeout));
-    std::string id = c.config.id;
-    c.kill_timer->async_wait([this, id](const boost::system::error_code& ec) {
-      if (ec) return;
-      auto it = containers_.find(id);
-      if (it != containers_.end() && !it->second->exit_seen) (void)signal(*it->second, SIGKILL);
-    });
-    when_finished(c, [this, id] {
-      auto it = containers_.find(id);
-      if (it != containers_.end() && it->second->kill_timer) it->second->kill_timer->cancel();
-    });
+  c.exit_on_next = true;
+  when_finished(c, std::move(done));
+  if (!c.watch || c.exit_seen) return;  // on its way out already
+  int sig = SIGTERM;
+  if (asked) {
+    sig = *asked;
+  } else if (!c.config.stop_signal.empty()) {
+    if (auto parsed = parse_signal(c.config.stop_signal)) sig = parsed.value();
+  }
+  const std::int64_t timeout = timeout_asked.value_or(c.config.stop_timeout.value_or(10));
+  // 0: no grace at all. Negative: the signal, then as long as the container takes.
+  (void)signal(c, timeout == 0 ? SIGKILL : sig);
+  // A paused container acts on the signal once thawed, as under Docker.
+  if (c.paused()) thaw(c);
+  if (timeout <= 0) return;
+  c.kill_timer =
+      std::make_unique<boost::asio::steady_timer>(loop_.io(), std::chrono::seconds(timeout));
+  std::string id = c.config.id;
+  c.kill_timer->async_wait([this, id](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto it = containers_.find(id);
+    if (it != containers_.end() && !it->second->exit_seen) (void)signal(*it->second, SIGKILL);
   });
+  when_finished(c, [this, id] {
+    auto it = containers_.find(id);
+    if (it != containers_.end() && it->second->kill_timer) it->second->kill_timer->cancel();
+  });
+}
+
+void Engine::stop(const CallerPtr& s, const api::StopRequest& req) {
+  auto parsed = parse_optional_signal(req.signal);
+  if (!parsed) return s->send_error(1, parsed.error().message);
+  for_each_named(
+      s, req.ids,
+      [this, timeout = req.timeout, asked = parsed.value()](Instance& c, Reporter report) {
+        stop_container(c, timeout, asked, [report] { report(api::Outcome{}); });
+      });
 }
 
 void Engine::rm(const CallerPtr& s, const api::RmRequest& req) {
@@ -161,20 +194,26 @@ void Engine::rm(const CallerPtr& s, const api::RmRequest& req) {
         report(r ? api::Outcome{} : api::Outcome::failure("", r.error().describe()));
       });
     };
-    if (c.finished()) {
+    if (c.at_rest()) {
       remove();
       return;
     }
     if (!force) {
-      report(api::Outcome::failure(
-          "", "cannot remove container \"" + c.config.name +
-                  "\": container is running: stop the container before removing or "
-                  "force remove"));
+      const char* what = c.restarting() ? "restarting" : c.paused() ? "paused" : "running";
+      report(api::Outcome::failure("", "cannot remove container \"" + c.config.name +
+                                           "\": container is " + what +
+                                           ": stop the container before removing or force remove"));
+      return;
+    }
+    c.exit_on_next = true;
+    if (cancel_restart(c)) {
+      remove();
       return;
     }
     c.removing = true;  // hidden from lookups; --rm must not remove it a second time
     when_finished(c, remove);
     (void)signal(c, SIGKILL);
+    if (c.paused()) thaw(c);
   });
 }
 

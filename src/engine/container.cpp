@@ -12,6 +12,10 @@ const char* to_string(RunState status) {
       return "created";
     case RunState::Running:
       return "running";
+    case RunState::Paused:
+      return "paused";
+    case RunState::Restarting:
+      return "restarting";
     case RunState::Exited:
       return "exited";
   }
@@ -61,6 +65,8 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"publish", c.publish},
           {"publish_all", c.publish_all},
           {"tty", c.tty},
+          {"restart", c.restart.text()},
+          {"stop_timeout", c.stop_timeout ? nlohmann::json(*c.stop_timeout) : nlohmann::json()},
           {"network_aliases", c.network_aliases}};
 }
 
@@ -95,6 +101,9 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   c.publish = j.value("publish", std::vector<std::string>{});
   c.publish_all = j.value("publish_all", false);
   c.tty = j.value("tty", false);
+  if (auto policy = api::parse_restart_policy(j.value("restart", "no"))) c.restart = policy.value();
+  if (j.contains("stop_timeout") && j["stop_timeout"].is_number_integer())
+    c.stop_timeout = j["stop_timeout"].get<std::int64_t>();
   c.network_aliases = j.value("network_aliases", std::vector<std::string>{});
   return c;
 }
@@ -155,15 +164,21 @@ nlohmann::json to_json(const ContainerState& s, const network::Attachment& a) {
           {"exit_code", s.exit_code},
           {"oom_killed", s.oom_killed},
           {"error", s.error},
-          {"log_dropped_bytes", s.log_dropped_bytes}};
+          {"log_dropped_bytes", s.log_dropped_bytes},
+          {"restart_count", s.restart_count},
+          {"manually_stopped", s.manually_stopped},
+          {"starting", s.starting},
+          {"last_addresses", a.last_addresses}};
 }
 
 ContainerState state_from_json(const nlohmann::json& j, network::Attachment& a) {
   ContainerState s;
   std::string status = j.value("status", "created");
-  s.status = status == "running"  ? RunState::Running
-             : status == "exited" ? RunState::Exited
-                                  : RunState::Created;
+  s.status = status == "running"      ? RunState::Running
+             : status == "paused"     ? RunState::Paused
+             : status == "restarting" ? RunState::Restarting
+             : status == "exited"     ? RunState::Exited
+                                      : RunState::Created;
   s.pid = j.value("pid", 0);
   s.pid_start_time = j.value("pid_start_time", 0ULL);
   s.started_ns = j.value("started", std::int64_t{0});
@@ -172,6 +187,10 @@ ContainerState state_from_json(const nlohmann::json& j, network::Attachment& a) 
   s.oom_killed = j.value("oom_killed", false);
   s.error = j.value("error", "");
   s.log_dropped_bytes = j.value("log_dropped_bytes", std::uint64_t{0});
+  s.restart_count = j.value("restart_count", 0);
+  s.manually_stopped = j.value("manually_stopped", false);
+  s.starting = j.value("starting", false);
+  a.last_addresses = j.value("last_addresses", std::map<std::string, std::uint32_t>{});
   for (auto& e : j.value("endpoints", nlohmann::json::array()))
     a.endpoints.push_back(endpoint_from_json(e));
   for (auto& p : j.value("ports", nlohmann::json::array())) a.ports.push_back(port_from_json(p));

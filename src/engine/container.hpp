@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "api/restart_policy.hpp"
 #include "cgroup/cgroup.hpp"
 #include "launch/mount_plan.hpp"
 #include "network/attachment.hpp"
@@ -34,7 +35,9 @@ struct ContainerConfig {
   std::size_t log_size = 1 << 20;
   bool auto_remove = false;
   bool interactive = false;
-  std::string stop_signal;            // from the image; empty means SIGTERM
+  std::string stop_signal;                   // --stop-signal, else the image's; empty means SIGTERM
+  std::optional<std::int64_t> stop_timeout;  // --stop-timeout; unset: 10 s
+  api::RestartPolicy restart;
   std::string network_mode = "none";  // bridge | none | host | a user network's name
   std::string requested_ip;           // --ip
   std::vector<std::string> publish;   // -p as typed, plus the image's ports with -P
@@ -43,7 +46,9 @@ struct ContainerConfig {
   std::vector<std::string> network_aliases;
 };
 
-enum class RunState { Created, Running, Exited };
+// Docker's states. Paused and Restarting count as running for `ps` and Docker's
+// State.Running; Restarting is the wait between an exit and the restart its policy asks for.
+enum class RunState { Created, Running, Paused, Restarting, Exited };
 const char* to_string(RunState status);
 
 struct ContainerState {
@@ -56,6 +61,12 @@ struct ContainerState {
   bool oom_killed = false;
   std::string error;  // why the start failed, or why the command could not run
   std::uint64_t log_dropped_bytes = 0;
+  int restart_count = 0;  // restarts by the policy since the last start by a user
+  // stop or kill by a user: unless-stopped stays down even across an asupd restart
+  bool manually_stopped = false;
+  // A start of a container that has a state was under way: should asupd die before the
+  // barrier, the next one finds it here (a run's first start writes no state until then).
+  bool starting = false;
 };
 
 nlohmann::json to_json(const ContainerConfig& config);

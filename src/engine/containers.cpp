@@ -71,12 +71,15 @@ void Engine::load_containers() {
     c->run_dir = fs::join(fs::join(options_.run_root, "containers"), name);
     c->attachment = attachment_for(config, c->run_dir);
     c->state = state_from_json(sj, c->attachment);
-    c->log = logs::ContainerLog::load(name, fs::join(cdir, "log"), config.log_size,
-                                      c->state.status == RunState::Exited);
-    // asup-init records the end of every workload that ran, even one whose state asupd
-    // died too early to write (the barrier opens just before state.json is written).
-    if (!state_text && !fs::exists(fs::join(c->run_dir, launch::kExitFile)))
+    c->log = logs::ContainerLog::load(name, fs::join(cdir, "log"), config.log_size, !c->running());
+    // A start cut short: no state yet (a run's first start) or one saying so. asup-init
+    // records the end of every workload that ran, even one whose state asupd died too
+    // early to write (the barrier opens just before state.json is written).
+    const bool cut_short = !state_text || c->state.starting;
+    if (cut_short) c->state.status = RunState::Created;
+    if (cut_short && !fs::exists(fs::join(c->run_dir, launch::kExitFile)))
       c->state.error = "asupd stopped while starting the container";
+    c->launched = cut_short || c->running();
     Instance& ref = *c;
     containers_.emplace(name, std::move(c));
     adopt(ref);

@@ -32,6 +32,7 @@ Status Engine::start() {
   ASUP_TRY(start_networks());
   load_containers();
   ASUP_TRY(resume_networks());
+  restart_after_load();
   return ok();
 }
 
@@ -69,7 +70,7 @@ Result<Instance*> Engine::find(const std::string& query) {
 }
 
 void Engine::when_finished(Instance& c, std::function<void()> fn) {
-  if (c.finished()) {
+  if (c.at_rest()) {
     fn();
     return;
   }
@@ -152,7 +153,9 @@ nlohmann::json Engine::inspect(const Instance& c) const {
       {"Args", args},
       {"State",
        {{"Status", to_string(st.status)},
-        {"Running", st.status == RunState::Running},
+        {"Running", c.running() || c.restarting()},
+        {"Paused", c.paused()},
+        {"Restarting", c.restarting()},
         {"Pid", st.pid},
         {"ExitCode", st.exit_code},
         {"Error", st.error},
@@ -160,6 +163,7 @@ nlohmann::json Engine::inspect(const Instance& c) const {
         {"StartedAt", rfc3339(st.started_ns)},
         {"FinishedAt", rfc3339(st.finished_ns)}}},
       {"Image", cfg.image_id},
+      {"RestartCount", st.restart_count},
       {"Config",
        {{"Hostname", cfg.hostname},
         {"User", cfg.user},
@@ -168,7 +172,8 @@ nlohmann::json Engine::inspect(const Instance& c) const {
         {"Image", cfg.image},
         {"WorkingDir", cfg.workdir},
         {"OpenStdin", cfg.interactive},
-        {"StopSignal", cfg.stop_signal.empty() ? "SIGTERM" : cfg.stop_signal}}},
+        {"StopSignal", cfg.stop_signal.empty() ? "SIGTERM" : cfg.stop_signal},
+        {"StopTimeout", cfg.stop_timeout ? nlohmann::json(*cfg.stop_timeout) : nlohmann::json()}}},
       {"HostConfig",
        {{"Binds", binds},
         {"Tmpfs", tmpfs},
@@ -177,6 +182,8 @@ nlohmann::json Engine::inspect(const Instance& c) const {
         {"PidsLimit", cfg.limits.pids.value_or(0)},
         {"Devices", devices},
         {"AutoRemove", cfg.auto_remove},
+        {"RestartPolicy",
+         {{"Name", cfg.restart.name()}, {"MaximumRetryCount", cfg.restart.max_retries}}},
         {"NetworkMode", cfg.network_mode},
         {"PortBindings", port_bindings(cfg)}}},
       {"NetworkSettings", network_settings(c)},
@@ -192,7 +199,7 @@ void Engine::ps(const CallerPtr& s, const api::PsRequest& req) {
   bool all = req.all;
   std::vector<const Instance*> list;
   for (auto& [id, c] : containers_)
-    if (!c->removing && (all || c->running())) list.push_back(c.get());
+    if (!c->removing && (all || c->running() || c->restarting())) list.push_back(c.get());
   std::sort(list.begin(), list.end(),
             [](auto* a, auto* b) { return a->config.created_ns > b->config.created_ns; });
   api::PsResult result;

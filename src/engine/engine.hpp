@@ -110,34 +110,70 @@ class Engine {
   Status attach_exec_console(const CallerPtr& s, ExecState& st, int init_pidfd,
                              const std::string& exec_id, std::function<void()> done);
 
-  // the launch pipeline (launch_pipeline.cpp), its stages in order
-  Result<std::string> create_and_start(const RunRequest& request, const CallerPtr& client,
-                                       std::int64_t received_ns);
+  // the launch pipeline (launch_pipeline.cpp), its stages in order. create_container makes
+  // what a container keeps across runs; start_container makes a run of it.
+  Result<Instance*> create_container(const RunRequest& request, std::int64_t received_ns,
+                                     bool write_state);
   Result<ContainerConfig> make_config(const RunRequest& request, const image::Image& image);
   std::optional<std::string> name_in_use(const std::string& name) const;  // the holder's id
-  Result<launch::RootfsLayout> prepare_rootfs(Instance& c, const image::Image& image);
+  Status make_container_dirs(const Instance& c);
+  // A container whose first start failed before clone3 goes without a trace.
+  void discard_container(const std::string& id);
+  struct StartOptions {
+    CallerPtr client;           // whoever asked (may be null: a restart policy)
+    bool attach = false;        // client gets the live output and the exit
+    bool client_stdin = false;  // -i: the client's own stdin is the container's
+    std::uint32_t tty_rows = 0, tty_cols = 0;
+    bool fresh = false;  // run: the first start, right after create_container (no state yet)
+  };
+  Status start_container(Instance& c, const StartOptions& how);
+  Result<launch::RootfsLayout> rootfs_layout(const Instance& c, const image::Image& image);
+  Status prepare_run(Instance& c, const launch::RootfsLayout& layout);
   Status create_cgroup(Instance& c, const launch::RootfsLayout& layout);
   struct ContainerStdio {
     UniqueFd in;                        // invalid: /dev/null
     std::pair<UniqueFd, UniqueFd> out;  // read end, write end
     std::pair<UniqueFd, UniqueFd> err;
   };
-  Result<ContainerStdio> open_stdio(Instance& c, const CallerPtr& client, bool detach);
+  Result<ContainerStdio> open_stdio(Instance& c, const CallerPtr& client, bool client_stdin);
   Result<launch::Spawned> spawn_init(Instance& c, const launch::RootfsLayout& layout,
                                      const ContainerStdio& io);
   void join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgroup);
-  void supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io, const CallerPtr& client,
-                 bool detach);
+  void supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io,
+                 const CallerPtr& attached);
   void on_report(Instance& c);
   // tty: the pty master from asup-init, read into the log and written by input requests.
   Status take_terminal(Instance& c);
   void release_barrier(Instance& c);
+  // run -d, start: the workload was exec'ed (nullopt), or could not be.
+  void tell_started(Instance& c, const std::optional<api::Exit>& failure);
 
   // a container's end (exits.cpp)
   void on_process_exit(const std::string& id);
   void settle(Instance& c);
   void finish(Instance& c);
   void destroy_cgroup(const std::string& id, std::shared_ptr<cgroup::Group> group, int attempts);
+  // Runs fn once the container's last cgroup is gone (at once when it is): a new run's
+  // group has the same path.
+  void after_teardown(const std::string& id, std::function<void()> fn);
+
+  // restart policies (restart_policy.cpp)
+  bool wants_restart(const Instance& c) const;
+  void schedule_restart(Instance& c);
+  // A restarting container stops waiting: exited. False when it was not restarting.
+  bool cancel_restart(Instance& c);
+  // After load_containers and the networks: what the policies bring back.
+  void restart_after_load();
+
+  // a start by a user (lifecycle.cpp): the policy's count starts again; done(error)
+  // once the workload runs or could not.
+  void manual_start(Instance& c, const StartOptions& how,
+                    std::function<void(std::optional<std::string>)> done);
+  // stop's steps for one container; done once it has exited.
+  void stop_container(Instance& c, std::optional<std::int64_t> timeout, std::optional<int> sig,
+                      std::function<void()> done);
+  // A paused container runs again; false with the error logged when it cannot.
+  bool thaw(Instance& c);
 
   // containers on disk (containers.cpp)
   Status persist_state(Instance& c);
@@ -186,6 +222,7 @@ class Engine {
   nlohmann::json inspect(const Instance& c) const;
   void when_finished(Instance& c, std::function<void()> fn);
   Status signal(Instance& c, int sig);
+  api::Outcome kill_one(Instance& c, const std::string& name, int sig);
 
   loop::EventLoop& loop_;
   DaemonOptions options_;
@@ -203,6 +240,8 @@ class Engine {
   logs::CaptureSet captures_;          // every container's output pipes
   UniqueFd daemon_pidfd_;              // daemon_pidfd()
   std::uint64_t handover_serial_ = 0;  // tells one adopt request from another
+  // containers whose cgroup is still being removed, with what waits for that
+  std::map<std::string, std::vector<std::function<void()>>> teardowns_;
 };
 
 }  // namespace asup::engine

@@ -117,6 +117,9 @@ Result<launch::SpawnRequest> Engine::exec_spawn_request(const Instance& c,
                                                         const api::ExecRequest& req) {
   if (!c.running() || !c.watch || c.exit_seen)
     return fail(EINVAL, "container " + c.config.id.substr(0, 12) + " is not running");
+  if (c.paused())
+    return fail(EBUSY,
+                "Container " + c.config.id + " is paused, unpause the container before exec");
   if (req.cmd.empty()) return fail(EINVAL, "exec: no command given");
   std::string workdir = req.workdir.value_or(c.config.workdir);
   if (workdir.empty() || workdir[0] != '/')

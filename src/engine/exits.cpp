@@ -57,15 +57,19 @@ void Engine::finish(Instance& c) {
   }
   if (code < 0 && c.code_from_report) code = *c.code_from_report;
   if (code < 0) code = 255;  // exited while no asupd watched and left no record
-  c.state.status = RunState::Exited;
+  c.launched = false;
   c.state.exit_code = code;
   c.state.finished_ns = finished;
+  c.state.starting = false;
   if (c.cgroup) c.state.oom_killed = c.cgroup->oom_killed();
   c.state.pid = 0;
   c.barrier.reset();
   if (c.stdin_writer) c.stdin_writer->close();
   c.stdin_writer.reset();
   release_network(c);
+  // Its policy may bring it back (restart_policy.cpp): Restarting until then.
+  const bool again = !c.removing && wants_restart(c);
+  c.state.status = again ? RunState::Restarting : RunState::Exited;
   // A --rm container's directory goes next; should asupd stop first, the state it finds
   // (running, its process gone) leads it here again.
   const bool removed_next = c.config.auto_remove && !c.removing;
@@ -77,36 +81,42 @@ void Engine::finish(Instance& c) {
   std::string id = c.config.id;
   api::Exit exit{code, std::nullopt};
   if (!c.state.error.empty()) exit.message = c.state.error;
-  if (c.detached_requester) {
-    if (c.code_from_report)
-      c.detached_requester->send_error(code, c.state.error);
-    else
-      c.detached_requester->reply(api::IdResult{id});
-    c.detached_requester.reset();
-  }
+  // Never got as far as the workload's execve: whoever waits for that hears why.
+  if (!c.on_started.empty())
+    tell_started(c, c.code_from_report ? std::optional<api::Exit>(api::Exit{code, c.state.error})
+                                       : std::nullopt);
   c.log->finish(exit);
   auto callbacks = std::move(c.on_finished);
+  c.on_finished.clear();
   for (auto& cb : callbacks) cb();
   auto it = containers_.find(id);
-  if (it != containers_.end() && it->second->config.auto_remove && !it->second->removing)
+  if (it == containers_.end()) return;
+  if (it->second->config.auto_remove && !it->second->removing) {
     remove_container(id, [](Status) {});
+  } else if (it->second->restarting()) {
+    schedule_restart(*it->second);
+  }
 }
 
 void Engine::destroy_cgroup(const std::string& id, std::shared_ptr<cgroup::Group> group,
                             int attempts) {
   // The kernel tears the pid namespace down after PID 1 exits; until the last task is
-  // gone rmdir says EBUSY. Retry on a timer instead of blocking the loop.
+  // gone rmdir says EBUSY. Retry on a timer instead of blocking the loop. A next run of
+  // the container waits (after_teardown): its group has the same path.
   auto r = group->destroy();
-  if (r) return;
-  if (attempts >= 200) {
-    spdlog::warn("container {}: {}", id.substr(0, 12), r.error().describe());
+  if (!r && attempts < 200) {
+    teardowns_.try_emplace(id);
+    auto timer =
+        std::make_shared<boost::asio::steady_timer>(loop_.io(), std::chrono::milliseconds(10));
+    timer->async_wait([this, id, group, timer, attempts](const boost::system::error_code& ec) {
+      if (!ec) destroy_cgroup(id, group, attempts + 1);
+    });
     return;
   }
-  auto timer =
-      std::make_shared<boost::asio::steady_timer>(loop_.io(), std::chrono::milliseconds(10));
-  timer->async_wait([this, id, group, timer, attempts](const boost::system::error_code& ec) {
-    if (!ec) destroy_cgroup(id, group, attempts + 1);
-  });
+  if (!r) spdlog::warn("container {}: {}", id.substr(0, 12), r.error().describe());
+  auto waiting = teardowns_.extract(id);
+  if (!waiting) return;
+  for (auto& fn : waiting.mapped()) fn();
 }
 
 }  // namespace asup::engine

@@ -4,6 +4,7 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -65,8 +66,19 @@ struct Instance {
   bool exit_seen = false;
   int wait_status_code = -1;            // from waitid, when we are the parent
   std::optional<int> code_from_report;  // "error CODE ..." from asup-init
-  api::CallerPtr detached_requester;    // run -d, until "started"
+  // run -d, start: told once the workload was exec'ed (nullopt) or could not be (its Exit).
+  using StartWaiter = std::function<void(const std::optional<api::Exit>&)>;
+  std::vector<StartWaiter> on_started;
   std::vector<std::function<void()>> on_finished;
+  // A process of this run is out there (from clone3, or re-adopted) and finish() has not
+  // recorded its end yet.
+  bool launched = false;
+  // stop, or kill with the stop signal or SIGKILL: its restart policy does not bring this
+  // run back (Docker's ExitOnNext).
+  bool exit_on_next = false;
+  // The policy's wait before the next start, doubled each time (restart_policy.cpp).
+  std::unique_ptr<boost::asio::steady_timer> restart_timer;
+  std::chrono::milliseconds restart_delay{0};
   std::unique_ptr<boost::asio::steady_timer> kill_timer;
   bool removing = false;
   // asupd sent SIGKILL, which kills asup-init itself before it can record anything: the
@@ -75,10 +87,19 @@ struct Instance {
   // What the network stage knows of the container: its request, endpoints and ports.
   network::Attachment attachment;
 
-  bool running() const { return state.status == RunState::Running; }
-  // Only finish() (or loading an exited container) sets Exited: the process, its pipes and
-  // its report are all done by then.
-  bool finished() const { return state.status == RunState::Exited; }
+  // Docker's State.Running: its process runs, frozen or not.
+  bool running() const {
+    return state.status == RunState::Running || state.status == RunState::Paused;
+  }
+  bool paused() const { return state.status == RunState::Paused; }
+  bool restarting() const { return state.status == RunState::Restarting; }
+  // Nothing runs, nothing is on its way: created and never started, or exited (finish()
+  // sets Exited only once the process, its pipes and its report are all done).
+  bool at_rest() const {
+    return !launched && (state.status == RunState::Created || state.status == RunState::Exited);
+  }
+  // A new run of the same container: what the last one left is forgotten.
+  void begin_run();
 };
 
 }  // namespace asup::engine

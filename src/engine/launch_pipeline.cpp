@@ -2,8 +2,8 @@
 // image and merge the config -> the container's directories and generated files -> its
 // cgroup -> clone3 of asup-init -> the network wired while init mounts the root
 // filesystem -> the barrier opened once init reports "ready". Each stage is a function;
-// create_and_start strings them together and undoes what was done if one fails before
-// clone3 (after it, the exit path cleans up as for any container).
+// create_container and start_container string them together and undoes what was done if one fails
+// before clone3 (after it, the exit path cleans up as for any container).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -95,9 +95,8 @@ std::optional<std::string> Engine::name_in_use(const std::string& name) const {
   return std::nullopt;
 }
 
-// The container's directories, the files bind-mounted over /etc, its planned network and
-// config.json: everything the mount plan needs. Undone by the caller on failure.
-Result<launch::RootfsLayout> Engine::prepare_rootfs(Instance& c, const image::Image& image) {
+// Where the container's root filesystem comes from and what is mounted into it: data only.
+Result<launch::RootfsLayout> Engine::rootfs_layout(const Instance& c, const image::Image& image) {
   const ContainerConfig& config = c.config;
   launch::RootfsLayout layout;
   layout.lower_dirs = images_->layer_dirs(image);
@@ -117,28 +116,39 @@ Result<launch::RootfsLayout> Engine::prepare_rootfs(Instance& c, const image::Im
     ASUP_TRY(auto nodes, launch::gather_devices(d));
     layout.devices.insert(layout.devices.end(), nodes.begin(), nodes.end());
   }
-  for (auto& v : config.volumes) {
+  return layout;
+}
+
+// What the container keeps across its runs: its directory with the overlay's upper and
+// work dirs (its filesystem) and config.json. Undone by the caller on failure.
+Status Engine::make_container_dirs(const Instance& c) {
+  // The overlay's root directory takes the upper dir's mode: 0755, or a non-root user in
+  // the container could not even traverse "/".
+  ASUP_TRY(fs::make_dirs(c.dir, 0700));
+  for (auto& d : {fs::join(c.dir, "upper"), fs::join(c.dir, "merged")}) {
+    ASUP_TRY(fs::make_dirs(d, 0755));
+  }
+  ASUP_TRY(fs::make_dirs(fs::join(c.dir, "work"), 0700));
+  return fs::write_file_atomic(fs::join(c.dir, "config.json"), to_json(c.config).dump());
+}
+
+// What each run needs afresh: the run directory with the files bind-mounted over /etc, the
+// planned network, missing bind-mount sources. Undone by the caller on failure.
+Status Engine::prepare_run(Instance& c, const launch::RootfsLayout& layout) {
+  for (auto& v : c.config.volumes) {
     // Docker creates a missing host directory for a bind mount.
     if (!fs::exists(v.host_path)) {
       ASUP_TRY(fs::make_dirs(v.host_path));
     }
   }
-  // The overlay's root directory takes the upper dir's mode: 0755, or a non-root user in
-  // the container could not even traverse "/".
-  ASUP_TRY(fs::make_dirs(c.dir, 0700));
-  for (auto& d : {layout.upper_dir, layout.merged_dir}) {
-    ASUP_TRY(fs::make_dirs(d, 0755));
-  }
-  ASUP_TRY(fs::make_dirs(layout.work_dir, 0700));
   ASUP_TRY(fs::make_dirs(c.run_dir, 0700));
-  ASUP_TRY(fs::write_file(layout.hostname_file, config.hostname + "\n"));
+  // asup-init of the last run recorded its end here: finish() must not read it again.
+  (void)::unlink(fs::join(c.run_dir, launch::kExitFile).c_str());
+  ASUP_TRY(fs::write_file(layout.hostname_file, c.config.hostname + "\n"));
   ASUP_TRY(plan_network(c));
   ASUP_TRY(fs::write_file(layout.hosts_file, hosts_content(c)));
-  ASUP_TRY(fs::write_file(layout.resolv_conf_file, resolv_conf(config.network_mode == "host")));
-  // state.json first appears when the container runs (release_barrier): a config without
-  // it is a start that asupd did not see through, which load_containers records as such.
-  ASUP_TRY(fs::write_file_atomic(fs::join(c.dir, "config.json"), to_json(config).dump()));
-  return layout;
+  ASUP_TRY(fs::write_file(layout.resolv_conf_file, resolv_conf(c.config.network_mode == "host")));
+  return ok();
 }
 
 // After clone3, before the barrier: v1 groups take the pid, the network is wired. A
@@ -173,12 +183,12 @@ Status Engine::create_cgroup(Instance& c, const launch::RootfsLayout& layout) {
 // requests reach (detached). With a terminal there are none: the pty is all three, and
 // asupd takes its master once asup-init has made it (take_terminal).
 Result<Engine::ContainerStdio> Engine::open_stdio(Instance& c, const CallerPtr& client,
-                                                  bool detach) {
+                                                  bool client_stdin) {
   ContainerStdio io;
   if (c.config.tty) return io;
   ASUP_TRY(io.out, make_pipe());
   ASUP_TRY(io.err, make_pipe());
-  if (c.config.interactive && client && !detach) {
+  if (c.config.interactive && client && client_stdin) {
     ASUP_TRY(auto client_pidfd, client->client_pidfd());
     ASUP_TRY(io.in, sys::pidfd_getfd(client_pidfd, 0));
   } else if (c.config.interactive) {
@@ -244,7 +254,7 @@ Result<launch::Spawned> Engine::spawn_init(Instance& c, const launch::RootfsLayo
 // From clone3 on, the container is asupd's to watch: its pidfd, its report pipe, its
 // output, the client attached to it.
 void Engine::supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io,
-                       const CallerPtr& client, bool detach) {
+                       const CallerPtr& attached) {
   c.barrier = std::move(spawned.barrier);
   // process exit, report EOF, and stdout and stderr EOF (a terminal counts once taken)
   c.pending = c.config.tty ? 2 : 4;
@@ -256,11 +266,7 @@ void Engine::supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io
   io.out.second.reset();
   io.err.second.reset();
   io.in.reset();
-  if (client && !detach) {
-    c.log->attach(client);
-  } else if (client) {
-    c.detached_requester = client;
-  }
+  if (attached) c.log->attach(attached);
   refresh_peer_hosts(c);
   if (!c.config.tty) {
     capture(c, std::move(io.out.first), logs::Stream::Stdout);
@@ -269,8 +275,8 @@ void Engine::supervise(Instance& c, launch::Spawned& spawned, ContainerStdio& io
   on_report(c);
 }
 
-Result<std::string> Engine::create_and_start(const RunRequest& request, const CallerPtr& client,
-                                             std::int64_t received_ns) {
+Result<Instance*> Engine::create_container(const RunRequest& request, std::int64_t received_ns,
+                                           bool write_state) {
   ASUP_TRY(auto image, images_->resolve(request.image));
   ASUP_TRY(auto config, make_config(request, image));
   auto owned = std::make_unique<Instance>(config);
@@ -282,7 +288,64 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
   c.attachment = attachment_for(config, c.run_dir);
   c.tty_rows = request.tty_rows;
   c.tty_cols = request.tty_cols;
+  auto made = [&]() -> Status {
+    ASUP_TRY(make_container_dirs(c));
+    ASUP_TRY(c.log, logs::ContainerLog::create(config.id, fs::join(c.dir, "log"), config.log_size));
+    // A run writes its first state once the workload runs (release_barrier): a config
+    // without one is a start asupd did not see through, which load_containers records.
+    if (write_state) {
+      ASUP_TRY(persist_state(c));
+    }
+    return ok();
+  }();
+  if (!made) {
+    (void)fs::remove_tree(c.dir);
+    return made.error();
+  }
+  containers_.emplace(config.id, std::move(owned));
+  return &c;
+}
 
+void Engine::discard_container(const std::string& id) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return;
+  (void)fs::remove_tree(it->second->dir);
+  (void)fs::remove_tree(it->second->run_dir);
+  containers_.erase(it);
+}
+
+void Instance::begin_run() {
+  pending = 0;
+  exit_seen = false;
+  wait_status_code = -1;
+  code_from_report.reset();
+  report.reset();
+  report_buffer.clear();
+  barrier.reset();
+  stdin_writer.reset();
+  kill_timer.reset();
+  restart_timer.reset();
+  sigkill_sent = false;
+  exit_on_next = false;
+  own_child = true;
+  stages = {};
+  state.error.clear();
+  state.exit_code = 0;
+  state.oom_killed = false;
+}
+
+Status Engine::start_container(Instance& c, const StartOptions& how) {
+  ASUP_TRY(auto image, images_->resolve(c.config.image_id));
+  ASUP_TRY(auto layout, rootfs_layout(c, image));
+  const bool first = how.fresh;
+  if (!first) {
+    c.begin_run();
+    c.stages.request = c.stages.image = monotonic_ns();
+  }
+  if (how.tty_rows && how.tty_cols) {
+    c.tty_rows = how.tty_rows;
+    c.tty_cols = how.tty_cols;
+  }
   // Everything below is undone if a step before clone3 fails.
   struct Undo {
     Engine* self;
@@ -291,29 +354,34 @@ Result<std::string> Engine::create_and_start(const RunRequest& request, const Ca
     ~Undo() {
       if (!armed) return;
       if (c->cgroup) (void)c->cgroup->destroy();
+      c->cgroup.reset();
       self->release_network(*c);
-      (void)fs::remove_tree(c->dir);
+      c->stdin_writer.reset();
       (void)fs::remove_tree(c->run_dir);
     }
   } undo{this, &c};
 
-  ASUP_TRY(auto layout, prepare_rootfs(c, image));
+  ASUP_TRY(prepare_run(c, layout));
   c.stages.rootfs = monotonic_ns();
   ASUP_TRY(create_cgroup(c, layout));
   c.stages.cgroup = monotonic_ns();
-  ASUP_TRY(c.log, logs::ContainerLog::create(config.id, fs::join(c.dir, "log"), config.log_size));
-  ASUP_TRY(auto io, open_stdio(c, client, request.detach));
+  if (!first) {
+    c.log->resume();
+    c.state.starting = true;
+    ASUP_TRY(persist_state(c));
+  }
+  ASUP_TRY(auto io, open_stdio(c, how.client, how.client_stdin));
   ASUP_TRY(auto spawned, spawn_init(c, layout, io));
   undo.armed = false;
   c.stages.clone = monotonic_ns();
 
+  c.launched = true;
   c.own_child = true;
   c.state.pid = spawned.pid;
   c.state.pid_start_time = sys::process_start_time(spawned.pid);
   join_and_wire(c, spawned, c.cgroup->clone_into_fd() < 0);
-  containers_.emplace(config.id, std::move(owned));
-  supervise(c, spawned, io, client, request.detach);
-  return config.id;
+  supervise(c, spawned, io, how.attach ? how.client : nullptr);
+  return ok();
 }
 
 void Engine::on_report(Instance& c) {
@@ -343,21 +411,21 @@ void Engine::on_report(Instance& c) {
           }
         } else if (line.rfind("started", 0) == 0) {
           c.stages.started = monotonic_ns();
-          if (c.detached_requester) {
-            c.detached_requester->reply(api::IdResult{id});
-            c.detached_requester.reset();
-          }
+          tell_started(c, std::nullopt);
         } else if (line.rfind("error ", 0) == 0) {
           auto space = line.find(' ', 6);
           c.code_from_report = std::atoi(line.substr(6, space - 6).c_str());
           c.state.error = space == std::string::npos ? "" : line.substr(space + 1);
-          if (c.detached_requester) {
-            c.detached_requester->send_error(*c.code_from_report, c.state.error);
-            c.detached_requester.reset();
-          }
+          tell_started(c, api::Exit{*c.code_from_report, c.state.error});
         }
         on_report(c);
       });
+}
+
+void Engine::tell_started(Instance& c, const std::optional<api::Exit>& failure) {
+  auto waiters = std::move(c.on_started);
+  c.on_started.clear();
+  for (auto& w : waiters) w(failure);
 }
 
 void Engine::release_barrier(Instance& c) {
@@ -371,6 +439,7 @@ void Engine::release_barrier(Instance& c) {
   c.stages.ready = monotonic_ns();
   c.state.status = RunState::Running;
   c.state.started_ns = now_ns();
+  c.state.starting = false;
   if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
 }
 

@@ -1,5 +1,7 @@
 #include "engine/run_config.hpp"
 
+#include "engine/signals.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include "engine/naming.hpp"
 
 namespace asup::engine {
-namespace {
 
 // Docker's range (daemon/daemon_unix.go): 0.01 up to the CPUs this host has.
 Status check_cpus(double cpus) {
@@ -23,6 +24,8 @@ Status check_cpus(double cpus) {
   }
   return ok();
 }
+
+namespace {
 
 std::string env_key(const std::string& entry) {
   return entry.substr(0, entry.find('='));
@@ -52,6 +55,11 @@ Result<RunRequest> check_run_request(RunRequest r) {
   }
   for (auto& alias : r.network_aliases) {
     ASUP_TRY(check_name("network alias", alias));
+  }
+  ASUP_TRY(auto policy, api::parse_restart_policy(r.restart));
+  if (r.rm && !policy.none()) return fail(EINVAL, "Conflicting options: --restart and --rm");
+  if (!r.stop_signal.empty()) {
+    ASUP_TRY(parse_signal(r.stop_signal));
   }
   return r;
 }
@@ -148,7 +156,9 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   c.auto_remove = r.rm;
   c.tty = r.tty;
   c.interactive = r.interactive;
-  c.stop_signal = image.stop_signal;
+  c.stop_signal = r.stop_signal.empty() ? image.stop_signal : r.stop_signal;
+  c.stop_timeout = r.stop_timeout;
+  ASUP_TRY(c.restart, api::parse_restart_policy(r.restart));
   return ok();
 }
 

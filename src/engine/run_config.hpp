@@ -25,6 +25,9 @@ using api::RunRequest;
 // host names valid) and normalises the network's name.
 Result<RunRequest> check_run_request(RunRequest request);
 
+// --cpus: 0.01 up to the CPUs online, in Docker's words.
+Status check_cpus(double cpus);
+
 // Fills argv, env, workdir, user, hostname, volumes, tmpfs, devices, limits of `config` (whose id
 // and name are already set).
 Status merge_run_config(const RunRequest& request, const image::ImageConfig& image,

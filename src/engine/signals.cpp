@@ -59,4 +59,10 @@ Result<int> parse_signal(const std::string& text) {
   return invalid();
 }
 
+Result<std::optional<int>> parse_optional_signal(const std::string& text) {
+  if (text.empty()) return std::optional<int>{};
+  ASUP_TRY(auto sig, parse_signal(text));
+  return std::optional<int>{sig};
+}
+
 }  // namespace asup::engine

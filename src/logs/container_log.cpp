@@ -78,6 +78,12 @@ void ContainerLog::reopen() {
   ensure_loaded();
 }
 
+void ContainerLog::resume() {
+  ensure_loaded();
+  ended_ = false;
+  if (!file_) open_file();
+}
+
 void ContainerLog::import_spool(const Spooled& spool) {
   ensure_loaded();
   // A container that ended while asupd was away has no ring file open.

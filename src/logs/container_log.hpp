@@ -45,6 +45,9 @@ class ContainerLog : public std::enable_shared_from_this<ContainerLog> {
   // A re-adopted container writes on: its ring file is opened for appending and the ring
   // read back from it.
   void reopen();
+  // The container runs again (start, restart): its output goes on in the same ring and
+  // file, after what its earlier runs wrote.
+  void resume();
   // Output asup-init kept while no asupd read the pipes joins the log after everything it
   // holds, and reaches live readers like any other output.
   void import_spool(const Spooled& spool);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ struct Attachment {
   // them; the DNAT elements are in the network's table once ports_programmed.
   std::vector<PortReservation> port_holds;
   bool ports_programmed = false;
+
+  // Between runs: the address it had on each network (by id), asked for again when it
+  // starts again, so a restarted container keeps its address while nobody else took it.
+  std::map<std::string, std::uint32_t> last_addresses;
 };
 
 // Every container's attachment, the one at hand among them or not: whose names go into

@@ -55,7 +55,10 @@ Status Stage::plan_endpoint(Attachment& a, Network& net, const std::string& ip,
     if (!got) return fail(got.error().code, got.error().message);
     e.address = got.value();
   } else {
-    auto got = net.ipam.allocate(a.container_id);
+    auto last = a.last_addresses.find(net.spec.id);
+    auto got = last != a.last_addresses.end() ? net.ipam.allocate(a.container_id, last->second)
+                                              : net.ipam.allocate(a.container_id);
+    if (!got && last != a.last_addresses.end()) got = net.ipam.allocate(a.container_id);
     if (!got && got.error().code == ENOSPC)
       return fail(ENOSPC, "no available IPv4 addresses on this network's address pools: " +
                               net.spec.name + " (" + net.spec.id + ")");
@@ -139,6 +142,7 @@ void Stage::release(Attachment& a, const Attachments& all) {
       if (auto r = nft_apply(remove_ports_script(net->spec.nft_table(), ports)); !r)
         spdlog::warn("container {}: {}", a.container_id.substr(0, 12), r.error().describe());
     net->ipam.release(a.container_id);
+    a.last_addresses[e.network_id] = e.address;
   }
   a.ports_programmed = false;
   a.port_holds.clear();
