@@ -126,7 +126,7 @@ namespace {
 Result<cgroup::Limits> updated_limits(const api::UpdateRequest& req) {
   cgroup::Limits limits;
   if (req.memory && *req.memory < 6 * 1024 * 1024)
-    return fail(EINVAL, "minimum memory limit allowed is 6MB");
+    return fail(EINVAL, "Minimum memory limit allowed is 6MB");
   limits.memory_bytes = req.memory;
   if (req.cpus) {
     ASUP_TRY(check_cpus(*req.cpus));

@@ -79,7 +79,10 @@ void Engine::restart_after_load() {
   for (auto& [id, owned] : containers_) {
     Instance& c = *owned;
     if (c.restarting()) {
-      --c.state.restart_count;  // the wait asupd's end cut short: the same restart
+      // The wait asupd's end cut short (one that ended while asupd was away and was
+      // found so has its timer already): the same restart, not another.
+      if (c.restart_timer) continue;
+      --c.state.restart_count;
       schedule_restart(c);
       continue;
     }

@@ -37,7 +37,7 @@ Result<RunRequest> check_run_request(RunRequest r) {
   if (r.image.empty()) return fail(EINVAL, "invalid request: no image given");
   if (r.network.empty() || r.network == "default") r.network = "bridge";
   if (r.memory && *r.memory < 6 * 1024 * 1024)
-    return fail(EINVAL, "minimum memory limit allowed is 6MB");
+    return fail(EINVAL, "Minimum memory limit allowed is 6MB");
   if (r.cpus) {
     ASUP_TRY(check_cpus(*r.cpus));
   }

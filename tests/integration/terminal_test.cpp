@@ -310,3 +310,27 @@ TEST_CASE("exec -it without a terminal on stdin is refused", "[tty]") {
   CHECK(contains(t.out, "\r\n19999\r\n20000\r\n"));
   CHECK(d.run({"rm", "-f", id}).code == 0);
 }
+
+TEST_CASE("start -ai: a created terminal container, sized to the client, to its exit code",
+          "[tty]") {
+  Daemon d;
+  auto id = trim(d.run({"create", "-it", "--name", "later", "busybox", "sh"}).out);
+  REQUIRE(d.status(id) == "created");
+  {
+    PtyClient client{d.ctl_argv({"start", "-ai", "later"}), 33, 99};
+    REQUIRE(client.wait_for("# "));
+    client.type("tty; stty size\r");
+    CHECK(client.wait_for("/dev/pts/0"));
+    CHECK(client.wait_for("33 99"));
+    client.type("exit 4\r");
+    CHECK(client.wait_exit() == 4);
+  }
+  CHECK(d.status(id) == "exited");
+  // Again, and this time leave it with the detach keys: it keeps running.
+  PtyClient again{d.ctl_argv({"start", "-ai", "later"}), 24, 80};
+  REQUIRE(again.wait_for("# "));
+  again.type("\x10\x11");
+  CHECK(again.wait_exit() == 0);
+  CHECK(d.status(id) == "running");
+  CHECK(d.run({"rm", "-f", id}).code == 0);
+}
