@@ -152,7 +152,9 @@ network::PublishedPort port_from_json(const nlohmann::json& p) {
 
 nlohmann::json to_json(const ContainerState& s, const network::Attachment& a) {
   nlohmann::json endpoints = nlohmann::json::array(), ports = nlohmann::json::array();
+  nlohmann::json last_endpoints = nlohmann::json::array();
   for (auto& e : a.endpoints) endpoints.push_back(to_json(e));
+  for (auto& e : a.last_endpoints) last_endpoints.push_back(to_json(e));
   for (auto& p : a.ports) ports.push_back(to_json(p));
   return {{"endpoints", endpoints},
           {"ports", ports},
@@ -168,7 +170,7 @@ nlohmann::json to_json(const ContainerState& s, const network::Attachment& a) {
           {"restart_count", s.restart_count},
           {"manually_stopped", s.manually_stopped},
           {"starting", s.starting},
-          {"last_addresses", a.last_addresses}};
+          {"last_endpoints", last_endpoints}};
 }
 
 ContainerState state_from_json(const nlohmann::json& j, network::Attachment& a) {
@@ -190,7 +192,8 @@ ContainerState state_from_json(const nlohmann::json& j, network::Attachment& a) 
   s.restart_count = j.value("restart_count", 0);
   s.manually_stopped = j.value("manually_stopped", false);
   s.starting = j.value("starting", false);
-  a.last_addresses = j.value("last_addresses", std::map<std::string, std::uint32_t>{});
+  for (auto& e : j.value("last_endpoints", nlohmann::json::array()))
+    a.last_endpoints.push_back(endpoint_from_json(e));
   for (auto& e : j.value("endpoints", nlohmann::json::array()))
     a.endpoints.push_back(endpoint_from_json(e));
   for (auto& p : j.value("ports", nlohmann::json::array())) a.ports.push_back(port_from_json(p));

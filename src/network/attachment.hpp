@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -46,9 +45,10 @@ struct Attachment {
   std::vector<PortReservation> port_holds;
   bool ports_programmed = false;
 
-  // Between runs: the address it had on each network (by id), asked for again when it
-  // starts again, so a restarted container keeps its address while nobody else took it.
-  std::map<std::string, std::uint32_t> last_addresses;
+  // Between runs: the endpoints of its last run. It is attached to the same networks when
+  // it starts again (those connected later included) and asks for the same addresses, so a
+  // restarted container keeps them while nobody else took them.
+  std::vector<Endpoint> last_endpoints;
 };
 
 // Every container's attachment, the one at hand among them or not: whose names go into

@@ -2,6 +2,8 @@
 // exit (see stage.hpp).
 #include <sys/random.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "network/hosts_file.hpp"
@@ -55,10 +57,12 @@ Status Stage::plan_endpoint(Attachment& a, Network& net, const std::string& ip,
     if (!got) return fail(got.error().code, got.error().message);
     e.address = got.value();
   } else {
-    auto last = a.last_addresses.find(net.spec.id);
-    auto got = last != a.last_addresses.end() ? net.ipam.allocate(a.container_id, last->second)
-                                              : net.ipam.allocate(a.container_id);
-    if (!got && last != a.last_addresses.end()) got = net.ipam.allocate(a.container_id);
+    auto last = std::find_if(a.last_endpoints.begin(), a.last_endpoints.end(),
+                             [&](const Endpoint& l) { return l.network_id == net.spec.id; });
+    const bool had = last != a.last_endpoints.end();
+    auto got =
+        had ? net.ipam.allocate(a.container_id, last->address) : net.ipam.allocate(a.container_id);
+    if (!got && had) got = net.ipam.allocate(a.container_id);
     if (!got && got.error().code == ENOSPC)
       return fail(ENOSPC, "no available IPv4 addresses on this network's address pools: " +
                               net.spec.name + " (" + net.spec.id + ")");
@@ -94,7 +98,15 @@ Status Stage::plan(Attachment& a) {
   if (!has_addresses(a.mode)) return ok();
   ASUP_TRY(auto* net, network_for(a.mode));
   ASUP_TRY(plan_endpoint(a, *net, a.requested_ip, a.aliases));
-  return plan_ports(a, *net);
+  ASUP_TRY(plan_ports(a, *net));
+  // The networks it was connected to besides, while they still exist.
+  for (auto& last : a.last_endpoints) {
+    if (last.network_id == net->spec.id) continue;
+    auto* other = networks_->find_by_id(last.network_id);
+    if (!other) continue;
+    ASUP_TRY(plan_endpoint(a, *other, "", last.aliases));
+  }
+  return ok();
 }
 
 Status Stage::wire_endpoint(const Attachment& a, const Endpoint& e, pid_t pid, int pidfd) {
@@ -142,12 +154,12 @@ void Stage::release(Attachment& a, const Attachments& all) {
       if (auto r = nft_apply(remove_ports_script(net->spec.nft_table(), ports)); !r)
         spdlog::warn("container {}: {}", a.container_id.substr(0, 12), r.error().describe());
     net->ipam.release(a.container_id);
-    a.last_addresses[e.network_id] = e.address;
   }
   a.ports_programmed = false;
   a.port_holds.clear();
   auto endpoints = std::move(a.endpoints);
   a.endpoints.clear();
+  if (!endpoints.empty()) a.last_endpoints = endpoints;
   a.ports.clear();
   refresh_peer_hosts(endpoints, &a, all);
 }

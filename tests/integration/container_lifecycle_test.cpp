@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"
+#include "network_support.hpp"
 
 using namespace asup::it;
 using Catch::Contains;
@@ -293,4 +294,26 @@ TEST_CASE("--stop-signal and --stop-timeout are what stop uses", "[lifecycle][st
   auto bad = d.try_run({"run", "--stop-signal", "SIGNOPE", "busybox", "true"});
   CHECK(bad.code == 125);
   CHECK_THAT(bad.err, Contains("SIGNOPE"));
+}
+
+TEST_CASE("a container started again is on the networks it was connected to, at its addresses",
+          "[lifecycle][network]") {
+  Daemon d;
+  UserNetwork extra{d};
+  auto id = d.run_detached({"busybox", "sleep", "3600"});
+  REQUIRE(d.wait_status(id, "running"));
+  CHECK(d.run({"network", "connect", "--alias", "second", extra.name(), id}).code == 0);
+  auto before = d.inspect(id)["NetworkSettings"]["Networks"];
+  REQUIRE(before.contains(extra.name()));
+  CHECK(d.run({"restart", "-t", "0", id}).code == 0);
+  auto after = d.inspect(id)["NetworkSettings"]["Networks"];
+  INFO(after.dump());
+  REQUIRE(after.contains(extra.name()));
+  CHECK(after[extra.name()]["IPAddress"] == before[extra.name()]["IPAddress"]);
+  CHECK(after["bridge"]["IPAddress"] == before["bridge"]["IPAddress"]);
+  CHECK(after[extra.name()]["Aliases"] == before[extra.name()]["Aliases"]);
+  // Both links are up inside: the container reaches both gateways' subnets.
+  auto addrs = d.run({"exec", id, "ip", "-4", "-o", "addr"}).out;
+  CHECK_THAT(addrs, Contains(after[extra.name()]["IPAddress"].get<std::string>()));
+  CHECK(d.run({"rm", "-f", id}).code == 0);
 }
