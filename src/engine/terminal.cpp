@@ -36,6 +36,9 @@ void Engine::attach(const CallerPtr& s, const api::AttachRequest& req) {
   auto found = find(req.id);
   if (!found) return s->send_error(1, found.error().message);
   Instance& c = *found.value();
+  if (c.restarting())
+    return s->send_error(1,
+                         "You cannot attach to a restarting container, wait until it is running");
   if (!c.running() || c.exit_seen)
     return s->send_error(1, "You cannot attach to a stopped container, start it first");
   s->reply(api::Attached{c.config.id, c.config.tty});
