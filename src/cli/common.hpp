@@ -60,6 +60,7 @@ int request(Cli& cli, const R& req) {
 
 // Per-command registration, one file each.
 void add_run(CLI::App& app, Cli& cli);
+void add_create(CLI::App& app, Cli& cli);
 void add_ps(CLI::App& app, Cli& cli);
 void add_inspect(CLI::App& app, Cli& cli);
 void add_logs(CLI::App& app, Cli& cli);

@@ -12,10 +12,10 @@ int main(int argc, char** argv) {
                  "asupd's run root (default $ASUP_RUN_ROOT or /run/asup)");
   app.require_subcommand(1);
   for (auto add :
-       {asup::cli::add_run, asup::cli::add_ps, asup::cli::add_inspect, asup::cli::add_logs,
-        asup::cli::add_exec, asup::cli::add_stop, asup::cli::add_kill, asup::cli::add_rm,
-        asup::cli::add_wait, asup::cli::add_load, asup::cli::add_import, asup::cli::add_images,
-        asup::cli::add_rmi, asup::cli::add_pull, asup::cli::add_login})
+       {asup::cli::add_run, asup::cli::add_create, asup::cli::add_ps, asup::cli::add_inspect,
+        asup::cli::add_logs, asup::cli::add_exec, asup::cli::add_stop, asup::cli::add_kill,
+        asup::cli::add_rm, asup::cli::add_wait, asup::cli::add_load, asup::cli::add_import,
+        asup::cli::add_images, asup::cli::add_rmi, asup::cli::add_pull, asup::cli::add_login})
     add(app, cli);
   for (auto add : {asup::cli::add_tag, asup::cli::add_save, asup::cli::add_image,
                    asup::cli::add_port, asup::cli::add_network, asup::cli::add_attach})
