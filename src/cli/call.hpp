@@ -106,13 +106,21 @@ CallResult<void> send(control::Client& client, const R& request) {
   return boost::outcome_v2::success();
 }
 
+// A session of its own with `request` sent on it, for a command that reads the replies.
+template <class R>
+CallResult<control::Client> open_session(Cli& cli, const R& request) {
+  auto client = connect(cli);
+  if (!client) return Failure(client.error());
+  if (auto sent = send(client.value(), request); !sent) return std::move(sent).error();
+  return std::move(client).value();
+}
+
 // One request on a session of its own, and its final result: R::Reply, or the Failure of
 // an error reply or of the exchange.
 template <class R>
 CallResult<typename R::Reply> call(Cli& cli, const R& request) {
-  auto client = connect(cli);
-  if (!client) return Failure(client.error());
-  if (auto sent = send(client.value(), request); !sent) return std::move(sent).error();
+  auto client = open_session(cli, request);
+  if (!client) return std::move(client).error();
   auto reply = next_reply<typename R::Reply>(client.value());
   if (!reply) return std::move(reply).error();
   return std::get<0>(std::move(reply).value());

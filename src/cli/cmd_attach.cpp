@@ -1,11 +1,8 @@
 // asupctl attach [--no-stdin] [--sig-proxy] [--detach-keys KEYS] CONTAINER: the container's
 // live output from now on, keys to its terminal or stdin, and its exit code; the detach keys
 // leave it running.
-#include <unistd.h>
-
+#include "cli/attached_session.hpp"
 #include "cli/common.hpp"
-#include "cli/signal_proxy.hpp"
-#include "cli/terminal_session.hpp"
 #include "term/detach_keys.hpp"
 
 namespace asup::cli {
@@ -21,34 +18,19 @@ struct AttachFlags {
 int attach_command(Cli& cli, const AttachFlags& f) {
   auto keys = term::parse_detach_keys(f.detach_keys);
   if (!keys) return report_error(keys.error().message, 1);
-  auto client = connect(cli);
-  if (!client) return report_error(client.error().describe(), 1);
-  auto& c = client.value();
   api::AttachRequest req;
   req.id = f.container;
-  if (auto sent = send(c, req); !sent) return report_error(sent.error().message, 1);
-  std::unique_ptr<TerminalSession> terminal;
-  for (;;) {
-    auto reply = next_reply<OutputFrame, api::Attached, api::Notice, api::Exit>(c);
-    if (!reply) return report_error(reply.error().message, reply.error().exit);
-    auto& message = reply.value();
-    if (auto* output = std::get_if<OutputFrame>(&message)) {
-      write_all(output->header.stream == "stderr" ? 2 : 1, output->bytes);
-    } else if (auto* attached = std::get_if<api::Attached>(&message)) {
-      if (attached->tty && !f.no_stdin && !::isatty(0))
-        return report_error("the input device is not a TTY", 1);
-      // Docker proxies signals only to a container without a terminal: with one, the keys
-      // that make signals travel as keys.
-      if (f.sig_proxy && !attached->tty) forward_signals(attached->id, c.request_fd());
-      TerminalSession::Options options{attached->id, attached->tty, !f.no_stdin, keys.value()};
-      auto started = TerminalSession::start(c.request_fd(), std::move(options));
-      if (!started) return report_error(started.error().describe(), 1);
-      terminal = std::move(started).value();
-    } else if (auto* exit = std::get_if<api::Exit>(&message)) {
-      terminal.reset();
-      return finish_exit(*exit);
-    }
-  }
+  auto client = open_session(cli, req);
+  if (!client) return report_error(client.error().message, 1);
+  auto& c = client.value();
+  AttachedSession session(c, keys.value());
+  auto code = session.follow<api::Attached>([&](const api::Attached& attached) {
+    // Docker proxies signals only to a container without a terminal: with one, the keys
+    // that make signals travel as keys.
+    return session.attached(attached, {!f.no_stdin, f.sig_proxy && !attached.tty});
+  });
+  if (!code) return report_error(code.error().message, code.error().exit);
+  return code.value();
 }
 
 }  // namespace

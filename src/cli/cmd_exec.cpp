@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cli/attached_session.hpp"
 #include "cli/common.hpp"
-#include "cli/terminal_session.hpp"
 #include "term/detach_keys.hpp"
 #include "term/terminal.hpp"
 
@@ -16,28 +16,21 @@ namespace {
 
 // Sends the exec request and follows the command to its exit.
 int run_exec(Cli& cli, const api::ExecRequest& req, const std::string& detach_keys) {
-  auto client = connect(cli);
-  if (!client) return report_error(client.error().describe(), 125);
+  auto client = open_session(cli, req);
+  if (!client) return report_error(client.error().message, 125);
   auto& c = client.value();
-  if (auto sent = send(c, req); !sent) return report_error(sent.error().message, 125);
-  std::unique_ptr<TerminalSession> terminal;
-  for (;;) {
-    auto reply = next_reply<OutputFrame, api::Started, api::Notice, api::Exit>(c);
-    if (!reply) return report_error(reply.error().message, reply.error().exit);
-    auto& message = reply.value();
-    if (auto* output = std::get_if<OutputFrame>(&message)) {
-      write_all(output->header.stream == "stderr" ? 2 : 1, output->bytes);
-    } else if (auto* started = std::get_if<api::Started>(&message)) {
-      if (!started->exec) continue;
-      TerminalSession::Options options{req.id, true, req.interactive, detach_keys, started->exec};
-      auto session = TerminalSession::start(c.request_fd(), std::move(options));
-      if (!session) return report_error(session.error().describe(), 125);
-      terminal = std::move(session).value();
-    } else if (auto* exit = std::get_if<api::Exit>(&message)) {
-      terminal.reset();
-      return finish_exit(*exit);
-    }
-  }
+  AttachedSession session(c, detach_keys);
+  auto code = session.follow<api::Started>([&](const api::Started& started) -> std::optional<int> {
+    // Only a command with a terminal of its own has keys and sizes to relay; without one it
+    // uses our stdio itself.
+    if (!started.exec) return std::nullopt;
+    if (auto reached = session.reached(req.id, true, {req.interactive, false}, started.exec);
+        !reached)
+      return report_error(reached.error().describe(), 125);
+    return std::nullopt;
+  });
+  if (!code) return report_error(code.error().message, code.error().exit);
+  return code.value();
 }
 
 }  // namespace
@@ -77,7 +70,7 @@ void add_exec(CLI::App& app, Cli& cli) {
       auto keys = term::parse_detach_keys(f->detach_keys);
       if (!keys) return report_error(keys.error().message, 125);
       if (f->tty) {
-        if (auto size = term::window_size(::isatty(0) ? 0 : 1)) {
+        if (auto size = client_window_size()) {
           req.tty_rows = size->rows;
           req.tty_cols = size->cols;
         }

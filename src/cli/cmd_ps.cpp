@@ -9,12 +9,16 @@
 namespace asup::cli {
 namespace {
 
+// Docker's status words for each state.
 std::string status_text(const api::ContainerSummary& c) {
   std::int64_t now = now_seconds();
-  if (c.state == "running") return "Up " + human_duration(now - c.started / 1000000000);
-  if (c.state == "exited")
-    return "Exited (" + std::to_string(c.exit_code) + ") " +
-           human_duration(now - c.finished / 1000000000) + " ago";
+  auto since = [now](std::int64_t ns) { return human_duration(now - ns / 1000000000); };
+  auto code = "(" + std::to_string(c.exit_code) + ") ";
+  if (c.state == "running") return "Up " + since(c.started);
+  if (c.state == "paused") return "Up " + since(c.started) + " (Paused)";
+  // Waiting to start again: the last exit's code, and how long ago it was.
+  if (c.state == "restarting") return "Restarting " + code + since(c.finished) + " ago";
+  if (c.state == "exited") return "Exited " + code + since(c.finished) + " ago";
   return "Created";
 }
 

@@ -88,6 +88,12 @@ std::string truncate(const std::string& s, std::size_t width) {
   return s.substr(0, width - 1) + "…";
 }
 
+std::string trim(const std::string& s, std::string_view blanks) {
+  auto first = s.find_first_not_of(blanks);
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(blanks) - first + 1);
+}
+
 std::string host_and_port(const std::string& ip, int port) {
   std::string host = ip.find(':') == std::string::npos ? ip : "[" + ip + "]";
   return host + ":" + std::to_string(port);
@@ -131,6 +137,7 @@ int print_results(
   int code = 0;
   for (auto& item : reply.results) {
     if (item.error) {
+      std::fflush(stdout);  // the lines in the order of the containers, on one terminal too
       std::fprintf(stderr, "Error response from daemon: %s\n", item.error->c_str());
       code = 1;
       continue;

@@ -40,6 +40,8 @@ std::int64_t now_seconds();
 // Go's time.String() of the local time, as Docker prints CreatedAt in listings.
 std::string go_time_text(std::int64_t seconds);
 std::string truncate(const std::string& s, std::size_t width);
+// s without the `blanks` at either end.
+std::string trim(const std::string& s, std::string_view blanks = " \t");
 // "0.0.0.0:8080", "[::]:8080": Go's net.JoinHostPort, as Docker prints published ports.
 std::string host_and_port(const std::string& ip, int port);
 // Prints rows as left-aligned columns separated by at least 3 spaces, like Docker.
@@ -60,6 +62,13 @@ int request(Cli& cli, const R& req) {
 
 // Per-command registration, one file each.
 void add_run(CLI::App& app, Cli& cli);
+void add_create(CLI::App& app, Cli& cli);
+void add_start(CLI::App& app, Cli& cli);
+void add_restart(CLI::App& app, Cli& cli);  // beside stop
+void add_pause(CLI::App& app, Cli& cli);    // pause and unpause
+void add_unpause(CLI::App& app, Cli& cli);
+void add_rename(CLI::App& app, Cli& cli);
+void add_update(CLI::App& app, Cli& cli);
 void add_ps(CLI::App& app, Cli& cli);
 void add_inspect(CLI::App& app, Cli& cli);
 void add_logs(CLI::App& app, Cli& cli);
@@ -92,9 +101,10 @@ void add_attach(CLI::App& app, Cli& cli);
 // its errors as "Error: ..." on stderr; exit 1 if there was any.
 int print_inspect(const api::InspectResult& reply);
 
-// For commands acting on several containers, images or networks (stop, kill, rm, wait,
-// rmi, network rm): prints the lines of each that succeeded (its name unless
-// `success_lines` says otherwise) on stdout and each error on stderr; exit 1 if any failed.
+// For commands acting on several containers, images or networks (start, stop, restart,
+// kill, rm, wait, pause, unpause, update, rmi, network rm): prints the lines of each that succeeded
+// (its name unless `success_lines` says otherwise) on stdout and each error on stderr; exit 1 if
+// any failed.
 int print_results(
     const api::OutcomesResult& reply,
     const std::function<std::vector<std::string>(const api::Outcome&)>& success_lines = {});

@@ -5,12 +5,6 @@
 namespace asup::cli {
 namespace {
 
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
 std::string unescape(std::string s) {
   for (auto [from, to] : {std::pair{"\\t", "\t"}, std::pair{"\\n", "\n"}})
     for (size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += 1) s.replace(at, 2, to);

@@ -11,15 +11,13 @@ int main(int argc, char** argv) {
   app.add_option("--run-root", cli.run_root,
                  "asupd's run root (default $ASUP_RUN_ROOT or /run/asup)");
   app.require_subcommand(1);
+  using namespace asup::cli;
   for (auto add :
-       {asup::cli::add_run, asup::cli::add_ps, asup::cli::add_inspect, asup::cli::add_logs,
-        asup::cli::add_exec, asup::cli::add_stop, asup::cli::add_kill, asup::cli::add_rm,
-        asup::cli::add_wait, asup::cli::add_load, asup::cli::add_import, asup::cli::add_images,
-        asup::cli::add_rmi, asup::cli::add_pull, asup::cli::add_login})
+       {add_run, add_create, add_start, add_ps, add_inspect, add_logs, add_exec, add_stop,
+        add_restart, add_kill, add_pause, add_unpause, add_rename, add_update, add_rm, add_wait})
     add(app, cli);
-  for (auto add : {asup::cli::add_tag, asup::cli::add_save, asup::cli::add_image,
-                   asup::cli::add_port, asup::cli::add_network, asup::cli::add_attach})
-    add(app, cli);
+  for (auto add : {add_load, add_import, add_images, add_rmi, add_pull, add_login}) add(app, cli);
+  for (auto add : {add_tag, add_save, add_image, add_port, add_network, add_attach}) add(app, cli);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

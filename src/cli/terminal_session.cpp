@@ -46,6 +46,10 @@ Status make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
 
 }  // namespace
 
+std::optional<term::WindowSize> client_window_size() {
+  return term::window_size(::isatty(0) ? 0 : 1);
+}
+
 Result<std::unique_ptr<TerminalSession>> TerminalSession::start(int request_fd, Options options) {
   std::unique_ptr<TerminalSession> s{new TerminalSession(request_fd, std::move(options))};
   ASUP_TRY(make_pipe(s->stop_read_, s->stop_write_));
@@ -78,7 +82,7 @@ TerminalSession::~TerminalSession() {
 
 void TerminalSession::send_size() {
   if (!options_.tty) return;
-  auto size = term::window_size(::isatty(0) ? 0 : 1);
+  auto size = client_window_size();
   if (!size || size->rows == 0) return;
   api::ResizeRequest resize;
   resize.id = options_.container;

@@ -17,6 +17,10 @@
 
 namespace asup::cli {
 
+// The size of the user's terminal (stdin's, else stdout's), which a container's terminal
+// takes; nothing when neither is a terminal.
+std::optional<term::WindowSize> client_window_size();
+
 class TerminalSession {
  public:
   struct Options {

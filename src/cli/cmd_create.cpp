@@ -1,0 +1,40 @@
+// asupctl create [RUN FLAGS] IMAGE [COMMAND...]: a container in state "created", with
+// every flag of run; `start` runs it. Prints its full id.
+#include <cstdio>
+
+#include "cli/common.hpp"
+#include "cli/run_flags.hpp"
+
+namespace asup::cli {
+namespace {
+
+int create_command(Cli& cli, const RunFlags& f, const std::vector<std::string>& args) {
+  if (args.empty())
+    return report_error("\"create\" requires at least 1 argument: IMAGE [COMMAND...]", 125);
+  // -it without a terminal here is fine: whoever starts it attached needs one.
+  auto run = run_request(f, args);
+  if (!run) return report_error(run.error().describe(), 125);
+  api::CreateRequest req;
+  static_cast<api::RunRequest&>(req) = std::move(run).value();
+  return with_image(cli, f, args[0], [&]() -> CallResult<int> {
+    auto reply = call(cli, req);
+    if (!reply) return std::move(reply).error();
+    std::printf("%s\n", reply.value().id.c_str());
+    return 0;
+  });
+}
+
+}  // namespace
+
+void add_create(CLI::App& app, Cli& cli) {
+  auto flags = std::make_shared<RunFlags>();
+  auto* cmd = app.add_subcommand("create", "Create a new container");
+  cmd->set_help_flag("--help", "Print this help");
+  cmd->prefix_command();  // IMAGE and everything after it belong to the container
+  add_run_flags(*cmd, flags);
+  cmd->callback([cmd, flags, &cli] {
+    cli.action = [cmd, flags, &cli] { return create_command(cli, *flags, cmd->remaining()); };
+  });
+}
+
+}  // namespace asup::cli

@@ -1,0 +1,203 @@
+#include "cli/run_flags.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "api/restart_policy.hpp"
+#include "cli/common.hpp"
+#include "cli/terminal_session.hpp"
+#include "core/units.hpp"
+
+namespace asup::cli {
+namespace {
+
+Result<std::vector<std::string>> read_env_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fail(errno, "open env file " + path);
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    line = line.substr(start);
+    if (line[0] == '=')
+      return fail(EINVAL, "invalid environment variable in " + path + ": " + line);
+    add_env_entry(out, line);
+  }
+  return out;
+}
+
+Status add_env(const RunFlags& f, api::RunRequest& req) {
+  for (auto& file : f.env_files) {
+    ASUP_TRY(auto entries, read_env_file(file));
+    req.env.insert(req.env.end(), entries.begin(), entries.end());
+  }
+  for (auto& e : f.env) add_env_entry(req.env, e);
+  return ok();
+}
+
+Status add_limits(const RunFlags& f, api::RunRequest& req) {
+  if (!f.memory.empty()) {
+    ASUP_TRY(req.memory, parse_memory(f.memory));
+  }
+  if (!f.cpus.empty()) {
+    ASUP_TRY(req.cpus, parse_cpus(f.cpus));
+  }
+  if (f.pids_set) req.pids_limit = f.pids_limit;
+  if (!f.log_size.empty()) {
+    auto bytes = parse_bytes(f.log_size);
+    if (!bytes || bytes.value() <= 0)
+      return fail("invalid argument \"" + f.log_size + "\" for \"--log-size\"");
+    req.log_size = static_cast<std::uint64_t>(bytes.value());
+  }
+  return ok();
+}
+
+// What happens when the container exits or is stopped: --rm, --restart, the stop signal
+// and timeout (which the daemon validates, as it must for any client).
+Status add_lifecycle(const RunFlags& f, api::RunRequest& req) {
+  auto policy = api::parse_restart_policy(f.restart);
+  if (!policy) return fail(policy.error().message);
+  // A container that removes itself when it exits has nothing left to restart.
+  if (f.rm && !policy.value().none()) return fail("Conflicting options: --restart and --rm");
+  req.rm = f.rm;
+  req.restart = f.restart;
+  req.stop_signal = f.stop_signal;
+  if (f.stop_timeout_set) req.stop_timeout = f.stop_timeout;
+  return ok();
+}
+
+void add_terminal(const RunFlags& f, api::RunRequest& req) {
+  req.interactive = f.interactive;
+  req.tty = f.tty;
+  if (!f.tty) return;
+  // The terminal starts at the user's size: nothing in it ever runs at 0x0.
+  if (auto size = client_window_size()) {
+    req.tty_rows = size->rows;
+    req.tty_cols = size->cols;
+  }
+}
+
+}  // namespace
+
+Result<std::int64_t> parse_memory(const std::string& text) {
+  auto bytes = parse_bytes(text);
+  if (!bytes) return fail("invalid argument \"" + text + "\" for \"-m, --memory\"");
+  return bytes.value();
+}
+
+// No hex, no nan or inf, which strtod would accept and which would mean 16 CPUs or none.
+Result<double> parse_cpus(const std::string& text) {
+  auto invalid = [&] {
+    return fail("invalid argument \"" + text + "\" for \"--cpus\" flag: failed to parse " + text +
+                " as a rational number");
+  };
+  std::size_t digits = 0, dots = 0;
+  for (char c : text) {
+    if (c >= '0' && c <= '9')
+      ++digits;
+    else if (c == '.')
+      ++dots;
+    else
+      return invalid();
+  }
+  if (digits == 0 || dots > 1) return invalid();
+  return std::strtod(text.c_str(), nullptr);
+}
+
+Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::string>& args) {
+  api::RunRequest req;
+  req.image = args[0];
+  req.cmd.assign(args.begin() + 1, args.end());
+  add_terminal(f, req);
+  ASUP_TRY(add_env(f, req));
+  if (!f.workdir.empty()) req.workdir = f.workdir;
+  if (!f.user.empty()) req.user = f.user;
+  if (!f.hostname.empty()) req.hostname = f.hostname;
+  if (f.entrypoint_set) req.entrypoint = f.entrypoint;
+  req.name = f.name;
+  req.volumes = f.volumes;
+  req.tmpfs = f.tmpfs;
+  // --device and -p as typed: the daemon parses them (and looks the host's nodes up), as it
+  // must for any client.
+  req.devices = f.devices;
+  req.publish = f.publish;
+  req.publish_all = f.publish_all;
+  if (!f.network.empty()) req.network = f.network;
+  req.ip = f.ip;
+  req.network_aliases = f.network_aliases;
+  ASUP_TRY(add_limits(f, req));
+  ASUP_TRY(add_lifecycle(f, req));
+  return req;
+}
+
+int with_image(Cli& cli, const RunFlags& f, const std::string& image,
+               const std::function<CallResult<int>()>& attempt) {
+  bool pulled = f.pull == "always";
+  if (pulled && pull_image(cli, image, f.platform, false, stderr) != 0) return 125;
+  for (;;) {
+    auto code = attempt();
+    if (code) return code.value();
+    auto& failure = code.error();
+    if (!failure.no_such_image || f.pull == "never" || pulled)
+      return report_error(failure.message, failure.exit);
+    // The image is missing: Docker pulls it and asks again.
+    std::fprintf(stderr, "Unable to find image '%s' locally\n", image.c_str());
+    if (pull_image(cli, image, f.platform, false, stderr) != 0) return 125;
+    pulled = true;
+  }
+}
+
+void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
+  cmd.add_flag("-i,--interactive", flags->interactive, "Keep stdin open and connected");
+  cmd.add_flag("-t,--tty", flags->tty, "Allocate a pseudo-TTY");
+  cmd.add_flag("--rm", flags->rm, "Remove the container when it exits");
+  cmd.add_option("-e,--env", flags->env, "Set environment variables")
+      ->take_all()
+      ->allow_extra_args(false);
+  cmd.add_option("--env-file", flags->env_files, "Read environment variables from a file")
+      ->allow_extra_args(false);
+  cmd.add_option("-w,--workdir", flags->workdir, "Working directory inside the container");
+  cmd.add_option("-u,--user", flags->user, "user[:group] or uid[:gid]");
+  cmd.add_option("-h,--hostname", flags->hostname, "Container host name");
+  cmd.add_option("--entrypoint", flags->entrypoint, "Overwrite the image's entrypoint")
+      ->each([flags](const std::string&) { flags->entrypoint_set = true; });
+  cmd.add_option("-v,--volume", flags->volumes, "Bind mount HOST:CONTAINER[:ro]")
+      ->allow_extra_args(false);
+  cmd.add_option("--tmpfs", flags->tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
+  cmd.add_option("--device", flags->devices,
+                 "Add a host device to the container (HOST[:CONTAINER][:PERMS], PERMS of rwm)")
+      ->allow_extra_args(false);
+  cmd.add_option("--name", flags->name, "Assign a name to the container");
+  cmd.add_option("-p,--publish", flags->publish,
+                 "Publish a container's port to the host ([IP:][HOST:]CONTAINER[/PROTO])")
+      ->allow_extra_args(false);
+  cmd.add_flag("-P,--publish-all", flags->publish_all,
+               "Publish every exposed port to a random host port");
+  cmd.add_option("--network,--net", flags->network,
+                 "Connect to a network: bridge (default), none, host or a user network");
+  cmd.add_option("--ip", flags->ip, "IPv4 address on that network (e.g. 10.89.0.7)");
+  cmd.add_option("--network-alias", flags->network_aliases,
+                 "Another name the container has on a user network")
+      ->allow_extra_args(false);
+  cmd.add_option("-m,--memory", flags->memory, "Memory limit (e.g. 64m)");
+  cmd.add_option("--cpus", flags->cpus, "Number of CPUs");
+  cmd.add_option("--pids-limit", flags->pids_limit, "Tune container pids limit (-1 unlimited)")
+      ->each([flags](const std::string&) { flags->pids_set = true; });
+  cmd.add_option("--log-size", flags->log_size, "Size of the log ring (default 1m)");
+  cmd.add_option("--restart", flags->restart,
+                 "Restart policy to apply when a container exits (no, on-failure[:N], always, "
+                 "unless-stopped)")
+      ->capture_default_str();
+  cmd.add_option("--stop-signal", flags->stop_signal, "Signal to stop the container");
+  cmd.add_option("--stop-timeout", flags->stop_timeout, "Timeout (in seconds) to stop a container")
+      ->each([flags](const std::string&) { flags->stop_timeout_set = true; });
+  cmd.add_option("--pull", flags->pull, "Pull image before running (always, missing, never)")
+      ->check(CLI::IsMember({"always", "missing", "never"}))
+      ->capture_default_str();
+  cmd.add_option("--platform", flags->platform, "Platform to pull (os/arch[/variant])");
+}
+
+}  // namespace asup::cli
