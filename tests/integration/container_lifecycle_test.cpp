@@ -85,7 +85,7 @@ TEST_CASE("create refuses what run refuses, and pulls nothing it has", "[lifecyc
   CHECK(trim(d.run({"ps", "-a", "-q"}).out).empty());
 }
 
-TEST_CASE("start -a follows the container to its exit code; -i feeds it stdin",
+TEST_CASE("start -a follows the container to its exit code, -i feeds it stdin",
           "[lifecycle][start]") {
   Daemon d;
   auto id = trim(d.run({"create", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"}).out);
@@ -127,7 +127,7 @@ TEST_CASE("start names every container it could not start, as Docker does", "[li
   CHECK(d.run({"rm", "-f", id}).code == 0);
 }
 
-TEST_CASE("restart stops and starts again; a stopped container is just started",
+TEST_CASE("restart stops and starts again, a stopped container is just started",
           "[lifecycle][restart]") {
   Daemon d;
   auto id = d.run_detached({"--name", "again", "busybox", "sh", "-c",
@@ -152,7 +152,7 @@ TEST_CASE("restart stops and starts again; a stopped container is just started",
   CHECK(d.run({"rm", "-f", id}).code == 0);
 }
 
-TEST_CASE("pause freezes every process; stop and kill still end a paused container",
+TEST_CASE("pause freezes every process, stop and kill still end a paused container",
           "[lifecycle][pause]") {
   Daemon d;
   auto id = d.run_detached({"--name", "ice", "busybox", "sh", "-c",
@@ -275,7 +275,7 @@ TEST_CASE("update changes the limits of a running container at once, and of a st
   CHECK(d.run({"rm", "-f", id}).code == 0);
 }
 
-TEST_CASE("--stop-signal and --stop-timeout are what stop uses", "[lifecycle][stop]") {
+TEST_CASE("stop uses the container's --stop-signal and --stop-timeout", "[lifecycle][stop]") {
   Daemon d;
   auto id =
       d.run_detached({"--stop-signal", "SIGUSR1", "--stop-timeout", "1", "busybox", "sh", "-c",
