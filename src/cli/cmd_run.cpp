@@ -14,11 +14,13 @@ namespace {
 // What only run has beside the flags it shares with create.
 struct RunOnlyFlags {
   bool detach = false;
+  bool sig_proxy = true;
   std::string detach_keys{term::kDefaultDetachKeys};
 };
 
 // Sends the run request and follows the container: to its exit, or with -d until it runs.
-CallResult<int> run_once(Cli& cli, const api::RunRequest& req, const std::string& detach_keys) {
+CallResult<int> run_once(Cli& cli, const api::RunRequest& req, const std::string& detach_keys,
+                         bool sig_proxy) {
   auto client = open_session(cli, req);
   if (!client) return std::move(client).error();
   auto& c = client.value();
@@ -27,11 +29,15 @@ CallResult<int> run_once(Cli& cli, const api::RunRequest& req, const std::string
     if constexpr (std::is_same_v<std::decay_t<decltype(message)>, api::Created>) {
       if (req.detach) return std::nullopt;
       // Without a terminal, -i needs no relay: asupd hands the container our own stdin.
-      AttachedSession::Relay relay{req.tty && req.interactive, true};
+      // Signals go as kill requests only without a terminal (Docker's --sig-proxy): with
+      // one, the keys that make signals travel as keys.
+      AttachedSession::Relay relay{req.tty && req.interactive, sig_proxy && !req.tty};
       if (auto reached = session.reached(message.id, req.tty, relay); !reached)
         return report_error(reached.error().describe(), 125);
       return std::nullopt;
     } else {
+      // Attached, a "result" is the answer to a kill request the signal proxy sent.
+      if (!req.detach) return std::nullopt;
       std::printf("%s\n", message.id.c_str());
       return 0;
     }
@@ -51,7 +57,8 @@ int run_command(Cli& cli, const RunFlags& f, const RunOnlyFlags& own,
   req.value().detach = own.detach;  // with --rm too, as Docker allows: removed when it exits
   if (f.network == "host" && (!f.publish.empty() || f.publish_all))
     std::fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
-  return with_image(cli, f, args[0], [&] { return run_once(cli, req.value(), keys.value()); });
+  return with_image(cli, f, args[0],
+                    [&] { return run_once(cli, req.value(), keys.value(), own.sig_proxy); });
 }
 
 }  // namespace
@@ -65,6 +72,8 @@ void add_run(CLI::App& app, Cli& cli) {
   cmd->add_flag("-d,--detach", own->detach, "Run in the background and print the id");
   cmd->add_option("--detach-keys", own->detach_keys,
                   "Override the key sequence for detaching a container (default ctrl-p,ctrl-q)");
+  cmd->add_flag("--sig-proxy,!--no-sig-proxy", own->sig_proxy,
+                "Proxy received signals to the process (default true)");
   add_run_flags(*cmd, flags);
   cmd->callback([cmd, flags, own, &cli] {
     cli.action = [cmd, flags, own, &cli] {

@@ -67,6 +67,20 @@ TEST_CASE("signals sent to an attached asupctl run reach the workload",
   }
 }
 
+TEST_CASE("run --sig-proxy=false leaves the container alone when the client is signalled",
+          "[integration][init][signals]") {
+  Daemon d;
+  auto attached =
+      d.spawn({"run", "--sig-proxy=false", "--name", "alone", "busybox", "sh", "-c",
+               "trap 'echo caught; exit 9' TERM; echo ready; while :; do sleep 0.1; done"});
+  REQUIRE(attached.wait_for([&] { return contains(attached.out(), "ready\n"); }, 10));
+  attached.signal(SIGTERM);
+  REQUIRE(attached.wait(10));
+  CHECK(d.status("alone") == "running");
+  CHECK_FALSE(contains(d.run({"logs", "alone"}).out, "caught"));
+  CHECK(d.run({"rm", "-f", "alone"}).code == 0);
+}
+
 TEST_CASE("root in the container has reduced privileges", "[integration][init][security]") {
   Daemon d;
   auto r = d.run(
