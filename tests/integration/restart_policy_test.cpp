@@ -5,7 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include "harness.hpp"
+#include "network_support.hpp"
 
 using namespace asup::it;
 using Catch::Contains;
@@ -80,8 +83,9 @@ TEST_CASE("always restarts whatever the exit code, with a growing delay, until s
 
 TEST_CASE("a restarted container keeps its id, name, files and address", "[restart-policy]") {
   Daemon d;
-  auto id = d.run_detached({"--name", "same", "--restart", "always", "busybox", "sh", "-c",
-                            "echo x >> /runs; echo runs=$(wc -l < /runs); sleep 3600"});
+  const std::string port = std::to_string(free_port(SOCK_STREAM));
+  auto id = d.run_detached({"--name", "same", "--restart", "always", "-p", port + ":80", "busybox",
+                            "sh", "-c", "echo x >> /runs; echo runs=$(wc -l < /runs); sleep 3600"});
   REQUIRE(d.wait_logs(id, "runs=1"));
   const std::string ip = d.inspect(id)["NetworkSettings"]["IPAddress"];
   const int pid = d.inspect(id)["State"]["Pid"];
@@ -93,6 +97,8 @@ TEST_CASE("a restarted container keeps its id, name, files and address", "[resta
   CHECK(info["Name"] == "/same");
   CHECK(info["RestartCount"] == 1);
   CHECK(info["NetworkSettings"]["IPAddress"] == ip);
+  CHECK(info["NetworkSettings"]["Ports"]["80/tcp"][0]["HostPort"] == port);
+  CHECK(trim(d.run({"port", id, "80"}).out) == "0.0.0.0:" + port);
   CHECK(d.run({"rm", "-f", id}).code == 0);
 }
 
