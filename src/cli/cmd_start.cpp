@@ -1,6 +1,8 @@
 // asupctl start [-a] [-i] [--detach-keys KEYS] CONTAINER...: runs created or stopped
 // containers. With -a (or -i) one container, followed as attach follows it: its output,
 // keys to its terminal, its exit code.
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "cli/attached_session.hpp"
@@ -21,6 +23,13 @@ int start_attached(Cli& cli, const StartFlags& f) {
     return report_error("you cannot start and attach multiple containers at once", 1);
   auto keys = term::parse_detach_keys(f.detach_keys);
   if (!keys) return report_error(keys.error().message, 1);
+  // Keys for a terminal need one here: found out before the container starts.
+  if (f.interactive && !::isatty(0)) {
+    auto found = call(cli, api::InspectRequest{{f.ids[0]}});
+    if (found && !found.value().items.empty() &&
+        found.value().items[0]["Config"].value("Tty", false))
+      return report_error("the input device is not a TTY", 1);
+  }
   api::StartRequest req;
   req.ids = f.ids;
   req.attach = true;

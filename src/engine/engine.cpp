@@ -172,6 +172,7 @@ nlohmann::json Engine::inspect(const Instance& c) const {
         {"Image", cfg.image},
         {"WorkingDir", cfg.workdir},
         {"OpenStdin", cfg.interactive},
+        {"Tty", cfg.tty},
         {"StopSignal", cfg.stop_signal.empty() ? "SIGTERM" : cfg.stop_signal},
         {"StopTimeout", cfg.stop_timeout ? nlohmann::json(*cfg.stop_timeout) : nlohmann::json()}}},
       {"HostConfig",

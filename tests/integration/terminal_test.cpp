@@ -334,3 +334,13 @@ TEST_CASE("start -ai: a created terminal container, sized to the client, to its 
   CHECK(d.status(id) == "running");
   CHECK(d.run({"rm", "-f", id}).code == 0);
 }
+
+TEST_CASE("start -ai of a terminal container without a terminal on stdin starts nothing", "[tty]") {
+  Daemon d;
+  auto id = trim(d.run({"create", "-it", "busybox", "sh"}).out);
+  auto r = d.try_run({"start", "-ai", id});
+  CHECK(r.code == 1);
+  CHECK(contains(r.err, "the input device is not a TTY"));
+  CHECK(d.status(id) == "created");
+  CHECK(d.inspect(id)["Config"]["Tty"] == true);
+}
