@@ -95,6 +95,19 @@ struct Progress {
 
 // --- the payloads of "result", by request ---
 
+// version: asupd's side of `asupctl version`.
+struct VersionResult {
+  static constexpr std::string_view kType = "result";
+  std::string version;  // asupd's release
+  int api_version = 0;  // the control protocol's version
+  std::string os;       // "linux"
+  std::string arch;     // "amd64", as Docker names it
+  std::string kernel_version;
+  std::string cgroup_version;  // "1" or "2"
+  std::string event_loop;      // "io_uring" or "epoll"
+  ASUP_API_FIELDS(version, api_version, os, arch, kernel_version, cgroup_version, event_loop)
+};
+
 // A result without a payload: logs, save, network_connect, network_disconnect.
 struct Done {
   static constexpr std::string_view kType = "result";

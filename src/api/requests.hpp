@@ -366,6 +366,12 @@ struct NetworkDisconnectRequest {
   ASUP_API_FIELDS(network, container, force)
 };
 
+struct VersionRequest {
+  static constexpr std::string_view kOp = "version";
+  using Reply = VersionResult;
+  ASUP_API_NO_FIELDS
+};
+
 // Every request type, for whoever must handle or describe them all (the FIFO router, the
 // protocol document's check).
 template <class Visit>
@@ -380,7 +386,7 @@ void for_each_request(Visit&& visit) {
       visit(NetworkConnectRequest{}), visit(NetworkDisconnectRequest{}), visit(InputRequest{}),
       visit(ResizeRequest{}), visit(AttachRequest{}), visit(CreateRequest{}), visit(StartRequest{}),
       visit(RestartRequest{}), visit(PauseRequest{}), visit(UnpauseRequest{}),
-      visit(RenameRequest{}), visit(UpdateRequest{});
+      visit(RenameRequest{}), visit(UpdateRequest{}), visit(VersionRequest{});
 }
 
 // A request line: the fields of T plus its "op".

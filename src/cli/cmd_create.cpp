@@ -11,6 +11,8 @@ namespace {
 int create_command(Cli& cli, const RunFlags& f, const std::vector<std::string>& args) {
   if (args.empty())
     return report_error("\"create\" requires at least 1 argument: IMAGE [COMMAND...]", 125);
+  // Flags end at the image: what comes before it and looks like a flag is none of ours.
+  if (args[0].size() > 1 && args[0][0] == '-') return unknown_flag("create", args[0]);
   // -it without a terminal here is fine: whoever starts it attached needs one.
   auto run = run_request(f, args);
   if (!run) return report_error(run.error().describe(), 125);

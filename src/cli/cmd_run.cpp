@@ -48,6 +48,8 @@ int run_command(Cli& cli, const RunFlags& f, const RunOnlyFlags& own,
                 const std::vector<std::string>& args) {
   if (args.empty())
     return report_error("\"run\" requires at least 1 argument: IMAGE [COMMAND...]", 125);
+  // Flags end at the image: what comes before it and looks like a flag is none of ours.
+  if (args[0].size() > 1 && args[0][0] == '-') return unknown_flag("run", args[0]);
   if (f.tty && f.interactive && !own.detach && !::isatty(0))
     return report_error("the input device is not a TTY", 1);
   auto keys = term::parse_detach_keys(own.detach_keys);

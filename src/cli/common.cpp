@@ -12,6 +12,16 @@ Result<control::Client> connect(Cli& cli) {
   return control::Client::connect(cli.run_root);
 }
 
+int unknown_flag(const std::string& command, const std::string& argument) {
+  if (argument.rfind("--", 0) == 0)
+    std::fprintf(stderr, "unknown flag: %s\n", argument.substr(0, argument.find('=')).c_str());
+  else
+    std::fprintf(stderr, "unknown shorthand flag: '%c' in %s\n",
+                 argument.size() > 1 ? argument[1] : '-', argument.c_str());
+  std::fprintf(stderr, "See 'asupctl %s --help'.\n", command.c_str());
+  return 125;
+}
+
 int report_error(const std::string& message, int code) {
   std::fprintf(stderr, "asupctl: %s\n", message.c_str());
   return code;

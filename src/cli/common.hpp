@@ -26,6 +26,10 @@ Result<control::Client> connect(Cli& cli);
 
 // "asupctl: MESSAGE" on stderr; returns code.
 int report_error(const std::string& message, int code);
+// An argument that looks like a flag nobody declared, in cobra's words as Docker prints them
+// ("unknown flag: --x", "unknown shorthand flag: 'x' in -x", then "See 'asupctl CMD
+// --help'."); returns 125.
+int unknown_flag(const std::string& command, const std::string& argument);
 // KEY=VALUE as given; a bare KEY takes its value from our own environment, as Docker does
 // for -e; an unset bare KEY is dropped.
 void add_env_entry(std::vector<std::string>& out, const std::string& entry);
@@ -96,6 +100,7 @@ void add_image_prune(CLI::App& app, Cli& cli);
 void add_network(CLI::App& app, Cli& cli);  // the `network` group
 void add_port(CLI::App& app, Cli& cli);
 void add_attach(CLI::App& app, Cli& cli);
+void add_version(CLI::App& app, Cli& cli);
 
 // For inspect and image inspect: prints the reply's items as a JSON array, then each of
 // its errors as "Error: ..." on stderr; exit 1 if there was any.

@@ -49,6 +49,7 @@ void call(Engine& e, const CallerPtr& c, const api::PauseRequest& r) { e.pause(c
 void call(Engine& e, const CallerPtr& c, const api::UnpauseRequest& r) { e.unpause(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::RenameRequest& r) { e.rename(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::UpdateRequest& r) { e.update(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::VersionRequest& r) { e.version(c, r); }
 // clang-format on
 
 }  // namespace

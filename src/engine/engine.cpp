@@ -1,5 +1,6 @@
 #include "engine/engine.hpp"
 
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include <spdlog/spdlog.h>
@@ -194,6 +195,23 @@ nlohmann::json Engine::inspect(const Instance& c) const {
        {{"SizeBytes", cfg.log_size},
         {"DroppedBytes", c.log->dropped_bytes().value_or(st.log_dropped_bytes)}}},
   };
+}
+
+void Engine::version(const CallerPtr& s, const api::VersionRequest&) {
+  api::VersionResult v;
+  v.version = ASUP_VERSION;
+  v.api_version = protocol::kVersion;
+  v.os = "linux";
+  struct utsname u {};
+  if (::uname(&u) == 0) {
+    v.kernel_version = u.release;
+    const std::string machine = u.machine;
+    // Docker's (Go's) names for the machine.
+    v.arch = machine == "x86_64" ? "amd64" : machine == "aarch64" ? "arm64" : machine;
+  }
+  v.cgroup_version = cgroups_->version().substr(1);  // Docker says "1" or "2"
+  v.event_loop = loop_.backend();
+  s->reply(v);
 }
 
 void Engine::ps(const CallerPtr& s, const api::PsRequest& req) {

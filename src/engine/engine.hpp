@@ -85,6 +85,7 @@ class Engine {
   void network_connect(const CallerPtr& caller, const api::NetworkConnectRequest& request);
   void network_disconnect(const CallerPtr& caller, const api::NetworkDisconnectRequest& request);
   void port(const CallerPtr& caller, const api::PortRequest& request);
+  void version(const CallerPtr& caller, const api::VersionRequest& request);
   // terminals and stdin (terminal.cpp): no reply, whatever happens
   void input(const CallerPtr& caller, const api::InputRequest& request);
   void resize(const CallerPtr& caller, const api::ResizeRequest& request);

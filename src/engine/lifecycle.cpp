@@ -102,8 +102,8 @@ void Engine::rename(const CallerPtr& s, const api::RenameRequest& req) {
   if (name.value() == c.config.name)
     return s->send_error(1, "Renaming a container with the same name as its current name");
   if (auto taken = name_in_use(name.value()))
-    return s->send_error(1, "Conflict. The container name \"/" + name.value() +
-                                "\" is already in use by container \"" + *taken +
+    return s->send_error(1, "Error when allocating new name: Conflict. The container name \"/" +
+                                name.value() + "\" is already in use by container \"" + *taken +
                                 "\". You have to remove (or rename) that container to be able "
                                 "to reuse that name.");
   ContainerConfig renamed = c.config;

@@ -401,3 +401,29 @@ TEST_CASE("run -i passes stdin to the workload", "[integration][run]") {
   CHECK(r.code == 0);
   CHECK(r.out == "");
 }
+
+TEST_CASE("an unknown flag is refused in Docker's words, never taken for an image",
+          "[integration][cli]") {
+  Daemon d;
+  for (auto cmd : {"run", "create"}) {
+    auto r = d.try_run({cmd, "--read-only-nope", "busybox", "true"});
+    INFO(r);
+    CHECK(r.code == 125);
+    CHECK(contains(r.err, "unknown flag: --read-only-nope"));
+    CHECK(contains(r.err, std::string("See 'asupctl ") + cmd + " --help'."));
+  }
+  auto shorthand = d.try_run({"run", "-Z", "busybox", "true"});
+  CHECK(shorthand.code == 125);
+  CHECK(contains(shorthand.err, "unknown shorthand flag: 'Z' in -Z"));
+  auto ps = d.try_run({"ps", "--bogus"});
+  CHECK(ps.code == 125);
+  CHECK(contains(ps.err, "unknown flag: --bogus"));
+  CHECK(trim(d.run({"ps", "-a", "-q"}).out).empty());  // nothing was created
+
+  auto version = d.run({"version"});
+  CHECK(contains(version.out, "Client:"));
+  CHECK(contains(version.out, "Server:"));
+  CHECK(contains(version.out, "Cgroup Version:"));
+  CHECK(contains(d.run({"--version"}).out, "asupctl version "));
+  CHECK(contains(d.run({"help", "run"}).out, "Create and run a container"));
+}
