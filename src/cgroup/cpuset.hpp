@@ -34,7 +34,7 @@ std::vector<Setting> settings(Version version, const std::optional<std::string>&
 // The value a v1 group's `file` (cpuset.cpus or cpuset.mems) inherits: its parent's. A
 // parent that is itself empty (a parent group this process made, which the kernel left
 // empty) is given its own parent's first, up to `hierarchy_root`, so that the chain is
-// usable. Written values are plain directories' files too (create) for test fixtures.
+// usable. `create`: a plain directory (a test fixture), whose files are created when written.
 Result<std::string> inherited_value(const std::string& group_dir, std::string_view file,
                                     const std::string& hierarchy_root, bool create);
 

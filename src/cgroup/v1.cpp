@@ -257,10 +257,14 @@ class ManagerV1 final : public Manager {
     return dirs;
   }
 
-  // The value a setting writes: its own, or the parent group's (Setting::inherit).
+  // The value a setting writes: its own, or the parent group's (Setting::inherit). A
+  // cpuset value must also be within the parent's, which is empty when this asupd just
+  // made the parent: reading what the group would inherit fills the parent in.
   static Result<std::string> value_of(const Setting& s, const GroupDir& d) {
-    if (!s.inherit) return s.value;
-    return cpuset::inherited_value(d.path, s.file, d.hierarchy, !d.kernel_files);
+    if (s.controller != cpuset::kController) return s.value;
+    ASUP_TRY(auto parent_value,
+             cpuset::inherited_value(d.path, s.file, d.hierarchy, !d.kernel_files));
+    return s.inherit ? parent_value : s.value;
   }
 
   // Runs of settings for one file (the device rules) go through one descriptor.
