@@ -84,11 +84,13 @@ class Group {
   // group without a freezer (a v1 group made before asupd used the freezer hierarchy, a
   // kernel without one) is Thawed.
   virtual Result<FreezerState> freezer_state() const = 0;
-  // Applies to the live group the memory, cpus and pids of `limits` that are set, in the
-  // values and formats create() writes; `limits.devices` is not read: the device policy
-  // is fixed at create. A memory limit below what the group uses now fails with EBUSY and
-  // "Cannot update container memory: ...". When any write fails, the files already
-  // written get their previous values back, so a failed update leaves the group as it was.
+  // Applies to the live group the limits of `limits` that are set, in the values and
+  // formats create() writes; `limits.devices` is not read: the device policy is fixed at
+  // create. On v1 a cpuset or blkio limit needs the group to have been created with one
+  // (it is in those hierarchies only then): otherwise it fails with ENOENT. A memory limit below
+  // what the group uses now fails with EBUSY and "Cannot update container memory: ...". When any
+  // write fails, the files already written get their previous values back, so a failed update
+  // leaves the group as it was.
   virtual Status update(const Limits& limits) = 0;
   // rmdir of the group (every hierarchy on v1). Idempotent.
   virtual Status destroy() = 0;

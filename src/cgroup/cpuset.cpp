@@ -66,8 +66,10 @@ std::vector<Setting> settings(Version version, const std::optional<std::string>&
 Result<std::string> inherited_value(const std::string& group_dir, std::string_view file,
                                     const std::string& hierarchy_root, bool create) {
   std::string parent = group_dir.substr(0, group_dir.rfind('/'));
-  ASUP_TRY(auto text, fs::read_file(fs::join(parent, file)));
-  std::string value = trimmed(std::move(text));
+  auto text = fs::read_file(fs::join(parent, file));
+  // A plain directory has the file only once it was written: missing is empty there.
+  if (!text && !(create && text.error().code == ENOENT)) return fail(text.error());
+  std::string value = text ? trimmed(std::move(text).value()) : std::string();
   if (!value.empty() || parent.size() <= hierarchy_root.size()) return value;
   ASUP_TRY(value, inherited_value(parent, file, hierarchy_root, create));
   ASUP_TRY(write_control_file(fs::join(parent, file), value, create));
