@@ -21,13 +21,27 @@ struct Limits {
   std::optional<std::int64_t> memory_bytes;  // --memory
   std::optional<double> cpus;                // --cpus (1.5 = one and a half CPUs)
   std::optional<std::int64_t> pids;          // --pids-limit (<= 0 means unlimited)
+  std::optional<std::string> cpuset_cpus;    // --cpuset-cpus, as typed ("0-1,3")
+  std::optional<std::string> cpuset_mems;    // --cpuset-mems, as typed ("0")
+  std::optional<std::int64_t> cpu_shares;    // --cpu-shares (relative weight; 1024 is one CPU's)
+  std::optional<std::int64_t> cpu_period;    // --cpu-period, microseconds
+  std::optional<std::int64_t> cpu_quota;     // --cpu-quota, microseconds (<= 0 means unlimited)
+  // --memory-swap: memory plus swap, in bytes, as Docker counts it; -1 is unlimited swap.
+  std::optional<std::int64_t> memory_swap;
+  std::optional<std::int64_t> memory_reservation;  // --memory-reservation, bytes (soft limit)
+  std::optional<bool> oom_kill_disable;            // --oom-kill-disable (v1 only)
+  std::uint16_t blkio_weight = 0;                  // --blkio-weight, 10..1000; 0 = unset
   // The device policy, as OCI's linux.resources.devices (devices.hpp says what a list
   // means). Empty: none is set and the group has its parent's access — every device on a
   // host nobody restricted. A container gets devices::default_rules() and its --device
   // rules from asupd.
   std::vector<DeviceRule> devices;
 
-  bool empty() const { return !memory_bytes && !cpus && !pids && devices.empty(); }
+  bool empty() const {
+    return !memory_bytes && !cpus && !pids && !cpuset_cpus && !cpuset_mems && !cpu_shares &&
+           !cpu_period && !cpu_quota && !memory_swap && !memory_reservation && !oom_kill_disable &&
+           blkio_weight == 0 && devices.empty();
+  }
 };
 
 // The freezer's view of a group (freezer.hpp). Freezing is the moment between the request
@@ -70,11 +84,13 @@ class Group {
   // group without a freezer (a v1 group made before asupd used the freezer hierarchy, a
   // kernel without one) is Thawed.
   virtual Result<FreezerState> freezer_state() const = 0;
-  // Applies to the live group the memory, cpus and pids of `limits` that are set, in the
-  // values and formats create() writes; `limits.devices` is not read: the device policy
-  // is fixed at create. A memory limit below what the group uses now fails with EBUSY and
-  // "Cannot update container memory: ...". When any write fails, the files already
-  // written get their previous values back, so a failed update leaves the group as it was.
+  // Applies to the live group the limits of `limits` that are set, in the values and
+  // formats create() writes; `limits.devices` is not read: the device policy is fixed at
+  // create. On v1 a cpuset or blkio limit needs the group to have been created with one
+  // (it is in those hierarchies only then): otherwise it fails with ENOENT. A memory limit below
+  // what the group uses now fails with EBUSY and "Cannot update container memory: ...". When any
+  // write fails, the files already written get their previous values back, so a failed update
+  // leaves the group as it was.
   virtual Status update(const Limits& limits) = 0;
   // rmdir of the group (every hierarchy on v1). Idempotent.
   virtual Status destroy() = 0;

@@ -1,4 +1,5 @@
-// The cpu controller: a CFS bandwidth limit ("--cpus 1.5" = 150 ms of CPU time per 100 ms).
+// The cpu controller: a CFS bandwidth limit ("--cpus 1.5" = 150 ms of CPU time per 100 ms,
+// or --cpu-period and --cpu-quota as given) and a relative weight (--cpu-shares).
 #pragma once
 
 #include <cstdint>
@@ -6,6 +7,7 @@
 #include <vector>
 
 #include "asup/result.hpp"
+#include "cgroup/cgroup.hpp"
 #include "cgroup/plan.hpp"
 
 namespace asup::cgroup::cpu {
@@ -14,18 +16,31 @@ inline constexpr std::string_view kController = "cpu";
 // v1: two files, in microseconds; a quota of -1 is unlimited.
 inline constexpr std::string_view kPeriodV1 = "cpu.cfs_period_us";
 inline constexpr std::string_view kQuotaV1 = "cpu.cfs_quota_us";
-// v2: one file, "$QUOTA $PERIOD" in microseconds, quota first ("max 100000" = unlimited).
+inline constexpr std::string_view kSharesV1 = "cpu.shares";
+// v2: one file, "$QUOTA $PERIOD" in microseconds, quota first ("max 100000" = unlimited);
+// the period may be left out, and then stays as it was.
 inline constexpr std::string_view kMaxV2 = "cpu.max";
+inline constexpr std::string_view kWeightV2 = "cpu.weight";
 
 // Docker's period: 100 ms.
 inline constexpr std::int64_t kPeriodUs = 100000;
 // The kernel refuses quotas below 1 ms.
 inline constexpr std::int64_t kMinQuotaUs = 1000;
+// The v1 kernel's range of cpu.shares (it clamps what is written to it).
+inline constexpr std::int64_t kMinShares = 2;
+inline constexpr std::int64_t kMaxShares = 262144;
 
 // cpus * period, rounded; an error when the quota would be below the kernel's minimum.
-Result<std::int64_t> quota_us(double cpus);
+Result<std::int64_t> quota_us(double cpus, std::int64_t period_us = kPeriodUs);
 
-// cpus <= 0 means unlimited.
-Result<std::vector<Setting>> settings(Version version, double cpus);
+// v2's cpu.weight (1..10000) for v1 shares, the mapping runc and crun use, so that a
+// container gets the same share of the CPU on either version: 2 -> 1, 1024 -> 39,
+// 262144 -> 10000. Shares outside v1's range are clamped to it first, as v1 does.
+std::int64_t weight_of_shares(std::int64_t shares);
+
+// The writes for limits.cpus, cpu_shares, cpu_period and cpu_quota that are set. --cpus
+// is a quota over --cpu-period when both are given, else over Docker's 100 ms; cpus <= 0
+// and a quota <= 0 mean unlimited; shares <= 0 leave the weight alone.
+Result<std::vector<Setting>> settings(Version version, const Limits& limits);
 
 }  // namespace asup::cgroup::cpu

@@ -19,18 +19,31 @@ inline constexpr std::string_view kLimitV1 = "memory.limit_in_bytes";
 inline constexpr std::string_view kMemswLimitV1 = "memory.memsw.limit_in_bytes";
 inline constexpr std::string_view kOomControlV1 = "memory.oom_control";
 inline constexpr std::string_view kUsageV1 = "memory.usage_in_bytes";
+inline constexpr std::string_view kSoftLimitV1 = "memory.soft_limit_in_bytes";
 // v2
 inline constexpr std::string_view kMaxV2 = "memory.max";
 inline constexpr std::string_view kSwapMaxV2 = "memory.swap.max";
 inline constexpr std::string_view kEventsV2 = "memory.events";
 inline constexpr std::string_view kCurrentV2 = "memory.current";
+inline constexpr std::string_view kLowV2 = "memory.low";
 
-// bytes <= 0 means unlimited. `limit_now` is a live v1 group's memory.limit_in_bytes: v1
-// refuses a memory limit above the memsw limit (EINVAL), so a raise writes memsw first
-// and a cut writes the memory limit first. Without it (a new group, where both are
-// unlimited) the memory limit goes first.
-std::vector<Setting> settings(Version version, std::int64_t bytes,
-                              std::optional<std::int64_t> limit_now = std::nullopt);
+// Docker's words when --oom-kill-disable cannot be applied (cgroup v2 has no such switch).
+inline constexpr std::string_view kOomKillDisableWarning =
+    "Your kernel does not support OomKillDisable. OomKillDisable discarded.";
+
+// The writes for the memory fields of `limits` that are set: memory_bytes (<= 0 means
+// unlimited), memory_swap (memory plus swap, as Docker counts it; -1 is unlimited swap;
+// without it a memory limit allows no swap), memory_reservation and oom_kill_disable.
+//
+// `limit_now` is the group's memory limit now. v1 refuses a memory limit above the memsw
+// limit (EINVAL), so memsw goes first when it grows past the current limit and last
+// otherwise; without it (a new group, where both are unlimited) the memory limit goes
+// first. v2's memory.swap.max counts swap alone: a --memory-swap without --memory counts
+// from `limit_now`, and fails without one. oom_kill_disable on v2 adds
+// kOomKillDisableWarning to `warnings` (when given) and writes nothing.
+Result<std::vector<Setting>> settings(Version version, const Limits& limits,
+                                      std::optional<std::int64_t> limit_now,
+                                      std::vector<std::string>* warnings);
 
 // True when the OOM killer killed a process of the group: the "oom_kill N" line of
 // memory.oom_control (v1) or memory.events (v2) has N > 0.

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "cgroup/blkio.hpp"
 #include "cgroup/cpu.hpp"
+#include "cgroup/cpuset.hpp"
 #include "cgroup/devices.hpp"
 #include "cgroup/memory.hpp"
 #include "cgroup/pids.hpp"
@@ -15,31 +17,34 @@ void append(std::vector<Setting>& plan, std::vector<Setting> more) {
   for (auto& s : more) plan.push_back(std::move(s));
 }
 
-// Memory, cpus and pids: what both a new group and an update set.
+// Every limit but the device rules: what both a new group and an update set.
 Result<std::vector<Setting>> plan_resources(Version version, const Limits& limits,
-                                            std::optional<std::int64_t> memory_limit_now) {
+                                            std::optional<std::int64_t> memory_limit_now,
+                                            bool for_update, std::vector<std::string>* warnings) {
   std::vector<Setting> plan;
-  if (limits.memory_bytes)
-    append(plan, memory::settings(version, *limits.memory_bytes, memory_limit_now));
-  if (limits.cpus) {
-    ASUP_TRY(auto cpu, cpu::settings(version, *limits.cpus));
-    append(plan, std::move(cpu));
-  }
+  ASUP_TRY(auto memory, memory::settings(version, limits, memory_limit_now, warnings));
+  append(plan, std::move(memory));
+  append(plan, cpuset::settings(version, limits.cpuset_cpus, limits.cpuset_mems, for_update));
+  ASUP_TRY(auto cpu, cpu::settings(version, limits));
+  append(plan, std::move(cpu));
+  append(plan, blkio::settings(version, limits.blkio_weight));
   if (limits.pids) append(plan, pids::settings(version, *limits.pids));
   return plan;
 }
 
 }  // namespace
 
-Result<std::vector<Setting>> plan_limits(Version version, const Limits& limits) {
-  ASUP_TRY(auto plan, plan_resources(version, limits, std::nullopt));
+Result<std::vector<Setting>> plan_limits(Version version, const Limits& limits,
+                                         std::vector<std::string>* warnings) {
+  ASUP_TRY(auto plan, plan_resources(version, limits, std::nullopt, false, warnings));
   if (!limits.devices.empty()) append(plan, devices::settings(version, limits.devices));
   return plan;
 }
 
 Result<std::vector<Setting>> plan_update(Version version, const Limits& limits,
-                                         std::optional<std::int64_t> memory_limit_now) {
-  return plan_resources(version, limits, memory_limit_now);
+                                         std::optional<std::int64_t> memory_limit_now,
+                                         std::vector<std::string>* warnings) {
+  return plan_resources(version, limits, memory_limit_now, true, warnings);
 }
 
 Status check_group_id(const std::string& id) {
@@ -53,6 +58,14 @@ std::vector<std::string> controllers_of(const std::vector<Setting>& plan) {
   std::vector<std::string> out;
   for (const auto& s : plan)
     if (std::find(out.begin(), out.end(), s.controller) == out.end()) out.push_back(s.controller);
+  return out;
+}
+
+std::vector<std::string> required_controllers_of(const std::vector<Setting>& plan) {
+  std::vector<std::string> out;
+  for (const auto& s : plan)
+    if (!s.optional && std::find(out.begin(), out.end(), s.controller) == out.end())
+      out.push_back(s.controller);
   return out;
 }
 

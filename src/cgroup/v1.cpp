@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <array>
 
+#include "cgroup/blkio.hpp"
 #include "cgroup/cgroup.hpp"
 #include "cgroup/control_file.hpp"
 #include "cgroup/cpu.hpp"
+#include "cgroup/cpuset.hpp"
 #include "cgroup/devices.hpp"
 #include "cgroup/freezer.hpp"
 #include "cgroup/live_update.hpp"
@@ -24,16 +26,20 @@ namespace {
 // Controllers a container's group joins even without limits: memory for OOM reports, pids
 // and cpu for accounting and a uniform layout, devices for the device policy every
 // container has, freezer for pause (an exec'ed process joins these too, through
-// procs_files, so it is frozen and confined with the rest). Others (cpuset, which needs
-// cpus and mems copied in before a task may join) are left out until a limit needs them.
+// procs_files, so it is frozen and confined with the rest).
 constexpr std::array<std::string_view, 5> kUsedControllers = {
     memory::kController, cpu::kController, pids::kController, devices::kController,
     freezer::kController};
+// Joined only when a limit needs them: cpuset needs cpus and mems copied in before a task
+// may join, and blkio's weight is the only use we have for it.
+constexpr std::array<std::string_view, 2> kOnDemandControllers = {cpuset::kController,
+                                                                  blkio::kControllerV1};
 
 struct Hierarchy {
   std::string dir;                       // MOUNT/cpu,cpuacct
   std::vector<std::string> controllers;  // the used controllers it serves
   bool kernel_files = true;
+  bool always = true;  // it serves one of kUsedControllers
 };
 
 bool names_controller(std::string_view dir_name, std::string_view controller) {
@@ -54,7 +60,11 @@ std::vector<Hierarchy> discover(const std::string& root) {
   std::vector<std::pair<dev_t, ino_t>> ids;
   auto names = fs::list_dir(root);
   if (!names) return found;
-  for (auto controller : kUsedControllers) {
+  std::vector<std::string_view> controllers(kUsedControllers.begin(), kUsedControllers.end());
+  controllers.insert(controllers.end(), kOnDemandControllers.begin(), kOnDemandControllers.end());
+  for (auto controller : controllers) {
+    bool always = std::find(kUsedControllers.begin(), kUsedControllers.end(), controller) !=
+                  kUsedControllers.end();
     std::string best;
     bool best_is_link = true;
     for (const auto& name : names.value()) {
@@ -74,11 +84,13 @@ std::vector<Hierarchy> discover(const std::string& root) {
     auto id = std::make_pair(st.st_dev, st.st_ino);
     auto same = std::find(ids.begin(), ids.end(), id);
     if (same != ids.end()) {
-      found[static_cast<std::size_t>(same - ids.begin())].controllers.emplace_back(controller);
+      auto& h = found[static_cast<std::size_t>(same - ids.begin())];
+      h.controllers.emplace_back(controller);
+      h.always = h.always || always;
       continue;
     }
     ids.push_back(id);
-    found.push_back(Hierarchy{best, {std::string{controller}}, is_cgroupfs(best)});
+    found.push_back(Hierarchy{best, {std::string{controller}}, is_cgroupfs(best), always});
   }
   return found;
 }
@@ -87,6 +99,7 @@ struct GroupDir {
   std::string path;
   std::vector<std::string> controllers;
   bool kernel_files = true;
+  std::string hierarchy;  // the mount of its hierarchy (MOUNT/cpuset)
 };
 
 const GroupDir* dir_for(const std::vector<GroupDir>& dirs, std::string_view controller) {
@@ -152,7 +165,7 @@ class GroupV1 final : public Group {
   Status update(const Limits& limits) override {
     std::optional<std::int64_t> memory_now;
     const GroupDir* memory_dir = dir_for(dirs_, memory::kController);
-    if (limits.memory_bytes && memory_dir) {
+    if ((limits.memory_bytes || limits.memory_swap) && memory_dir) {
       // Unreadable, it orders the writes as for a new group; a write the kernel then
       // refuses is reported and undone like any other.
       auto now = read_number(fs::join(memory_dir->path, memory::kLimitV1));
@@ -162,6 +175,7 @@ class GroupV1 final : public Group {
     std::vector<LiveWrite> writes;
     for (auto& s : plan) {
       const GroupDir* d = dir_for(dirs_, s.controller);
+      if (!d && s.optional) continue;
       if (!d)
         return fail(ENOENT, "update cgroup " + id_ + ": it has no group in a \"" + s.controller +
                                 "\" hierarchy");
@@ -210,13 +224,14 @@ class ManagerV1 final : public Manager {
 
   std::unique_ptr<Group> open(const std::string& id) override {
     // A container started by an asupd that did not use every hierarchy yet (devices came
-    // later) has no directory in the newer ones; exec must not try to join those. When
-    // none exists, all are kept, so errors name the paths.
-    auto dirs = group_dirs(id);
+    // later) has no directory in the newer ones, nor has one whose limits needed no cpuset
+    // or blkio in those; exec must not try to join them. When none exists, those of
+    // every group are kept, so errors name the paths.
     std::vector<GroupDir> existing;
-    for (auto& d : dirs)
+    for (auto& d : group_dirs(id, nullptr))
       if (fs::is_directory(d.path)) existing.push_back(d);
-    return std::make_unique<GroupV1>(id, existing.empty() ? std::move(dirs) : std::move(existing));
+    const std::vector<std::string> none;
+    return std::make_unique<GroupV1>(id, existing.empty() ? group_dirs(id, &none) : existing);
   }
 
   void remove_parent_if_empty() override {
@@ -224,23 +239,49 @@ class ManagerV1 final : public Manager {
   }
 
  private:
-  std::vector<GroupDir> group_dirs(const std::string& id) const {
+  // The group's directories: in every hierarchy that is always used and in those serving
+  // `needed`. Without `needed`, in every hierarchy (open: which ones a group has is
+  // decided by what exists).
+  std::vector<GroupDir> group_dirs(const std::string& id,
+                                   const std::vector<std::string>* needed) const {
     std::vector<GroupDir> dirs;
-    for (const auto& h : hierarchies_)
-      dirs.push_back({fs::join(fs::join(h.dir, parent_), id), h.controllers, h.kernel_files});
+    for (const auto& h : hierarchies_) {
+      bool wanted = !needed || h.always;
+      for (const auto& c : needed ? *needed : std::vector<std::string>{})
+        wanted = wanted ||
+                 std::find(h.controllers.begin(), h.controllers.end(), c) != h.controllers.end();
+      if (wanted)
+        dirs.push_back(
+            {fs::join(fs::join(h.dir, parent_), id), h.controllers, h.kernel_files, h.dir});
+    }
     return dirs;
+  }
+
+  // The value a setting writes: its own, or the parent group's (Setting::inherit). A
+  // cpuset value must also be within the parent's, which is empty when this asupd just
+  // made the parent: reading what the group would inherit fills the parent in.
+  static Result<std::string> value_of(const Setting& s, const GroupDir& d) {
+    if (s.controller != cpuset::kController) return s.value;
+    ASUP_TRY(auto parent_value,
+             cpuset::inherited_value(d.path, s.file, d.hierarchy, !d.kernel_files));
+    return s.inherit ? parent_value : s.value;
   }
 
   // Runs of settings for one file (the device rules) go through one descriptor.
   Status apply(const std::vector<GroupDir>& dirs, const std::vector<Setting>& plan) const {
     for (std::size_t i = 0, end = 0; i < plan.size(); i = end) {
       const auto& s = plan[i];
-      std::vector<std::string_view> values;
+      const GroupDir* d = dir_for(dirs, s.controller);
+      std::vector<std::string> owned;
       for (end = i;
            end < plan.size() && plan[end].controller == s.controller && plan[end].file == s.file;
-           ++end)
-        values.push_back(plan[end].value);
-      const GroupDir* d = dir_for(dirs, s.controller);
+           ++end) {
+        if (!d) continue;
+        ASUP_TRY(auto value, value_of(plan[end], *d));
+        owned.push_back(std::move(value));
+      }
+      if (!d) continue;  // an optional controller this host lacks (create_dirs checked)
+      std::vector<std::string_view> values(owned.begin(), owned.end());
       auto r = write_control_values(fs::join(d->path, s.file), values, !d->kernel_files);
       if (!r && !(s.optional && r.error().code == ENOENT)) return r;
     }
@@ -249,8 +290,9 @@ class ManagerV1 final : public Manager {
 
   Result<std::unique_ptr<Group>> create_dirs(const std::string& id, const Limits& limits) {
     ASUP_TRY(auto plan, plan_limits(Version::V1, limits));
-    auto dirs = group_dirs(id);
-    for (const auto& c : controllers_of(plan))
+    auto needed = controllers_of(plan);
+    auto dirs = group_dirs(id, &needed);
+    for (const auto& c : required_controllers_of(plan))
       if (!dir_for(dirs, c))
         return fail("cgroup v1 controller \"" + c + "\" is not mounted under " + root_);
     if (dirs.empty()) return fail(ENOENT, "find cgroup v1 hierarchies under " + root_);

@@ -97,7 +97,14 @@ class GroupV2 final : public Group {
   Result<FreezerState> freezer_state() const override { return freezer::state(Version::V2, path_); }
 
   Status update(const Limits& limits) override {
-    ASUP_TRY(auto plan, plan_update(Version::V2, limits, std::nullopt));
+    // memory.swap.max counts swap alone: a new --memory-swap without --memory is
+    // counted from the limit the group has (none: "max", which fails the plan).
+    std::optional<std::int64_t> memory_now;
+    if (limits.memory_swap && !limits.memory_bytes) {
+      auto now = read_number(fs::join(path_, memory::kMaxV2));
+      if (now) memory_now = now.value();
+    }
+    ASUP_TRY(auto plan, plan_update(Version::V2, limits, memory_now));
     // A limit the group was created without needs its controller enabled by the parent
     // now; the parent holds groups but no processes, so the kernel allows it. A failed
     // update leaves it enabled: that changes no limit.

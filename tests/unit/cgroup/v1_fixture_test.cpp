@@ -151,3 +151,35 @@ TEST_CASE("v1 fixture: kill_all SIGKILLs every listed process", "[cgroup]") {
   CHECK((WIFSIGNALED(sb) && WTERMSIG(sb) == SIGKILL));
   REQUIRE(group.value()->destroy());
 }
+
+TEST_CASE("v1 fixture: a cpuset group and its new parent get the cpus and mems they inherit",
+          "[cgroup]") {
+  TempDir root;
+  make_layout(root);
+  REQUIRE(fs::write_file(root / "cpuset/cpuset.cpus", "0-3\n"));
+  REQUIRE(fs::write_file(root / "cpuset/cpuset.mems", "0-1\n"));
+  Limits l;
+  l.cpuset_cpus = "2";
+  auto manager = make_v1(root.path(), "asup");
+  auto group = manager->create("c9", l);
+  REQUIRE(group);
+  CHECK(fs::read_file(root / "cpuset/asup/c9/cpuset.cpus").value() == "2");
+  CHECK(fs::read_file(root / "cpuset/asup/c9/cpuset.mems").value() == "0-1");
+  // The parent asupd made, empty on a kernel, took the root's values first.
+  CHECK(fs::read_file(root / "cpuset/asup/cpuset.cpus").value() == "0-3");
+  CHECK(fs::read_file(root / "cpuset/asup/cpuset.mems").value() == "0-1");
+  CHECK(group.value()->procs_files().back() == root / "cpuset/asup/c9/cgroup.procs");
+  REQUIRE(group.value()->destroy());
+  CHECK_FALSE(fs::exists(root / "cpuset/asup/c9"));
+}
+
+TEST_CASE("v1 fixture: a missing blkio hierarchy skips the optional weight", "[cgroup]") {
+  TempDir root;
+  make_layout(root);
+  Limits l;
+  l.blkio_weight = 300;
+  auto group = make_v1(root.path(), "asup")->create("c10", l);
+  REQUIRE(group);
+  CHECK(group.value()->procs_files().size() == 3);
+  REQUIRE(group.value()->destroy());
+}

@@ -128,3 +128,55 @@ TEST_CASE("v2 fixture: open names the same group as create", "[cgroup]") {
   REQUIRE(opened->destroy());
   CHECK_FALSE(fs::exists(root / "asup/c7"));
 }
+
+TEST_CASE("v2 fixture: cpuset, cpu weight, swap, low and io weight; cpuset and io enabled",
+          "[cgroup]") {
+  TempDir root;
+  make_parent(root, "cpuset cpu io memory pids");
+  Limits l;
+  l.memory_bytes = 64 << 20;
+  l.memory_swap = 96 << 20;
+  l.memory_reservation = 16 << 20;
+  l.cpuset_cpus = "0-1";
+  l.cpuset_mems = "0";
+  l.cpu_shares = 1024;
+  l.cpu_period = 50000;
+  l.cpu_quota = 100000;
+  l.blkio_weight = 1000;
+  auto group = make_v2(root.path(), "asup")->create("r1", l);
+  REQUIRE(group);
+  CHECK(fs::read_file(root / "asup/r1/memory.max").value() == "67108864");
+  CHECK(fs::read_file(root / "asup/r1/memory.swap.max").value() == "33554432");
+  CHECK(fs::read_file(root / "asup/r1/memory.low").value() == "16777216");
+  CHECK(fs::read_file(root / "asup/r1/cpuset.cpus").value() == "0-1");
+  CHECK(fs::read_file(root / "asup/r1/cpuset.mems").value() == "0");
+  CHECK(fs::read_file(root / "asup/r1/cpu.weight").value() == "39");
+  CHECK(fs::read_file(root / "asup/r1/cpu.max").value() == "100000 50000");
+  CHECK(fs::read_file(root / "asup/r1/io.weight").value() == "default 10000");
+  CHECK(fs::read_file(root / "asup/r1/io.bfq.weight").value() == "1000");
+  CHECK(fs::read_file(root / "asup/cgroup.subtree_control").value() == "+memory +cpuset +cpu +io");
+
+  // An update of --memory-swap alone counts from the limit the group has.
+  Limits swap;
+  swap.memory_swap = 128 << 20;
+  REQUIRE(group.value()->update(swap));
+  CHECK(fs::read_file(root / "asup/r1/memory.swap.max").value() == "67108864");
+  Limits cpus;
+  cpus.cpuset_cpus = "1";
+  REQUIRE(group.value()->update(cpus));
+  CHECK(fs::read_file(root / "asup/r1/cpuset.cpus").value() == "1");
+  CHECK(fs::read_file(root / "asup/r1/cpuset.mems").value() == "0");
+  REQUIRE(group.value()->destroy());
+}
+
+TEST_CASE("v2 fixture: --oom-kill-disable writes nothing (the plan warns)", "[cgroup]") {
+  TempDir root;
+  make_parent(root, "memory");
+  Limits l;
+  l.oom_kill_disable = true;
+  auto group = make_v2(root.path(), "asup")->create("r2", l);
+  REQUIRE(group);
+  CHECK(fs::list_dir(root / "asup/r2").value().empty());
+  CHECK(fs::read_file(root / "asup/cgroup.subtree_control").value() == "");
+  REQUIRE(group.value()->destroy());
+}
