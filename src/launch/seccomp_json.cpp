@@ -4,14 +4,14 @@
 // error.
 #include "launch/seccomp_json.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <optional>
 
-#include <seccomp.h>
-
-#include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "launch/seccomp_program.hpp"
 
 namespace asup::launch {
 namespace {
@@ -243,8 +243,7 @@ std::string seccomp_arch_of(const std::string& go_arch) {
 }
 
 Status check_arch(const std::string& name, const std::string& where) {
-  if (seccomp_arch_resolve_name(name.c_str()) == 0)
-    return bad(where, "unknown architecture " + in_quotes(name));
+  if (seccomp_arch_token(name) == 0) return bad(where, "unknown architecture " + in_quotes(name));
   return ok();
 }
 

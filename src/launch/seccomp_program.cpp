@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <memory>
 #include <mutex>
@@ -86,7 +87,7 @@ Status add_architectures(scmp_filter_ctx ctx, const SeccompProfile& profile) {
     if (profile.architectures.empty() && c.native == native) arches.push_back(c.compat);
   }
   for (const auto& name : profile.architectures) {
-    std::uint32_t arch = seccomp_arch_resolve_name(name.c_str());
+    std::uint32_t arch = seccomp_arch_token(name);
     if (arch == 0) return fail(EINVAL, "seccomp: unknown architecture " + name);
     arches.push_back(arch);
   }
@@ -142,6 +143,16 @@ Result<std::string> export_program(scmp_filter_ctx ctx) {
 }
 
 }  // namespace
+
+std::uint32_t seccomp_arch_token(const std::string& name) {
+  // libseccomp's own names are Docker's without the prefix, in lower case.
+  constexpr std::string_view kPrefix = "SCMP_ARCH_";
+  if (name.size() <= kPrefix.size() || name.compare(0, kPrefix.size(), kPrefix) != 0) return 0;
+  std::string token;
+  for (char c : name.substr(kPrefix.size()))
+    token.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return seccomp_arch_resolve_name(token.c_str());
+}
 
 Result<std::string> compile_seccomp(const SeccompProfile& profile) {
   const std::uint32_t default_action = action_code(profile.default_action);

@@ -3,6 +3,7 @@
 // container start its own compile (and the allocations and page faults that come with it).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "asup/result.hpp"
@@ -17,6 +18,10 @@ namespace asup::launch {
 // everything still compiles (to a filter that allows everything): running without a
 // filter at all ("seccomp=unconfined") is the caller's choice, not a profile.
 Result<std::string> compile_seccomp(const SeccompProfile& profile);
+
+// libseccomp's token for an architecture as Docker's profiles name it ("SCMP_ARCH_X86_64"),
+// 0 when this libseccomp does not know it.
+std::uint32_t seccomp_arch_token(const std::string& name);
 
 // Docker's default profile for Docker's default capabilities, compiled on the first call;
 // later calls return the same bytes, without a copy.
