@@ -186,3 +186,32 @@ TEST_CASE("seccomp program: the default program refuses io_uring and namespaces,
   };
   CHECK(errnos_under(program.value(), allowed) == std::vector<int>{0, 0, 0, 0, 0});
 }
+
+TEST_CASE("seccomp program: Docker-style profiles compile", "[launch][seccomp]") {
+  // archMap with x32, every action, and two conditions on one argument (compiled as
+  // alternatives, as runc does).
+  auto profile = parse_seccomp_profile(R"({"defaultAction": "SCMP_ACT_ERRNO", "archMap": [
+      {"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
+      {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}],
+    "syscalls": [
+      {"names": ["read", "write", "exit_group", "no_such_call"], "action": "SCMP_ACT_ALLOW"},
+      {"names": ["kill"], "action": "SCMP_ACT_KILL_PROCESS"},
+      {"names": ["tkill"], "action": "SCMP_ACT_KILL_THREAD"},
+      {"names": ["uname"], "action": "SCMP_ACT_LOG"},
+      {"names": ["ptrace"], "action": "SCMP_ACT_TRAP"},
+      {"names": ["getpid"], "action": "SCMP_ACT_TRACE", "errnoRet": 7},
+      {"names": ["socket"], "action": "SCMP_ACT_ALLOW",
+       "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"},
+                {"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}]}]})",
+                                       docker_default_capabilities());
+  REQUIRE(profile);
+  auto program = compile_seccomp(profile.value());
+  INFO((program ? "" : program.error().describe()));
+  REQUIRE(program);
+  CHECK(program.value().size() % sizeof(sock_filter) == 0);
+
+  SeccompProfile unknown_arch{SeccompAction::allow(), {"SCMP_ARCH_Z80"}, {}};
+  auto refused = compile_seccomp(unknown_arch);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message == "seccomp: unknown architecture SCMP_ARCH_Z80");
+}
