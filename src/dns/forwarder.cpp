@@ -10,8 +10,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
+#include <exception>
 #include <random>
 #include <unordered_set>
+
+#include <spdlog/spdlog.h>
 
 #include "asup/unique_fd.hpp"
 #include "dns/message.hpp"
@@ -66,6 +69,10 @@ std::string to_string(const Upstream& u) {
 class Exchange;
 
 struct Forwarder::State {
+  State(boost::asio::io_context& io, std::vector<Upstream> upstreams,
+        std::chrono::milliseconds timeout, std::size_t max_in_flight)
+      : io(io), upstreams(std::move(upstreams)), timeout(timeout), max_in_flight(max_in_flight) {}
+
   boost::asio::io_context& io;
   std::vector<Upstream> upstreams;
   std::chrono::milliseconds timeout;
@@ -226,15 +233,20 @@ void Exchange::finish(std::optional<std::vector<std::uint8_t>> answer) {
   stop_attempt();
   state_.exchanges.erase(self);
   if (answer) set_id(*answer, client_id_);
-  if (auto done = std::move(done_)) done(std::move(answer));
+  auto done = std::move(done_);
+  done_ = nullptr;
+  if (!done) return;
+  try {
+    done(std::move(answer));
+  } catch (const std::exception& e) {
+    // This runs from a handler of the loop: nothing may escape into io_context::run.
+    spdlog::warn("dns: relay an upstream answer: {}", e.what());
+  }
 }
 
 Forwarder::Forwarder(boost::asio::io_context& io, std::vector<Upstream> upstreams,
                      std::chrono::milliseconds timeout, std::size_t max_in_flight)
-    : state_(std::make_shared<State>(State{.io = io,
-                                           .upstreams = std::move(upstreams),
-                                           .timeout = timeout,
-                                           .max_in_flight = max_in_flight})) {}
+    : state_(std::make_shared<State>(io, std::move(upstreams), timeout, max_in_flight)) {}
 
 Forwarder::~Forwarder() {
   abandon();
