@@ -44,7 +44,10 @@ struct Notice {
   static constexpr std::string_view kType = "notice";
   std::optional<std::uint64_t> dropped_bytes;  // the ring had dropped this much older output
   std::optional<std::uint64_t> skipped_bytes;  // live output skipped for a slow client
-  ASUP_API_FIELDS(dropped_bytes, skipped_bytes)
+  // run, create, update: what the host cannot apply and was dropped, in Docker's words; the
+  // client prints "WARNING: " and the text
+  std::optional<std::string> warning;
+  ASUP_API_FIELDS(dropped_bytes, skipped_bytes, warning)
 };
 
 struct Created {

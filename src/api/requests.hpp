@@ -47,10 +47,24 @@ struct RunRequest {
   std::string restart = "no";                // no | on-failure[:N] | always | unless-stopped
   std::string stop_signal;                   // --stop-signal; empty: the image's, else SIGTERM
   std::optional<std::int64_t> stop_timeout;  // --stop-timeout, seconds; unset: 10
+  std::vector<std::string> labels;           // -l, --label-file: KEY=VALUE
+  // Resources beyond memory, cpus and pids (cgroup::Limits says what each is).
+  std::string cpuset_cpus;  // "0-2,4"
+  std::string cpuset_mems;
+  std::optional<std::int64_t> cpu_shares;
+  std::optional<std::int64_t> cpu_period;   // µs
+  std::optional<std::int64_t> cpu_quota;    // µs
+  std::optional<std::int64_t> memory_swap;  // bytes, memory included; -1: unlimited
+  std::optional<std::int64_t> memory_reservation;
+  bool oom_kill_disable = false;
+  std::optional<std::int64_t> blkio_weight;   // 10..1000
+  std::optional<std::int64_t> oom_score_adj;  // -1000..1000, the workload's
   ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                   devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
                   publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
-                  stop_signal, stop_timeout)
+                  stop_signal, stop_timeout, labels, cpuset_cpus, cpuset_mems, cpu_shares,
+                  cpu_period, cpu_quota, memory_swap, memory_reservation, oom_kill_disable,
+                  blkio_weight, oom_score_adj)
 };
 
 // create: a container in state "created", every run field but detach (which it ignores);
@@ -116,7 +130,16 @@ struct UpdateRequest {
   std::optional<double> cpus;
   std::optional<std::int64_t> pids_limit;  // <= 0: unlimited
   std::optional<std::string> restart;
-  ASUP_API_FIELDS(ids, memory, cpus, pids_limit, restart)
+  std::optional<std::string> cpuset_cpus;
+  std::optional<std::string> cpuset_mems;
+  std::optional<std::int64_t> cpu_shares;
+  std::optional<std::int64_t> cpu_period;
+  std::optional<std::int64_t> cpu_quota;
+  std::optional<std::int64_t> memory_swap;
+  std::optional<std::int64_t> memory_reservation;
+  std::optional<std::int64_t> blkio_weight;
+  ASUP_API_FIELDS(ids, memory, cpus, pids_limit, restart, cpuset_cpus, cpuset_mems, cpu_shares,
+                  cpu_period, cpu_quota, memory_swap, memory_reservation, blkio_weight)
 };
 
 struct PsRequest {
