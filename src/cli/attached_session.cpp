@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/common.hpp"
@@ -27,6 +28,9 @@ std::optional<int> AttachedSession::attached(const api::Attached& attached, Rela
 }
 
 std::optional<int> AttachedSession::show(const OutputFrame& output) {
+  if (!streams_.empty() &&
+      std::find(streams_.begin(), streams_.end(), output.header.stream) == streams_.end())
+    return std::nullopt;
   write_all(output.header.stream == "stderr" ? 2 : 1, output.bytes);
   return std::nullopt;
 }

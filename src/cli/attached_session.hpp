@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "cli/call.hpp"
 #include "cli/terminal_session.hpp"
@@ -26,6 +27,8 @@ class AttachedSession {
   // `detach_sequence`: the parsed --detach-keys.
   AttachedSession(control::Client& client, std::string detach_sequence)
       : client_(client), detach_sequence_(std::move(detach_sequence)) {}
+  // run -a: only these of "stdout" and "stderr" are shown (the log keeps both).
+  void show_only(std::vector<std::string> streams) { streams_ = std::move(streams); }
 
   // The container (or the exec `exec` of it) was reached: the relay starts, and with a
   // terminal the terminal session (raw mode when keys are relayed, window sizes).
@@ -71,6 +74,7 @@ class AttachedSession {
 
   control::Client& client_;
   std::string detach_sequence_;
+  std::vector<std::string> streams_;  // -a: the output streams shown; empty: both
   std::unique_ptr<TerminalSession> terminal_;
 };
 

@@ -18,9 +18,15 @@ int create_command(Cli& cli, const RunFlags& f, const std::vector<std::string>& 
   if (!run) return report_error(run.error().describe(), 125);
   api::CreateRequest req;
   static_cast<api::RunRequest&>(req) = std::move(run).value();
+  if (auto streams = attach_streams(f.meta); !streams)
+    return report_error(streams.error().message, 125);
+  auto cid = CidFile::open(f.meta.cidfile);
+  if (!cid) return report_error(cid.error().message, 125);
   return with_image(cli, f, args[0], [&]() -> CallResult<int> {
     auto reply = call(cli, req);
     if (!reply) return std::move(reply).error();
+    if (auto written = cid.value().write(reply.value().id); !written)
+      return report_error(written.error().describe(), 125);
     std::printf("%s\n", reply.value().id.c_str());
     return 0;
   });

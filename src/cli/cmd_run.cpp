@@ -20,13 +20,16 @@ struct RunOnlyFlags {
 
 // Sends the run request and follows the container: to its exit, or with -d until it runs.
 CallResult<int> run_once(Cli& cli, const api::RunRequest& req, const std::string& detach_keys,
-                         bool sig_proxy) {
+                         bool sig_proxy, const std::vector<std::string>& streams, CidFile& cid) {
   auto client = open_session(cli, req);
   if (!client) return std::move(client).error();
   auto& c = client.value();
   AttachedSession session(c, detach_keys);
+  session.show_only(streams);
   return session.follow<api::Created, api::IdResult>([&](auto& message) -> std::optional<int> {
     if constexpr (std::is_same_v<std::decay_t<decltype(message)>, api::Created>) {
+      if (auto written = cid.write(message.id); !written)
+        return report_error(written.error().describe(), 125);
       if (req.detach) return std::nullopt;
       // Without a terminal, -i needs no relay: asupd hands the container our own stdin.
       // Signals go as kill requests only without a terminal (Docker's --sig-proxy): with
@@ -56,11 +59,18 @@ int run_command(Cli& cli, const RunFlags& f, const RunOnlyFlags& own,
   if (!keys) return report_error(keys.error().message, 125);
   auto req = run_request(f, args);
   if (!req) return report_error(req.error().describe(), 125);
+  auto streams = attach_streams(f.meta);
+  if (!streams) return report_error(streams.error().message, 125);
+  if (own.detach && !streams.value().empty())
+    return report_error("Conflicting options: -a and -d", 125);
+  auto cid = CidFile::open(f.meta.cidfile);
+  if (!cid) return report_error(cid.error().message, 125);
   req.value().detach = own.detach;  // with --rm too, as Docker allows: removed when it exits
   if (f.network == "host" && (!f.publish.empty() || f.publish_all))
     std::fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
-  return with_image(cli, f, args[0],
-                    [&] { return run_once(cli, req.value(), keys.value(), own.sig_proxy); });
+  return with_image(cli, f, args[0], [&] {
+    return run_once(cli, req.value(), keys.value(), own.sig_proxy, streams.value(), cid.value());
+  });
 }
 
 }  // namespace

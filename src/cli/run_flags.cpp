@@ -14,14 +14,9 @@ namespace asup::cli {
 namespace {
 
 Result<std::vector<std::string>> read_env_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return fail(errno, "open env file " + path);
+  ASUP_TRY(auto lines, read_entries_file(path, "env file"));
   std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    auto start = line.find_first_not_of(" \t");
-    if (start == std::string::npos || line[start] == '#') continue;
-    line = line.substr(start);
+  for (auto& line : lines) {
     if (line[0] == '=')
       return fail(EINVAL, "invalid environment variable in " + path + ": " + line);
     add_env_entry(out, line);
@@ -130,6 +125,7 @@ Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::st
   req.network_aliases = f.network_aliases;
   ASUP_TRY(add_limits(f, req));
   ASUP_TRY(add_lifecycle(f, req));
+  ASUP_TRY(add_metadata(f.meta, req));
   return req;
 }
 
@@ -198,6 +194,7 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
       ->check(CLI::IsMember({"always", "missing", "never"}))
       ->capture_default_str();
   cmd.add_option("--platform", flags->platform, "Platform to pull (os/arch[/variant])");
+  add_meta_flags(cmd, flags->meta);
 }
 
 }  // namespace asup::cli

@@ -11,6 +11,7 @@
 
 #include "api/requests.hpp"
 #include "cli/call.hpp"
+#include "cli/run_meta_flags.hpp"
 
 namespace asup::cli {
 
@@ -28,6 +29,7 @@ struct RunFlags {
   bool pids_set = false;
   std::int64_t stop_timeout = 0;
   bool stop_timeout_set = false;
+  MetaFlags meta;
 };
 
 // Registers the shared flags on `cmd`, filling `flags`.

@@ -66,6 +66,7 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"publish_all", c.publish_all},
           {"tty", c.tty},
           {"restart", c.restart.text()},
+          {"labels", c.labels},
           {"stop_timeout", c.stop_timeout ? nlohmann::json(*c.stop_timeout) : nlohmann::json()},
           {"network_aliases", c.network_aliases}};
 }
@@ -101,6 +102,7 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   c.publish = j.value("publish", std::vector<std::string>{});
   c.publish_all = j.value("publish_all", false);
   c.tty = j.value("tty", false);
+  c.labels = j.value("labels", std::map<std::string, std::string>{});
   if (auto policy = api::parse_restart_policy(j.value("restart", "no"))) c.restart = policy.value();
   if (j.contains("stop_timeout") && j["stop_timeout"].is_number_integer())
     c.stop_timeout = j["stop_timeout"].get<std::int64_t>();

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -44,6 +45,7 @@ struct ContainerConfig {
   bool publish_all = false;
   bool tty = false;  // -t
   std::vector<std::string> network_aliases;
+  std::map<std::string, std::string> labels;  // the image's, then -l
 };
 
 // Docker's states. Paused and Restarting count as running for `ps` and Docker's

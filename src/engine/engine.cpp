@@ -174,6 +174,7 @@ nlohmann::json Engine::inspect(const Instance& c) const {
         {"WorkingDir", cfg.workdir},
         {"OpenStdin", cfg.interactive},
         {"Tty", cfg.tty},
+        {"Labels", cfg.labels},
         {"StopSignal", cfg.stop_signal.empty() ? "SIGTERM" : cfg.stop_signal},
         {"StopTimeout", cfg.stop_timeout ? nlohmann::json(*cfg.stop_timeout) : nlohmann::json()}}},
       {"HostConfig",

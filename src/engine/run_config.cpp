@@ -158,6 +158,12 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   c.interactive = r.interactive;
   c.stop_signal = r.stop_signal.empty() ? image.stop_signal : r.stop_signal;
   c.stop_timeout = r.stop_timeout;
+  c.labels = image.labels;
+  for (auto& label : r.labels) {
+    auto eq = label.find('=');
+    if (eq == 0) return fail(EINVAL, "invalid label '" + label + "': empty name");
+    c.labels[label.substr(0, eq)] = eq == std::string::npos ? "" : label.substr(eq + 1);
+  }
   ASUP_TRY(c.restart, api::parse_restart_policy(r.restart));
   return ok();
 }

@@ -141,6 +141,9 @@ Result<Config> parse_config(std::string_view text) {
     c.runtime.stop_signal = string_field(*cfg, "StopSignal");
     if (auto ports = cfg->find("ExposedPorts"); ports != cfg->end() && ports->is_object())
       for (const auto& [port, unused] : ports->items()) c.runtime.exposed_ports.push_back(port);
+    if (auto labels = cfg->find("Labels"); labels != cfg->end() && labels->is_object())
+      for (const auto& [key, value] : labels->items())
+        if (value.is_string()) c.runtime.labels[key] = value.get<std::string>();
   }
   return c;
 }

@@ -34,6 +34,7 @@ struct ImageConfig {
   std::string user;
   std::string stop_signal;  // "SIGTERM", "SIGRTMIN+3", "" for default
   std::vector<std::string> exposed_ports;
+  std::map<std::string, std::string> labels;
 
   bool operator==(const ImageConfig&) const = default;
 };

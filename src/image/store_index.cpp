@@ -14,9 +14,10 @@ using nlohmann::json;
 constexpr int kIndexVersion = 1;
 
 json config_to_json(const ImageConfig& c) {
-  return json{{"entrypoint", c.entrypoint},      {"cmd", c.cmd},   {"env", c.env},
-              {"working_dir", c.working_dir},    {"user", c.user}, {"stop_signal", c.stop_signal},
-              {"exposed_ports", c.exposed_ports}};
+  return json{
+      {"entrypoint", c.entrypoint},       {"cmd", c.cmd},      {"env", c.env},
+      {"working_dir", c.working_dir},     {"user", c.user},    {"stop_signal", c.stop_signal},
+      {"exposed_ports", c.exposed_ports}, {"labels", c.labels}};
 }
 
 ImageConfig config_from_json(const json& j) {
@@ -28,6 +29,7 @@ ImageConfig config_from_json(const json& j) {
   c.user = j.value("user", "");
   c.stop_signal = j.value("stop_signal", "");
   c.exposed_ports = j.value("exposed_ports", std::vector<std::string>{});
+  c.labels = j.value("labels", std::map<std::string, std::string>{});
   return c;
 }
 

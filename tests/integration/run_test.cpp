@@ -427,3 +427,53 @@ TEST_CASE("an unknown flag is refused in Docker's words, never taken for an imag
   CHECK(contains(d.run({"--version"}).out, "asupctl version "));
   CHECK(contains(d.run({"help", "run"}).out, "Create and run a container"));
 }
+
+TEST_CASE("labels, --cidfile, --init, -a and --log-opt as Docker takes them",
+          "[integration][cli][labels]") {
+  Daemon d;
+  const std::string label_file = d.dir() + "/labels";
+  {
+    std::ofstream out(label_file);
+    out << "# a comment\n\nfrom.file=yes\nshared=file\n";
+  }
+  const std::string cidfile = d.dir() + "/cid";
+  auto r = d.run({"run",         "-d",         "-l",      "app=web",      "--label",
+                  "shared=flag", "-l",         "bare",    "--label-file", label_file,
+                  "--cidfile",   cidfile,      "--init",  "--log-opt",    "max-size=64k",
+                  "--log-opt",   "max-file=3", "busybox", "sleep",        "3600"});
+  REQUIRE(r.code == 0);
+  const std::string id = trim(r.out);
+  CHECK(read_text(cidfile) == id);
+  auto info = d.inspect(id);
+  auto labels = info["Config"]["Labels"];
+  CHECK(labels["app"] == "web");
+  CHECK(labels["bare"] == "");
+  CHECK(labels["from.file"] == "yes");
+  CHECK(labels["shared"] == "flag");  // the flags come after the file
+  CHECK(info["LogRing"]["SizeBytes"] == 65536);
+
+  // The id file is someone's already: nothing is created.
+  auto again = d.try_run({"create", "--cidfile", cidfile, "busybox", "true"});
+  CHECK(again.code == 125);
+  CHECK(contains(again.err, "Container ID file found"));
+  auto bad_opt = d.try_run({"run", "--log-opt", "nope=1", "busybox", "true"});
+  CHECK(bad_opt.code == 125);
+  CHECK(contains(bad_opt.err, "unknown log opt 'nope'"));
+  auto bad_stream = d.try_run({"run", "-a", "stdweird", "busybox", "true"});
+  CHECK(bad_stream.code == 125);
+  CHECK(contains(bad_stream.err, "valid streams are STDIN, STDOUT and STDERR"));
+  auto both = d.try_run({"run", "-d", "-a", "stdout", "busybox", "true"});
+  CHECK(both.code == 125);
+  CHECK(contains(both.err, "Conflicting options: -a and -d"));
+  CHECK(d.run({"ps", "-a", "-q"}).out == id.substr(0, 12) + "\n");
+
+  // -a stdout: only stdout is shown; the log keeps both.
+  auto out_only = d.run({"run", "--name", "streams", "-a", "stdout", "busybox", "sh", "-c",
+                         "echo out; echo err >&2"});
+  CHECK(out_only.out == "out\n");
+  CHECK(out_only.err.empty());
+  auto logs = d.run({"logs", "streams"});
+  CHECK(logs.out == "out\n");
+  CHECK(logs.err == "err\n");
+  CHECK(d.run({"rm", "-f", id, "streams"}).code == 0);
+}
