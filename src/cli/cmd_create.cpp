@@ -4,6 +4,7 @@
 
 #include "cli/common.hpp"
 #include "cli/run_flags.hpp"
+#include "cli/warnings.hpp"
 
 namespace asup::cli {
 namespace {
@@ -19,7 +20,7 @@ int create_command(Cli& cli, const RunFlags& f, const std::vector<std::string>& 
   api::CreateRequest req;
   static_cast<api::RunRequest&>(req) = std::move(run).value();
   return with_image(cli, f, args[0], [&]() -> CallResult<int> {
-    auto reply = call(cli, req);
+    auto reply = call_printing_warnings(cli, req);
     if (!reply) return std::move(reply).error();
     std::printf("%s\n", reply.value().id.c_str());
     return 0;
