@@ -311,7 +311,8 @@ TEST_CASE("the resource flags of run become the container's limits", "[run_confi
   CHECK(blkio_weight_of(-1) == 65535);
 }
 
-TEST_CASE("--oom-score-adj is checked against the kernel's range", "[run_config][resources]") {
+TEST_CASE("an oom score adjustment is checked against the kernel's range",
+          "[run_config][resources]") {
   auto check = [](std::int64_t v) {
     return parse_run_request({{"image", "busybox"}, {"oom_score_adj", v}});
   };
