@@ -7,6 +7,7 @@
 
 #include "cli/common.hpp"
 #include "cli/signal_proxy.hpp"
+#include "cli/warnings.hpp"
 
 namespace asup::cli {
 
@@ -36,6 +37,7 @@ std::optional<int> AttachedSession::show(const OutputFrame& output) {
 }
 
 std::optional<int> AttachedSession::show(const api::Notice& notice) {
+  print_warning(notice);
   if (notice.skipped_bytes)
     std::fprintf(stderr, "asupctl: %llu bytes of output skipped (this client fell behind)\n",
                  static_cast<unsigned long long>(*notice.skipped_bytes));

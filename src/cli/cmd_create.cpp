@@ -4,6 +4,7 @@
 
 #include "cli/common.hpp"
 #include "cli/run_flags.hpp"
+#include "cli/warnings.hpp"
 
 namespace asup::cli {
 namespace {
@@ -23,7 +24,7 @@ int create_command(Cli& cli, const RunFlags& f, const std::vector<std::string>& 
   auto cid = CidFile::open(f.meta.cidfile);
   if (!cid) return report_error(cid.error().message, 125);
   return with_image(cli, f, args[0], [&]() -> CallResult<int> {
-    auto reply = call(cli, req);
+    auto reply = call_printing_warnings(cli, req);
     if (!reply) return std::move(reply).error();
     if (auto written = cid.value().write(reply.value().id); !written)
       return report_error(written.error().describe(), 125);

@@ -1,8 +1,10 @@
-// asupctl update [-m BYTES] [--cpus N] [--pids-limit N] [--restart POLICY] CONTAINER...:
-// limits change live on running containers; every change is kept for the next start.
+// asupctl update [-m BYTES] [--cpus N] [--pids-limit N] [--restart POLICY] [--cpuset-cpus
+// ...] CONTAINER...: limits change live on running containers; every change is kept for
+// the next start.
 #include "api/restart_policy.hpp"
 #include "cli/common.hpp"
 #include "cli/run_flags.hpp"
+#include "cli/warnings.hpp"
 
 namespace asup::cli {
 namespace {
@@ -11,8 +13,32 @@ struct UpdateFlags {
   std::vector<std::string> ids;
   std::string memory, cpus, restart;
   std::int64_t pids_limit = 0;
+  ResourceFlags resources;
   int given = 0;  // flags on the command line, whatever their values
 };
+
+// The resource flags beyond -m, --cpus and --pids-limit, or the exit code of a size that
+// does not parse (125). A zero value changes nothing, as for those.
+std::optional<int> add_resources(const ResourceFlags& f, api::UpdateRequest& req) {
+  auto nonzero = [](std::int64_t v) { return v != 0 ? std::optional(v) : std::nullopt; };
+  if (!f.cpuset_cpus.empty()) req.cpuset_cpus = f.cpuset_cpus;
+  if (!f.cpuset_mems.empty()) req.cpuset_mems = f.cpuset_mems;
+  req.cpu_shares = nonzero(f.cpu_shares);
+  req.cpu_period = nonzero(f.cpu_period);
+  req.cpu_quota = nonzero(f.cpu_quota);
+  if (!f.memory_swap.empty()) {
+    auto swap = parse_memory_swap(f.memory_swap);
+    if (!swap) return report_error(swap.error().message, 125);
+    req.memory_swap = nonzero(swap.value());
+  }
+  if (!f.memory_reservation.empty()) {
+    auto bytes = parse_size_flag(f.memory_reservation, "--memory-reservation");
+    if (!bytes) return report_error(bytes.error().message, 125);
+    req.memory_reservation = nonzero(bytes.value());
+  }
+  req.blkio_weight = nonzero(f.blkio_weight);
+  return std::nullopt;
+}
 
 // The update the flags ask for, or the exit code of what is wrong with them: a value a flag
 // cannot take is a usage error (125), as in Docker; no flag at all or a bad policy, 1.
@@ -34,6 +60,7 @@ std::variant<api::UpdateRequest, int> update_request(const UpdateFlags& f) {
     if (cpus.value() != 0) req.cpus = cpus.value();
   }
   if (f.pids_limit != 0) req.pids_limit = f.pids_limit;
+  if (auto code = add_resources(f.resources, req)) return *code;
   if (!f.restart.empty()) {
     if (auto policy = api::parse_restart_policy(f.restart); !policy)
       return report_error(policy.error().message, 1);
@@ -54,13 +81,15 @@ void add_update(CLI::App& app, Cli& cli) {
       ->each(count);
   cmd->add_option("--restart", f->restart, "Restart policy to apply when a container exits")
       ->each(count);
+  for (auto* option : add_resource_flags(*cmd, f->resources)) option->each(count);
   cmd->add_option("CONTAINER", f->ids, "Container name or id")->required();
   cmd->callback([f, &cli] {
     cli.action = [f, &cli] {
       auto req = update_request(*f);
       if (auto* code = std::get_if<int>(&req)) return *code;
-      return request(cli, std::get<api::UpdateRequest>(req),
-                     [](auto& reply) { return print_results(reply); });
+      auto reply = call_printing_warnings(cli, std::get<api::UpdateRequest>(req));
+      if (!reply) return report_error(reply.error().message, 1);
+      return print_results(reply.value());
     };
   });
 }

@@ -33,6 +33,29 @@ Status add_env(const RunFlags& f, api::RunRequest& req) {
   return ok();
 }
 
+// Docker sends 0 for what is not set, which the daemon reads as "not set": so do we.
+Status add_resources(const RunFlags& run, api::RunRequest& req) {
+  const ResourceFlags& f = run.resources;
+  req.cpuset_cpus = f.cpuset_cpus;
+  req.cpuset_mems = f.cpuset_mems;
+  auto nonzero = [](std::int64_t v) { return v != 0 ? std::optional(v) : std::nullopt; };
+  req.cpu_shares = nonzero(f.cpu_shares);
+  req.cpu_period = nonzero(f.cpu_period);
+  req.cpu_quota = nonzero(f.cpu_quota);
+  if (!f.memory_swap.empty()) {
+    ASUP_TRY(auto swap, parse_memory_swap(f.memory_swap));
+    req.memory_swap = nonzero(swap);
+  }
+  if (!f.memory_reservation.empty()) {
+    ASUP_TRY(auto bytes, parse_size_flag(f.memory_reservation, "--memory-reservation"));
+    req.memory_reservation = nonzero(bytes);
+  }
+  req.blkio_weight = nonzero(f.blkio_weight);
+  req.oom_kill_disable = run.oom_kill_disable;
+  if (run.oom_score_adj_set) req.oom_score_adj = run.oom_score_adj;
+  return ok();
+}
+
 Status add_limits(const RunFlags& f, api::RunRequest& req) {
   if (!f.memory.empty()) {
     ASUP_TRY(req.memory, parse_memory(f.memory));
@@ -41,6 +64,7 @@ Status add_limits(const RunFlags& f, api::RunRequest& req) {
     ASUP_TRY(req.cpus, parse_cpus(f.cpus));
   }
   if (f.pids_set) req.pids_limit = f.pids_limit;
+  ASUP_TRY(add_resources(f, req));
   if (!f.log_size.empty()) {
     auto bytes = parse_bytes(f.log_size);
     if (!bytes || bytes.value() <= 0)
@@ -81,6 +105,36 @@ Result<std::int64_t> parse_memory(const std::string& text) {
   auto bytes = parse_bytes(text);
   if (!bytes) return fail("invalid argument \"" + text + "\" for \"-m, --memory\"");
   return bytes.value();
+}
+
+Result<std::int64_t> parse_size_flag(const std::string& text, const std::string& flag) {
+  auto bytes = parse_bytes(text);
+  if (!bytes)
+    return fail("invalid argument \"" + text + "\" for \"" + flag + "\" flag: invalid size: '" +
+                text + "'");
+  return bytes.value();
+}
+
+// Docker's MemSwapBytes: "-1" is a value of its own, beside the sizes.
+Result<std::int64_t> parse_memory_swap(const std::string& text) {
+  if (text == "-1") return std::int64_t{-1};
+  return parse_size_flag(text, "--memory-swap");
+}
+
+std::vector<CLI::Option*> add_resource_flags(CLI::App& cmd, ResourceFlags& f) {
+  return {
+      cmd.add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)"),
+      cmd.add_option("--cpuset-mems", f.cpuset_mems, "MEMs in which to allow execution (0-3, 0,1)"),
+      cmd.add_option("-c,--cpu-shares", f.cpu_shares, "CPU shares (relative weight)"),
+      cmd.add_option("--cpu-period", f.cpu_period,
+                     "Limit CPU CFS (Completely Fair Scheduler) period"),
+      cmd.add_option("--cpu-quota", f.cpu_quota, "Limit CPU CFS (Completely Fair Scheduler) quota"),
+      cmd.add_option("--memory-swap", f.memory_swap,
+                     "Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
+      cmd.add_option("--memory-reservation", f.memory_reservation, "Memory soft limit"),
+      cmd.add_option("--blkio-weight", f.blkio_weight,
+                     "Block IO (relative weight), between 10 and 1000, or 0 to disable"),
+  };
 }
 
 // No hex, no nan or inf, which strtod would accept and which would mean 16 CPUs or none.
@@ -182,6 +236,11 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
   cmd.add_option("--cpus", flags->cpus, "Number of CPUs");
   cmd.add_option("--pids-limit", flags->pids_limit, "Tune container pids limit (-1 unlimited)")
       ->each([flags](const std::string&) { flags->pids_set = true; });
+  add_resource_flags(cmd, flags->resources);
+  cmd.add_flag("--oom-kill-disable", flags->oom_kill_disable, "Disable OOM Killer");
+  cmd.add_option("--oom-score-adj", flags->oom_score_adj,
+                 "Tune host's OOM preferences (-1000 to 1000)")
+      ->each([flags](const std::string&) { flags->oom_score_adj_set = true; });
   cmd.add_option("--log-size", flags->log_size, "Size of the log ring (default 1m)");
   cmd.add_option("--restart", flags->restart,
                  "Restart policy to apply when a container exits (no, on-failure[:N], always, "

@@ -17,6 +17,14 @@ namespace asup::cli {
 
 struct Cli;
 
+// The resource flags run, create and update share, beyond --memory, --cpus and
+// --pids-limit; 0 or "" is Docker's default: not set.
+struct ResourceFlags {
+  std::string cpuset_cpus, cpuset_mems, memory_swap, memory_reservation;
+  std::int64_t cpu_shares = 0, cpu_period = 0, cpu_quota = 0;
+  std::uint16_t blkio_weight = 0;
+};
+
 struct RunFlags {
   bool interactive = false, tty = false, rm = false;
   std::vector<std::string> env, env_files, volumes, tmpfs, publish, network_aliases, devices;
@@ -27,6 +35,10 @@ struct RunFlags {
   bool entrypoint_set = false;
   std::int64_t pids_limit = 0;
   bool pids_set = false;
+  ResourceFlags resources;
+  bool oom_kill_disable = false;
+  std::int64_t oom_score_adj = 0;
+  bool oom_score_adj_set = false;
   std::int64_t stop_timeout = 0;
   bool stop_timeout_set = false;
   MetaFlags meta;
@@ -43,6 +55,15 @@ Result<api::RunRequest> run_request(const RunFlags& flags, const std::vector<std
 Result<std::int64_t> parse_memory(const std::string& text);
 // --cpus: a plain decimal, as Docker's rational parser takes it.
 Result<double> parse_cpus(const std::string& text);
+// A byte size of another flag (--memory-reservation), parsed as --memory is, with Docker's
+// error naming `flag`.
+Result<std::int64_t> parse_size_flag(const std::string& text, const std::string& flag);
+// --memory-swap: a byte size, or -1 for unlimited swap.
+Result<std::int64_t> parse_memory_swap(const std::string& text);
+
+// Registers the resource flags run, create and update share (--cpuset-cpus, -c ...
+// --blkio-weight), filling `flags`, and returns them.
+std::vector<CLI::Option*> add_resource_flags(CLI::App& cmd, ResourceFlags& flags);
 
 // Runs `attempt`, a request naming `image`, and returns its exit code: after pulling the
 // image first with --pull always, and again after pulling it when asupd lacks it ("Unable to

@@ -9,6 +9,7 @@
 #include "core/fs.hpp"
 #include "core/syscalls.hpp"
 #include "engine/engine.hpp"
+#include "engine/resource_checks.hpp"
 #include "engine/signals.hpp"
 #include "launch/spawner.hpp"
 
@@ -40,6 +41,8 @@ void Engine::run(const CallerPtr& s, const api::RunRequest& req) {
     s->send_error(protocol::kExitEngineError, request.error().message);
     return;
   }
+  auto warnings = fit_run_limits(request.value(), host_resources(*cgroups_));
+  if (!warnings) return s->send_error(protocol::kExitEngineError, warnings.error().message);
   // Tells `asupctl run --pull missing` to pull and ask again.
   if (auto image = images_->resolve(request.value().image); !image) {
     s->reply(api::Error{protocol::kExitEngineError, image.error().describe(), true});
@@ -61,6 +64,7 @@ void Engine::run(const CallerPtr& s, const api::RunRequest& req) {
       s->reply(api::IdResult{id});
     });
   }
+  send_warnings(*s, warnings.value());
   s->reply(api::Created{id});
 }
 

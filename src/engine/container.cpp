@@ -2,6 +2,9 @@
 
 #include <time.h>
 
+#include <algorithm>
+#include <type_traits>
+
 #include "core/fs.hpp"
 
 namespace asup::engine {
@@ -38,10 +41,6 @@ nlohmann::json to_json(const ContainerConfig& c) {
     devices.push_back({{"host", d.path_on_host},
                        {"container", d.path_in_container},
                        {"permissions", d.cgroup_permissions}});
-  nlohmann::json limits = nlohmann::json::object();
-  if (c.limits.memory_bytes) limits["memory"] = *c.limits.memory_bytes;
-  if (c.limits.cpus) limits["cpus"] = *c.limits.cpus;
-  if (c.limits.pids) limits["pids"] = *c.limits.pids;
   return {{"id", c.id},
           {"name", c.name},
           {"image", c.image},
@@ -55,7 +54,8 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"volumes", volumes},
           {"tmpfs", c.tmpfs},
           {"devices", devices},
-          {"limits", limits},
+          {"limits", limits_to_json(c.limits)},
+          {"oom_score_adj", c.oom_score_adj ? nlohmann::json(*c.oom_score_adj) : nlohmann::json()},
           {"log_size", c.log_size},
           {"auto_remove", c.auto_remove},
           {"interactive", c.interactive},
@@ -69,6 +69,67 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"labels", c.labels},
           {"stop_timeout", c.stop_timeout ? nlohmann::json(*c.stop_timeout) : nlohmann::json()},
           {"network_aliases", c.network_aliases}};
+}
+
+namespace {
+
+// One limit of config.json's "limits"; a value of the wrong type is left unset rather
+// than trusted (or thrown on).
+template <class T>
+void read_limit(const nlohmann::json& j, const char* key, std::optional<T>& field) {
+  auto it = j.find(key);
+  if (it == j.end()) return;
+  bool fits;
+  if constexpr (std::is_same_v<T, bool>)
+    fits = it->is_boolean();
+  else if constexpr (std::is_same_v<T, std::string>)
+    fits = it->is_string();
+  else if constexpr (std::is_floating_point_v<T>)
+    fits = it->is_number();
+  else
+    fits = it->is_number_integer();
+  if (fits) field = it->get<T>();
+}
+
+}  // namespace
+
+nlohmann::json limits_to_json(const cgroup::Limits& l) {
+  nlohmann::json out = nlohmann::json::object();
+  auto put = [&](const char* key, const auto& value) {
+    if (value) out[key] = *value;
+  };
+  put("memory", l.memory_bytes);
+  put("cpus", l.cpus);
+  put("pids", l.pids);
+  put("cpuset_cpus", l.cpuset_cpus);
+  put("cpuset_mems", l.cpuset_mems);
+  put("cpu_shares", l.cpu_shares);
+  put("cpu_period", l.cpu_period);
+  put("cpu_quota", l.cpu_quota);
+  put("memory_swap", l.memory_swap);
+  put("memory_reservation", l.memory_reservation);
+  put("oom_kill_disable", l.oom_kill_disable);
+  if (l.blkio_weight != 0) out["blkio_weight"] = l.blkio_weight;
+  return out;
+}
+
+cgroup::Limits limits_from_json(const nlohmann::json& j) {
+  cgroup::Limits l;
+  read_limit(j, "memory", l.memory_bytes);
+  read_limit(j, "cpus", l.cpus);
+  read_limit(j, "pids", l.pids);
+  read_limit(j, "cpuset_cpus", l.cpuset_cpus);
+  read_limit(j, "cpuset_mems", l.cpuset_mems);
+  read_limit(j, "cpu_shares", l.cpu_shares);
+  read_limit(j, "cpu_period", l.cpu_period);
+  read_limit(j, "cpu_quota", l.cpu_quota);
+  read_limit(j, "memory_swap", l.memory_swap);
+  read_limit(j, "memory_reservation", l.memory_reservation);
+  read_limit(j, "oom_kill_disable", l.oom_kill_disable);
+  if (auto it = j.find("blkio_weight"); it != j.end() && it->is_number_unsigned())
+    l.blkio_weight =
+        static_cast<std::uint16_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), 65535));
+  return l;
 }
 
 ContainerConfig config_from_json(const nlohmann::json& j) {
@@ -89,10 +150,9 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   for (auto& d : j.value("devices", nlohmann::json::array()))
     c.devices.push_back(
         {d.value("host", ""), d.value("container", ""), d.value("permissions", "rwm")});
-  auto limits = j.value("limits", nlohmann::json::object());
-  if (limits.contains("memory")) c.limits.memory_bytes = limits["memory"].get<std::int64_t>();
-  if (limits.contains("cpus")) c.limits.cpus = limits["cpus"].get<double>();
-  if (limits.contains("pids")) c.limits.pids = limits["pids"].get<std::int64_t>();
+  c.limits = limits_from_json(j.value("limits", nlohmann::json::object()));
+  if (j.contains("oom_score_adj") && j["oom_score_adj"].is_number_integer())
+    c.oom_score_adj = j["oom_score_adj"].get<std::int64_t>();
   c.log_size = j.value("log_size", std::size_t{1} << 20);
   c.auto_remove = j.value("auto_remove", false);
   c.interactive = j.value("interactive", false);

@@ -33,6 +33,7 @@ struct ContainerConfig {
   std::vector<std::string> tmpfs;
   std::vector<launch::DeviceMapping> devices;  // --device, as parsed
   cgroup::Limits limits;
+  std::optional<std::int64_t> oom_score_adj;  // --oom-score-adj, the workload's
   std::size_t log_size = 1 << 20;
   bool auto_remove = false;
   bool interactive = false;
@@ -73,6 +74,10 @@ struct ContainerState {
 
 nlohmann::json to_json(const ContainerConfig& config);
 ContainerConfig config_from_json(const nlohmann::json& j);
+// config.json's "limits": what is set, by name; the device policy is not there (the
+// container's --device list and the defaults make it at each start).
+nlohmann::json limits_to_json(const cgroup::Limits& limits);
+cgroup::Limits limits_from_json(const nlohmann::json& j);
 // state.json: the lifecycle state and, as "endpoints" and "ports", the network's.
 nlohmann::json to_json(const ContainerState& state, const network::Attachment& attachment);
 ContainerState state_from_json(const nlohmann::json& j, network::Attachment& attachment);

@@ -227,6 +227,8 @@ Result<launch::Spawned> Engine::spawn_init(Instance& c, const launch::RootfsLayo
   spawn.spec.env = config.env;
   spawn.spec.workdir = config.workdir;
   spawn.spec.user = config.user;
+  if (config.oom_score_adj)
+    spawn.spec.oom_score_adj = static_cast<std::int32_t>(*config.oom_score_adj);
   spawn.stdin_fd = io.in.get();
   spawn.stdout_fd = io.out.second.get();
   spawn.stderr_fd = io.err.second.get();

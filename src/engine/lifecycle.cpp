@@ -7,6 +7,7 @@
 #include "core/fs.hpp"
 #include "engine/engine.hpp"
 #include "engine/naming.hpp"
+#include "engine/resource_checks.hpp"
 #include "engine/signals.hpp"
 
 namespace asup::engine {
@@ -15,11 +16,14 @@ void Engine::create(const CallerPtr& s, const api::CreateRequest& req) {
   std::int64_t received = monotonic_ns();
   auto request = check_run_request(req);
   if (!request) return s->send_error(protocol::kExitEngineError, request.error().message);
+  auto warnings = fit_run_limits(request.value(), host_resources(*cgroups_));
+  if (!warnings) return s->send_error(protocol::kExitEngineError, warnings.error().message);
   // Tells `asupctl create` to pull and ask again, as for run.
   if (auto image = images_->resolve(request.value().image); !image)
     return s->reply(api::Error{protocol::kExitEngineError, image.error().describe(), true});
   auto created = create_container(request.value(), received, true);
   if (!created) return s->send_error(protocol::kExitEngineError, created.error().describe());
+  send_warnings(*s, warnings.value());
   s->reply(api::IdResult{created.value()->config.id});
 }
 
@@ -120,34 +124,18 @@ void Engine::rename(const CallerPtr& s, const api::RenameRequest& req) {
   s->reply(api::Done{});
 }
 
-namespace {
-
-// The limits an update asks for, checked as run checks them.
-Result<cgroup::Limits> updated_limits(const api::UpdateRequest& req) {
-  cgroup::Limits limits;
-  if (req.memory && *req.memory < 6 * 1024 * 1024)
-    return fail(EINVAL, "Minimum memory limit allowed is 6MB");
-  limits.memory_bytes = req.memory;
-  if (req.cpus) {
-    ASUP_TRY(check_cpus(*req.cpus));
-  }
-  limits.cpus = req.cpus;
-  if (req.pids_limit) limits.pids = *req.pids_limit <= 0 ? -1 : *req.pids_limit;
-  return limits;
-}
-
-}  // namespace
-
 void Engine::update(const CallerPtr& s, const api::UpdateRequest& req) {
-  auto limits = updated_limits(req);
-  if (!limits) return s->send_error(1, limits.error().message);
+  auto checked = update_limits(req, host_resources(*cgroups_));
+  if (!checked) return s->send_error(1, checked.error().message);
   std::optional<api::RestartPolicy> policy;
   if (req.restart) {
     auto parsed = api::parse_restart_policy(*req.restart);
     if (!parsed) return s->send_error(1, parsed.error().message);
     policy = parsed.value();
   }
-  for_each_named(s, req.ids, [this, l = limits.value(), policy](Instance& c, Reporter report) {
+  send_warnings(*s, checked.value().warnings);
+  cgroup::Limits l = std::move(checked.value().limits);
+  for_each_named(s, req.ids, [this, l, policy](Instance& c, Reporter report) {
     if (policy && !policy->none() && c.config.auto_remove)
       return report(api::Outcome::failure(
           "", "Restart policy cannot be updated because AutoRemove is enabled for the container"));
@@ -157,9 +145,7 @@ void Engine::update(const CallerPtr& s, const api::UpdateRequest& req) {
         return report(api::Outcome::failure("", r.error().describe()));
     }
     ContainerConfig updated = c.config;
-    if (l.memory_bytes) updated.limits.memory_bytes = l.memory_bytes;
-    if (l.cpus) updated.limits.cpus = l.cpus;
-    if (l.pids) updated.limits.pids = l.pids;
+    keep_updated_limits(l, updated.limits);
     if (policy) updated.restart = *policy;
     if (auto r = fs::write_file_atomic(fs::join(c.dir, "config.json"), to_json(updated).dump()); !r)
       return report(api::Outcome::failure("", r.error().describe()));

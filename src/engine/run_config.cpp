@@ -25,6 +25,36 @@ Status check_cpus(double cpus) {
   return ok();
 }
 
+Status check_oom_score_adj(std::int64_t value) {
+  if (value < -1000 || value > 1000) {
+    return fail(EINVAL, "Invalid value " + std::to_string(value) +
+                            ", range for oom score adj is [-1000, 1000]");
+  }
+  return ok();
+}
+
+std::uint16_t blkio_weight_of(std::int64_t weight) {
+  return static_cast<std::uint16_t>(weight < 0 || weight > 65535 ? 65535 : weight);
+}
+
+cgroup::Limits run_limits(const RunRequest& r) {
+  cgroup::Limits l;
+  l.memory_bytes = r.memory;
+  l.cpus = r.cpus;
+  l.pids = r.pids_limit;
+  if (!r.cpuset_cpus.empty()) l.cpuset_cpus = r.cpuset_cpus;
+  if (!r.cpuset_mems.empty()) l.cpuset_mems = r.cpuset_mems;
+  l.cpu_shares = r.cpu_shares;
+  l.cpu_period = r.cpu_period;
+  l.cpu_quota = r.cpu_quota;
+  l.memory_swap = r.memory_swap;
+  l.memory_reservation = r.memory_reservation;
+  // Unset rather than false: a group nobody asked about keeps the kernel's default.
+  if (r.oom_kill_disable) l.oom_kill_disable = true;
+  if (r.blkio_weight) l.blkio_weight = blkio_weight_of(*r.blkio_weight);
+  return l;
+}
+
 namespace {
 
 std::string env_key(const std::string& entry) {
@@ -60,6 +90,9 @@ Result<RunRequest> check_run_request(RunRequest r) {
   if (r.rm && !policy.none()) return fail(EINVAL, "Conflicting options: --restart and --rm");
   if (!r.stop_signal.empty()) {
     ASUP_TRY(parse_signal(r.stop_signal));
+  }
+  if (r.oom_score_adj) {
+    ASUP_TRY(check_oom_score_adj(*r.oom_score_adj));
   }
   return r;
 }
@@ -149,9 +182,8 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
     ASUP_TRY(auto device, launch::parse_device(d));
     c.devices.push_back(std::move(device));
   }
-  c.limits.memory_bytes = r.memory;
-  c.limits.cpus = r.cpus;
-  c.limits.pids = r.pids_limit;
+  c.limits = run_limits(r);
+  c.oom_score_adj = r.oom_score_adj;
   c.log_size = r.log_size;
   c.auto_remove = r.rm;
   c.tty = r.tty;

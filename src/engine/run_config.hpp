@@ -28,6 +28,15 @@ Result<RunRequest> check_run_request(RunRequest request);
 // --cpus: 0.01 up to the CPUs online, in Docker's words.
 Status check_cpus(double cpus);
 
+// --oom-score-adj: the kernel's range, -1000..1000, in Docker's words.
+Status check_oom_score_adj(std::int64_t value);
+
+// The cgroup limits a run request asks for (devices apart: the launch adds those).
+cgroup::Limits run_limits(const RunRequest& request);
+// --blkio-weight as Limits holds it: a value out of uint16's range stays out of 10..1000
+// for check_limits to refuse, rather than wrapping into it or to 0 ("unset").
+std::uint16_t blkio_weight_of(std::int64_t weight);
+
 // Fills argv, env, workdir, user, hostname, volumes, tmpfs, devices, limits of `config` (whose id
 // and name are already set).
 Status merge_run_config(const RunRequest& request, const image::ImageConfig& image,

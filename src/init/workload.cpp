@@ -89,6 +89,17 @@ void write_all(int fd, const void* data, std::size_t size) {
   ::_exit(code);
 }
 
+// --oom-score-adj. Lowering the score takes CAP_SYS_RESOURCE, which the workload may not
+// keep: written while init's capabilities are still there.
+Status set_oom_score_adj(std::int32_t value) {
+  UniqueFd fd{::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)};
+  if (!fd) return fail_errno("open /proc/self/oom_score_adj");
+  const std::string text = std::to_string(value);
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    return fail_errno("write " + text + " to /proc/self/oom_score_adj");
+  return ok();
+}
+
 [[noreturn]] void child_main(int status_fd, const launch::LaunchSpec& spec, const ExecUser& user,
                              int console_slave, char* const envp[], std::string_view path_env) {
   // First, the pid the workload has in its own namespace: in exec mode init lives outside
@@ -116,6 +127,10 @@ void write_all(int fd, const void* data, std::size_t size) {
   // after this point (setuid, chdir, prctl, execve) is allowed by the filter.
   if (spec.seccomp) {
     if (auto r = load_seccomp_program(spec.seccomp_program); !r)
+      child_fail(status_fd, 125, r.error().describe());
+  }
+  if (spec.oom_score_adj) {
+    if (auto r = set_oom_score_adj(*spec.oom_score_adj); !r)
       child_fail(status_fd, 125, r.error().describe());
   }
   if (auto r = limit_capabilities(); !r) child_fail(status_fd, 125, r.error().describe());

@@ -2,7 +2,8 @@
 //   "ASPC" u32 version
 //   u8 mode, str rootfs, u32 n, n x mount, str hostname, strs argv, strs env, str workdir,
 //   str user, u8 no_new_privs, strs cgroup_procs, u8 seccomp, bytes seccomp_program,
-//   u8 late_cgroup_namespace, u64 log_size, u8 tty, u32 tty_rows, u32 tty_cols
+//   u8 late_cgroup_namespace, u64 log_size, u8 tty, u32 tty_rows, u32 tty_cols,
+//   u8 has_oom_score_adj, u32 oom_score_adj (two's complement)
 //   mount: u8 kind, str source, str target, str fstype, u64 flags, str data, u32 mode,
 //          u32 major, u32 minor, u32 uid, u32 gid, u8 host_target
 //   str = u32 length + bytes (no NUL); bytes = the same, NULs allowed; strs = u32 count + count x
@@ -18,8 +19,8 @@ namespace {
 
 constexpr char kMagic[4] = {'A', 'S', 'P', 'C'};
 // 2: seccomp and late_cgroup_namespace appended. 3: seccomp_program. 4: mount uid, gid.
-// 5: log_size. 6: tty, tty_rows, tty_cols.
-constexpr std::uint32_t kVersion = 6;
+// 5: log_size. 6: tty, tty_rows, tty_cols. 7: oom_score_adj.
+constexpr std::uint32_t kVersion = 7;
 
 class Writer {
  public:
@@ -186,6 +187,8 @@ std::string encode(const LaunchSpec& spec, std::string_view seccomp_program) {
   w.u8(spec.tty ? 1 : 0);
   w.u32(spec.tty_rows);
   w.u32(spec.tty_cols);
+  w.u8(spec.oom_score_adj ? 1 : 0);
+  w.u32(static_cast<std::uint32_t>(spec.oom_score_adj.value_or(0)));
   return w.take();
 }
 
@@ -227,6 +230,11 @@ Result<LaunchSpec> decode(std::string_view bytes) {
   if (!r.u64(spec.log_size)) return fail(corrupt("bad log_size"));
   if (!r.boolean(spec.tty)) return fail(corrupt("bad tty"));
   if (!r.u32(spec.tty_rows) || !r.u32(spec.tty_cols)) return fail(corrupt("bad tty size"));
+  bool has_oom_score_adj;
+  std::uint32_t oom_score_adj;
+  if (!r.boolean(has_oom_score_adj) || !r.u32(oom_score_adj))
+    return fail(corrupt("bad oom_score_adj"));
+  if (has_oom_score_adj) spec.oom_score_adj = static_cast<std::int32_t>(oom_score_adj);
   if (!r.done()) return fail(corrupt("trailing bytes"));
   return spec;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -136,6 +137,9 @@ struct LaunchSpec {
   bool tty = false;
   std::uint32_t tty_rows = 0;
   std::uint32_t tty_cols = 0;
+  // Container mode: the workload's /proc/self/oom_score_adj (-1000..1000, --oom-score-adj),
+  // written before it gives up the capability that lowering it needs. Unset: inherited.
+  std::optional<std::int32_t> oom_score_adj;
 
   bool operator==(const LaunchSpec&) const = default;
 };

@@ -259,3 +259,67 @@ TEST_CASE("run requests: numbers finite and in range, names and host names check
   CHECK_FALSE(with({{"hostname", "a\n6.6.6.6 evil"}}));
   CHECK_FALSE(with({{"network_aliases", {"ok", "no\nway"}}}));
 }
+
+TEST_CASE("the resource flags of run become the container's limits", "[run_config][resources]") {
+  RunRequest r;
+  r.image = "busybox";
+  r.cpuset_cpus = "0-1";
+  r.cpu_shares = 512;
+  r.cpu_period = 50000;
+  r.cpu_quota = 25000;
+  r.memory = 64 << 20;
+  r.memory_swap = -1;
+  r.memory_reservation = 32 << 20;
+  r.oom_kill_disable = true;
+  r.blkio_weight = 300;
+  r.oom_score_adj = -500;
+  auto c = fresh();
+  REQUIRE(merge_run_config(r, busybox_like(), c));
+  CHECK(c.limits.cpuset_cpus == "0-1");
+  CHECK_FALSE(c.limits.cpuset_mems);  // "" is not set
+  CHECK(c.limits.cpu_shares == 512);
+  CHECK(c.limits.cpu_period == 50000);
+  CHECK(c.limits.cpu_quota == 25000);
+  CHECK(c.limits.memory_swap == -1);
+  CHECK(c.limits.memory_reservation == 32 << 20);
+  CHECK(c.limits.oom_kill_disable == true);
+  CHECK(c.limits.blkio_weight == 300);
+  CHECK(c.oom_score_adj == -500);
+
+  // Kept in config.json and read back.
+  auto back = config_from_json(to_json(c));
+  CHECK(back.limits.cpuset_cpus == c.limits.cpuset_cpus);
+  CHECK(back.limits.cpu_shares == c.limits.cpu_shares);
+  CHECK(back.limits.memory_swap == c.limits.memory_swap);
+  CHECK(back.limits.memory_reservation == c.limits.memory_reservation);
+  CHECK(back.limits.oom_kill_disable == c.limits.oom_kill_disable);
+  CHECK(back.limits.blkio_weight == 300);
+  CHECK(back.oom_score_adj == -500);
+  CHECK(back.limits.memory_bytes == 64 << 20);
+
+  // Not asked for: not set, so the group keeps the kernel's defaults.
+  RunRequest plain;
+  plain.image = "busybox";
+  auto p = fresh();
+  REQUIRE(merge_run_config(plain, busybox_like(), p));
+  CHECK(p.limits.empty());
+  CHECK_FALSE(p.oom_score_adj);
+  CHECK(config_from_json(to_json(p)).limits.empty());
+
+  // A weight past uint16 stays out of range, never wraps to a valid or an unset one.
+  CHECK(blkio_weight_of(65536 + 300) == 65535);
+  CHECK(blkio_weight_of(-1) == 65535);
+}
+
+TEST_CASE("an oom score adjustment is checked against the kernel's range",
+          "[run_config][resources]") {
+  auto check = [](std::int64_t v) {
+    return parse_run_request({{"image", "busybox"}, {"oom_score_adj", v}});
+  };
+  CHECK(check(-1000));
+  CHECK(check(1000));
+  auto high = check(1001);
+  REQUIRE_FALSE(high);
+  CHECK(high.error().message == "Invalid value 1001, range for oom score adj is [-1000, 1000]");
+  CHECK_FALSE(check(-1001));
+}

@@ -49,6 +49,7 @@ LaunchSpec sample_spec() {
   spec.seccomp_program = std::string("\x20\0\0\0\x04\0\0\0", 8);  // embedded NULs survive
   spec.late_cgroup_namespace = true;
   spec.log_size = (1ULL << 33) + 5;  // past 32 bits
+  spec.oom_score_adj = -1000;        // negative survives the u32
   return spec;
 }
 
@@ -66,6 +67,7 @@ TEST_CASE("launch spec round-trips through encode/decode", "[launch][spec]") {
   auto decoded_exec = decode(encode(exec));
   REQUIRE(decoded_exec);
   CHECK(decoded_exec.value() == exec);
+  CHECK_FALSE(decoded_exec.value().oom_score_adj);  // unset stays unset: the workload inherits
 }
 
 TEST_CASE("launch spec decode rejects every truncation", "[launch][spec]") {
