@@ -41,7 +41,7 @@ void Engine::run(const CallerPtr& s, const api::RunRequest& req) {
     s->send_error(protocol::kExitEngineError, request.error().message);
     return;
   }
-  auto warnings = fit_run_limits(request.value(), host_resources(*cgroups_));
+  auto warnings = fit_run_limits(request.value(), host_);
   if (!warnings) return s->send_error(protocol::kExitEngineError, warnings.error().message);
   // Tells `asupctl run --pull missing` to pull and ask again.
   if (auto image = images_->resolve(request.value().image); !image) {

@@ -11,6 +11,7 @@
 #include "core/time_format.hpp"
 #include "engine/naming.hpp"
 #include "engine/network_view.hpp"
+#include "engine/resource_checks.hpp"
 #include "launch/init_layer.hpp"
 
 namespace asup::engine {
@@ -24,6 +25,7 @@ Status Engine::start() {
   ASUP_TRY(images_, image::Store::open(options_.root));
   ASUP_TRY(init_layer_, launch::ensure_init_layer(options_.root));
   ASUP_TRY(cgroups_, cgroup::detect(options_.cgroup_parent));
+  host_ = host_resources(*cgroups_);
   registry_ = std::make_unique<registry::RegistryClient>(
       loop_.io(), registry::RegistryOptions{options_.insecure_registries,
                                             fs::join(options_.root, "auth.json")});
@@ -123,18 +125,58 @@ nlohmann::json start_stages(const StartStages& st) {
 
 }  // namespace
 
-nlohmann::json Engine::inspect(const Instance& c) const {
-  const auto& cfg = c.config;
+namespace {
+
+nlohmann::json state_view(const Instance& c) {
   const auto& st = c.state;
+  return {{"Status", to_string(st.status)},
+          {"Running", c.running() || c.restarting()},
+          {"Paused", c.paused()},
+          {"Restarting", c.restarting()},
+          {"Pid", st.pid},
+          {"ExitCode", st.exit_code},
+          {"Error", st.error},
+          {"OOMKilled", st.oom_killed},
+          {"StartedAt", rfc3339(st.started_ns)},
+          {"FinishedAt", rfc3339(st.finished_ns)}};
+}
+
+nlohmann::json config_view(const ContainerConfig& cfg) {
+  return {{"Hostname", cfg.hostname},
+          {"User", cfg.user},
+          {"Env", cfg.env},
+          {"Cmd", cfg.argv},
+          {"Image", cfg.image},
+          {"WorkingDir", cfg.workdir},
+          {"OpenStdin", cfg.interactive},
+          {"Tty", cfg.tty},
+          {"Labels", cfg.labels},
+          {"StopSignal", cfg.stop_signal.empty() ? "SIGTERM" : cfg.stop_signal},
+          {"StopTimeout", cfg.stop_timeout ? nlohmann::json(*cfg.stop_timeout) : nlohmann::json()}};
+}
+
+// HostConfig's resources, under Docker's names and with its zero defaults.
+void add_resources(const ContainerConfig& cfg, nlohmann::json& host) {
+  const auto& l = cfg.limits;
+  host["Memory"] = l.memory_bytes.value_or(0);
+  host["NanoCpus"] = static_cast<std::int64_t>(l.cpus.value_or(0) * 1e9);
+  host["PidsLimit"] = l.pids.value_or(0);
+  host["CpusetCpus"] = l.cpuset_cpus.value_or("");
+  host["CpusetMems"] = l.cpuset_mems.value_or("");
+  host["CpuShares"] = l.cpu_shares.value_or(0);
+  host["CpuPeriod"] = l.cpu_period.value_or(0);
+  host["CpuQuota"] = l.cpu_quota.value_or(0);
+  host["MemorySwap"] = l.memory_swap.value_or(0);
+  host["MemoryReservation"] = l.memory_reservation.value_or(0);
+  host["OomKillDisable"] = l.oom_kill_disable.value_or(false);
+  host["OomScoreAdj"] = cfg.oom_score_adj.value_or(0);
+  host["BlkioWeight"] = l.blkio_weight;
+}
+
+nlohmann::json host_config_view(const ContainerConfig& cfg) {
   nlohmann::json binds = nlohmann::json::array();
-  nlohmann::json mounts = nlohmann::json::array();
-  for (auto& v : cfg.volumes) {
+  for (auto& v : cfg.volumes)
     binds.push_back(v.host_path + ":" + v.container_path + (v.read_only ? ":ro" : ""));
-    mounts.push_back({{"Type", "bind"},
-                      {"Source", v.host_path},
-                      {"Destination", v.container_path},
-                      {"RW", !v.read_only}});
-  }
   nlohmann::json tmpfs = nlohmann::json::object();
   for (auto& t : cfg.tmpfs) {
     auto colon = t.find(':');
@@ -145,6 +187,33 @@ nlohmann::json Engine::inspect(const Instance& c) const {
     devices.push_back({{"PathOnHost", d.path_on_host},
                        {"PathInContainer", d.path_in_container},
                        {"CgroupPermissions", d.cgroup_permissions}});
+  nlohmann::json host{
+      {"Binds", binds},
+      {"Tmpfs", tmpfs},
+      {"Devices", devices},
+      {"AutoRemove", cfg.auto_remove},
+      {"RestartPolicy",
+       {{"Name", cfg.restart.name()}, {"MaximumRetryCount", cfg.restart.max_retries}}},
+      {"NetworkMode", cfg.network_mode},
+      {"PortBindings", port_bindings(cfg)}};
+  add_resources(cfg, host);
+  return host;
+}
+
+nlohmann::json mounts_view(const ContainerConfig& cfg) {
+  nlohmann::json mounts = nlohmann::json::array();
+  for (auto& v : cfg.volumes)
+    mounts.push_back({{"Type", "bind"},
+                      {"Source", v.host_path},
+                      {"Destination", v.container_path},
+                      {"RW", !v.read_only}});
+  return mounts;
+}
+
+}  // namespace
+
+nlohmann::json Engine::inspect(const Instance& c) const {
+  const auto& cfg = c.config;
   std::vector<std::string> args(cfg.argv.begin() + (cfg.argv.empty() ? 0 : 1), cfg.argv.end());
   return {
       {"Id", cfg.id},
@@ -152,59 +221,17 @@ nlohmann::json Engine::inspect(const Instance& c) const {
       {"Created", rfc3339(cfg.created_ns)},
       {"Path", cfg.argv.empty() ? "" : cfg.argv[0]},
       {"Args", args},
-      {"State",
-       {{"Status", to_string(st.status)},
-        {"Running", c.running() || c.restarting()},
-        {"Paused", c.paused()},
-        {"Restarting", c.restarting()},
-        {"Pid", st.pid},
-        {"ExitCode", st.exit_code},
-        {"Error", st.error},
-        {"OOMKilled", st.oom_killed},
-        {"StartedAt", rfc3339(st.started_ns)},
-        {"FinishedAt", rfc3339(st.finished_ns)}}},
+      {"State", state_view(c)},
       {"Image", cfg.image_id},
-      {"RestartCount", st.restart_count},
-      {"Config",
-       {{"Hostname", cfg.hostname},
-        {"User", cfg.user},
-        {"Env", cfg.env},
-        {"Cmd", cfg.argv},
-        {"Image", cfg.image},
-        {"WorkingDir", cfg.workdir},
-        {"OpenStdin", cfg.interactive},
-        {"Tty", cfg.tty},
-        {"Labels", cfg.labels},
-        {"StopSignal", cfg.stop_signal.empty() ? "SIGTERM" : cfg.stop_signal},
-        {"StopTimeout", cfg.stop_timeout ? nlohmann::json(*cfg.stop_timeout) : nlohmann::json()}}},
-      {"HostConfig",
-       {{"Binds", binds},
-        {"Tmpfs", tmpfs},
-        {"Memory", cfg.limits.memory_bytes.value_or(0)},
-        {"NanoCpus", static_cast<std::int64_t>(cfg.limits.cpus.value_or(0) * 1e9)},
-        {"PidsLimit", cfg.limits.pids.value_or(0)},
-        {"CpusetCpus", cfg.limits.cpuset_cpus.value_or("")},
-        {"CpusetMems", cfg.limits.cpuset_mems.value_or("")},
-        {"CpuShares", cfg.limits.cpu_shares.value_or(0)},
-        {"CpuPeriod", cfg.limits.cpu_period.value_or(0)},
-        {"CpuQuota", cfg.limits.cpu_quota.value_or(0)},
-        {"MemorySwap", cfg.limits.memory_swap.value_or(0)},
-        {"MemoryReservation", cfg.limits.memory_reservation.value_or(0)},
-        {"OomKillDisable", cfg.limits.oom_kill_disable.value_or(false)},
-        {"OomScoreAdj", cfg.oom_score_adj.value_or(0)},
-        {"BlkioWeight", cfg.limits.blkio_weight},
-        {"Devices", devices},
-        {"AutoRemove", cfg.auto_remove},
-        {"RestartPolicy",
-         {{"Name", cfg.restart.name()}, {"MaximumRetryCount", cfg.restart.max_retries}}},
-        {"NetworkMode", cfg.network_mode},
-        {"PortBindings", port_bindings(cfg)}}},
+      {"RestartCount", c.state.restart_count},
+      {"Config", config_view(cfg)},
+      {"HostConfig", host_config_view(cfg)},
       {"NetworkSettings", network_settings(c)},
       {"StartStages", start_stages(c.stages)},
-      {"Mounts", mounts},
+      {"Mounts", mounts_view(cfg)},
       {"LogRing",
        {{"SizeBytes", cfg.log_size},
-        {"DroppedBytes", c.log->dropped_bytes().value_or(st.log_dropped_bytes)}}},
+        {"DroppedBytes", c.log->dropped_bytes().value_or(c.state.log_dropped_bytes)}}},
   };
 }
 

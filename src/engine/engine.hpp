@@ -12,6 +12,7 @@
 #include "api/caller.hpp"
 #include "api/requests.hpp"
 #include "cgroup/cgroup.hpp"
+#include "cgroup/validate.hpp"
 #include "engine/instance.hpp"
 #include "engine/run_config.hpp"
 #include "image/store.hpp"
@@ -229,6 +230,9 @@ class Engine {
   DaemonOptions options_;
   std::unique_ptr<image::Store> images_;
   std::unique_ptr<cgroup::Manager> cgroups_;
+  // What the host's cgroups and CPUs allow, read once at start as Docker's sysinfo is: no
+  // /sys reads on each run's path.
+  cgroup::HostResources host_;
   std::unique_ptr<registry::RegistryClient> registry_;
   std::unique_ptr<registry::LayerFetcher> fetcher_;
   std::map<std::string, std::unique_ptr<Instance>> containers_;

@@ -16,7 +16,7 @@ void Engine::create(const CallerPtr& s, const api::CreateRequest& req) {
   std::int64_t received = monotonic_ns();
   auto request = check_run_request(req);
   if (!request) return s->send_error(protocol::kExitEngineError, request.error().message);
-  auto warnings = fit_run_limits(request.value(), host_resources(*cgroups_));
+  auto warnings = fit_run_limits(request.value(), host_);
   if (!warnings) return s->send_error(protocol::kExitEngineError, warnings.error().message);
   // Tells `asupctl create` to pull and ask again, as for run.
   if (auto image = images_->resolve(request.value().image); !image)
@@ -125,7 +125,7 @@ void Engine::rename(const CallerPtr& s, const api::RenameRequest& req) {
 }
 
 void Engine::update(const CallerPtr& s, const api::UpdateRequest& req) {
-  auto checked = update_limits(req, host_resources(*cgroups_));
+  auto checked = update_limits(req, host_);
   if (!checked) return s->send_error(1, checked.error().message);
   std::optional<api::RestartPolicy> policy;
   if (req.restart) {

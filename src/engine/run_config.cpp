@@ -112,7 +112,10 @@ std::vector<std::string> merge_env(const std::vector<std::string>& base,
   return out;
 }
 
-Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, ContainerConfig& c) {
+namespace {
+
+// Entrypoint and Cmd as Docker merges them.
+Status merge_command(const RunRequest& r, const image::ImageConfig& image, ContainerConfig& c) {
   std::vector<std::string> entrypoint = image.entrypoint;
   std::vector<std::string> cmd = image.cmd;
   if (r.entrypoint) {
@@ -124,6 +127,10 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   c.argv = entrypoint;
   c.argv.insert(c.argv.end(), cmd.begin(), cmd.end());
   if (c.argv.empty()) return fail(EINVAL, "no command specified");
+  return ok();
+}
+
+Status merge_network(const RunRequest& r, const image::ImageConfig& image, ContainerConfig& c) {
   c.network_mode = r.network;
   c.requested_ip = r.ip;
   c.publish = r.publish;
@@ -132,17 +139,16 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   if (r.publish_all)
     for (auto& port : image.exposed_ports) c.publish.push_back(port);
   c.network_aliases = r.network_aliases;
-  if (!r.ip.empty() && (r.network == "bridge" || r.network == "none" || r.network == "host"))
+  const bool builtin = r.network == "bridge" || r.network == "none" || r.network == "host";
+  if (!r.ip.empty() && builtin)
     return fail(EINVAL, "user specified IP address is supported on user defined networks only");
   if (r.network == "none" && !c.publish.empty())
     return fail(EINVAL, "conflicting options: port publishing and the container type network mode");
   // Docker discards published ports with the host's network: the ports are the host's.
   if (r.network == "host") c.publish.clear();
-  if (!r.network_aliases.empty() &&
-      (r.network == "bridge" || r.network == "none" || r.network == "host"))
+  if (!r.network_aliases.empty() && builtin)
     return fail(EINVAL,
                 "network-scoped alias is supported only for containers in user defined networks");
-
   c.hostname = r.hostname.value_or(c.id.substr(0, 12));
   if (!r.hostname && r.network == "host") {
     // Docker: a container on the host's network carries the host's name too.
@@ -151,7 +157,11 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   }
   if (c.hostname.empty() || c.hostname.size() > 64)
     return fail(EINVAL, "invalid hostname \"" + c.hostname + "\"");
+  return ok();
+}
 
+// The environment (after the host name, which it carries), working dir and user.
+Status merge_process(const RunRequest& r, const image::ImageConfig& image, ContainerConfig& c) {
   std::vector<std::string> env = image.env;
   bool has_path = std::any_of(env.begin(), env.end(),
                               [](const std::string& e) { return env_key(e) == "PATH"; });
@@ -163,13 +173,16 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
                             [](const std::string& e) { return env_key(e) == "TERM"; }))
     env.push_back("TERM=xterm");
   c.env = merge_env(env, r.env);
-
   c.workdir = r.workdir.value_or(image.working_dir.empty() ? "/" : image.working_dir);
   if (c.workdir.empty()) c.workdir = "/";
   if (c.workdir[0] != '/')
     return fail(EINVAL, "the working directory '" + c.workdir +
                             "' is invalid, it needs to be an absolute path");
   c.user = r.user.value_or(image.user);
+  return ok();
+}
+
+Status merge_mounts(const RunRequest& r, ContainerConfig& c) {
   for (auto& v : r.volumes) {
     ASUP_TRY(auto volume, launch::parse_volume(v));
     c.volumes.push_back(std::move(volume));
@@ -182,6 +195,11 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
     ASUP_TRY(auto device, launch::parse_device(d));
     c.devices.push_back(std::move(device));
   }
+  return ok();
+}
+
+// Limits, the log, the lifecycle's settings and the labels (the image's, then -l).
+Status merge_settings(const RunRequest& r, const image::ImageConfig& image, ContainerConfig& c) {
   c.limits = run_limits(r);
   c.oom_score_adj = r.oom_score_adj;
   c.log_size = r.log_size;
@@ -198,6 +216,16 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   }
   ASUP_TRY(c.restart, api::parse_restart_policy(r.restart));
   return ok();
+}
+
+}  // namespace
+
+Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, ContainerConfig& c) {
+  ASUP_TRY(merge_command(r, image, c));
+  ASUP_TRY(merge_network(r, image, c));
+  ASUP_TRY(merge_process(r, image, c));
+  ASUP_TRY(merge_mounts(r, c));
+  return merge_settings(r, image, c);
 }
 
 }  // namespace asup::engine
