@@ -85,13 +85,14 @@ TEST_CASE("containers get Docker's capability sets", "[integration][security]") 
 TEST_CASE("mounting needs --privileged, which also lifts seccomp and the read-only /sys",
           "[integration][security]") {
   Daemon d;
-  auto denied = d.try_run({"run", "--rm", "busybox", "mount", "-t", "tmpfs", "none", "/mnt"});
+  auto denied = d.try_run(
+      {"run", "--rm", "busybox", "sh", "-c", "mkdir -p /mnt/t && mount -t tmpfs none /mnt/t"});
   INFO(denied);
   CHECK(denied.code != 0);
 
   auto r = d.run({"run", "--rm", "--privileged", "busybox", "sh", "-c",
-                  "mount -t tmpfs none /mnt && echo mounted; grep Seccomp: /proc/self/status; "
-                  "touch /sys/kernel/ 2>&1; grep ' /sys ' /proc/mounts; "
+                  "mkdir -p /mnt/t && mount -t tmpfs none /mnt/t && echo mounted; "
+                  "grep Seccomp: /proc/self/status; grep ' /sys ' /proc/mounts; "
                   "echo 1 > /proc/sys/net/ipv4/ip_forward && echo sysctl-written"});
   INFO(r);
   CHECK(r.code == 0);
@@ -228,11 +229,18 @@ TEST_CASE("--ulimit, --shm-size and --sysctl are what the workload sees",
   CHECK(shm_kb({}) == "65536");
   CHECK(shm_kb({"--shm-size", "128m"}) == "131072");
 
+  // A new network namespace starts from the host's values: both settings are tried, and
+  // the host's own value stays as it was.
+  const std::string host_forward = read_text("/proc/sys/net/ipv4/ip_forward");
   r = d.run({"run", "--rm", "--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.shmmax=65536",
              "busybox", "sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax"});
   CHECK(r.out == "1\n65536\n");
-  auto plain = d.run({"run", "--rm", "busybox", "cat", "/proc/sys/net/ipv4/ip_forward"});
-  CHECK(plain.out == "0\n");
+  r = d.run({"run", "--rm", "--sysctl", "net.ipv4.ip_forward=0", "busybox", "cat",
+             "/proc/sys/net/ipv4/ip_forward"});
+  CHECK(r.out == "0\n");
+  CHECK(read_text("/proc/sys/net/ipv4/ip_forward") == host_forward);
+  auto plain = d.run({"run", "--rm", "busybox", "cat", "/proc/sys/kernel/shmmax"});
+  CHECK(plain.out != "65536\n");
 }
 
 TEST_CASE("--group-add adds groups by name or number", "[integration][security]") {
