@@ -20,20 +20,33 @@ bool in_mask(std::uint64_t mask, cap_value_t cap) {
   return cap < 64 && (mask >> cap) & 1;
 }
 
+// cap_max_bits() is what the running kernel knows, so capabilities newer than this libcap
+// are handled too; bits past it in the mask are not capabilities at all.
+cap_value_t known_capabilities() {
+  return static_cast<cap_value_t>(cap_max_bits());
+}
+
 }  // namespace
 
-Status limit_capabilities(std::uint64_t mask) {
-  // cap_max_bits() is what the running kernel knows, so capabilities newer than this
-  // libcap are handled too; bits past it in the mask are not capabilities at all.
-  const cap_value_t max = static_cast<cap_value_t>(cap_max_bits());
-  std::vector<cap_value_t> kept;
-  for (cap_value_t cap = 0; cap < max; ++cap) {
-    if (in_mask(mask, cap)) {
-      kept.push_back(cap);
-      continue;
-    }
+Status limit_bounding_set(std::uint64_t mask) {
+  for (cap_value_t cap = 0; cap < known_capabilities(); ++cap) {
+    if (in_mask(mask, cap)) continue;
     if (cap_drop_bound(cap) != 0) return fail_errno("drop capability " + cap_label(cap));
   }
+  return ok();
+}
+
+Status limit_capabilities(std::uint64_t mask) {
+  cap_t current = cap_get_proc();
+  if (!current) return fail_errno("cap_get_proc");
+  std::vector<cap_value_t> kept;
+  for (cap_value_t cap = 0; cap < known_capabilities(); ++cap) {
+    cap_flag_value_t held = CAP_CLEAR;
+    if (in_mask(mask, cap) && cap_get_flag(current, cap, CAP_PERMITTED, &held) == 0 &&
+        held == CAP_SET)
+      kept.push_back(cap);
+  }
+  cap_free(current);
 
   cap_t caps = cap_init();
   if (!caps) return fail_errno("cap_init");

@@ -145,7 +145,7 @@ Status set_rlimits(const std::vector<launch::Rlimit>& limits) {
     if (auto r = set_oom_score_adj(*spec.oom_score_adj); !r)
       child_fail(status_fd, 125, r.error().describe());
   }
-  if (auto r = limit_capabilities(spec.capabilities); !r)
+  if (auto r = limit_bounding_set(spec.capabilities); !r)
     child_fail(status_fd, 125, r.error().describe());
   if (::setgroups(user.groups.size(), user.groups.data()) != 0)
     child_fail(status_fd, 125, "setgroups: " + errno_text(errno));
@@ -153,6 +153,9 @@ Status set_rlimits(const std::vector<launch::Rlimit>& limits) {
     child_fail(status_fd, 125, "setgid " + std::to_string(user.gid) + ": " + errno_text(errno));
   if (::setuid(user.uid) != 0)
     child_fail(status_fd, 125, "setuid " + std::to_string(user.uid) + ": " + errno_text(errno));
+  // After the switch, which needed CAP_SETGID and CAP_SETUID whatever the mask says.
+  if (auto r = limit_capabilities(spec.capabilities); !r)
+    child_fail(status_fd, 125, r.error().describe());
   if (!in_workdir && ::chdir(workdir.c_str()) != 0)
     child_fail(status_fd, 126, "chdir to cwd (\"" + workdir + "\"): " + errno_text(errno));
   if (spec.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)

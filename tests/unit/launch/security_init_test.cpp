@@ -46,7 +46,7 @@ TEST_CASE("init sets rlimits and extra groups", "[launch][root][security]") {
   TempRoot root;
   LaunchSpec spec = root.spec({"sh", "-c", "ulimit -n; ulimit -Hn; id -G"});
   spec.rlimits = {{RLIMIT_NOFILE, 100, 200}};
-  spec.extra_groups = {"audio", "4321"};
+  spec.extra_groups = {"staff", "4321"};
   auto r = run(root, spec);
   INFO(r.err << r.started);
   CHECK(r.exit_code == 0);
@@ -54,7 +54,7 @@ TEST_CASE("init sets rlimits and extra groups", "[launch][root][security]") {
   REQUIRE(out.size() == 3);
   CHECK(out[0] == "100");
   CHECK(out[1] == "200");
-  CHECK(out[2].find(" 29") != std::string::npos);
+  CHECK(out[2].find(" 50") != std::string::npos);
   CHECK(out[2].find(" 4321") != std::string::npos);
 
   spec.extra_groups = {"nosuchgroup"};
