@@ -59,12 +59,26 @@ struct RunRequest {
   bool oom_kill_disable = false;
   std::optional<std::int64_t> blkio_weight;   // 10..1000
   std::optional<std::int64_t> oom_score_adj;  // -1000..1000, the workload's
+  // Security (Docker's flags, as typed; asupd parses and checks them).
+  std::vector<std::string> cap_add;  // "NET_ADMIN", "CAP_SYS_TIME", "ALL"
+  std::vector<std::string> cap_drop;
+  bool privileged = false;
+  // "no-new-privileges[=BOOL]", "seccomp=unconfined", "seccomp=PROFILE JSON" (the client
+  // sends the file's content, as Docker's does), "apparmor=...", "label=..."
+  std::vector<std::string> security_opt;
+  bool read_only = false;                // --read-only: the root filesystem
+  std::vector<std::string> group_add;    // group names (the container's) or numbers
+  std::vector<std::string> sysctls;      // "KEY=VALUE"
+  std::vector<std::string> ulimits;      // "NAME=SOFT[:HARD]"
+  std::optional<std::int64_t> shm_size;  // bytes; unset or 0: 64m
+  std::string userns;                    // "" or "host"
   ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                   devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
                   publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
                   stop_signal, stop_timeout, labels, cpuset_cpus, cpuset_mems, cpu_shares,
                   cpu_period, cpu_quota, memory_swap, memory_reservation, oom_kill_disable,
-                  blkio_weight, oom_score_adj)
+                  blkio_weight, oom_score_adj, cap_add, cap_drop, privileged, security_opt,
+                  read_only, group_add, sysctls, ulimits, shm_size, userns)
 };
 
 // create: a container in state "created", every run field but detach (which it ignores);

@@ -185,6 +185,8 @@ int main(int argc, char** argv) {
                  "Layer downloads running at once, over all pulls")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  app.add_flag("--no-new-privileges", options.no_new_privileges,
+               "Set no-new-privileges by default for new containers");
   app.add_flag("-d,--detach", detach, "Run in the background");
   CLI11_PARSE(app, argc, argv);
   if (options.init_path.empty()) options.init_path = sibling_path("asup-init");

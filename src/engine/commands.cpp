@@ -43,6 +43,7 @@ void Engine::run(const CallerPtr& s, const api::RunRequest& req) {
   }
   auto warnings = fit_run_limits(request.value(), host_);
   if (!warnings) return s->send_error(protocol::kExitEngineError, warnings.error().message);
+  for (auto& w : security_warnings(request.value())) warnings.value().push_back(std::move(w));
   // Tells `asupctl run --pull missing` to pull and ask again.
   if (auto image = images_->resolve(request.value().image); !image) {
     s->reply(api::Error{protocol::kExitEngineError, image.error().describe(), true});

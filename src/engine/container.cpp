@@ -68,7 +68,8 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"restart", c.restart.text()},
           {"labels", c.labels},
           {"stop_timeout", c.stop_timeout ? nlohmann::json(*c.stop_timeout) : nlohmann::json()},
-          {"network_aliases", c.network_aliases}};
+          {"network_aliases", c.network_aliases},
+          {"security", to_json(c.security)}};
 }
 
 namespace {
@@ -167,6 +168,7 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   if (j.contains("stop_timeout") && j["stop_timeout"].is_number_integer())
     c.stop_timeout = j["stop_timeout"].get<std::int64_t>();
   c.network_aliases = j.value("network_aliases", std::vector<std::string>{});
+  c.security = security_from_json(j.value("security", nlohmann::json::object()));
   return c;
 }
 

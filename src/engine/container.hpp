@@ -13,6 +13,7 @@
 
 #include "api/restart_policy.hpp"
 #include "cgroup/cgroup.hpp"
+#include "engine/security_config.hpp"
 #include "launch/mount_plan.hpp"
 #include "network/attachment.hpp"
 
@@ -47,6 +48,7 @@ struct ContainerConfig {
   bool tty = false;  // -t
   std::vector<std::string> network_aliases;
   std::map<std::string, std::string> labels;  // the image's, then -l
+  SecurityConfig security;  // --cap-add ... --userns, checked (security_config.hpp)
 };
 
 // Docker's states. Paused and Restarting count as running for `ps` and Docker's

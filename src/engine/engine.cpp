@@ -197,6 +197,7 @@ nlohmann::json host_config_view(const ContainerConfig& cfg) {
       {"NetworkMode", cfg.network_mode},
       {"PortBindings", port_bindings(cfg)}};
   add_resources(cfg, host);
+  add_security_view(cfg.security, host);
   return host;
 }
 

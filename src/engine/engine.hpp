@@ -35,6 +35,7 @@ struct DaemonOptions {
   std::size_t max_concurrent_downloads = 4;
   std::string bridge = "asup0";         // the default network's bridge
   std::string subnet = "10.88.0.0/16";  // and its subnet; the gateway is the first address
+  bool no_new_privileges = false;       // containers' default (Docker's: off)
 };
 
 using CallerPtr = api::CallerPtr;

@@ -133,6 +133,9 @@ Result<launch::SpawnRequest> Engine::exec_spawn_request(const Instance& c,
   spawn.spec.workdir = workdir;
   spawn.spec.user = req.user.value_or(c.config.user);
   spawn.spec.hostname = c.config.hostname;
+  // Docker's exec inherits the container's capabilities, seccomp, no_new_privs, groups
+  // and rlimits.
+  ASUP_TRY(apply_security(c.config.security, options_.no_new_privileges, spawn.spec));
   spawn.spec.tty = req.tty;
   spawn.spec.tty_rows = req.tty_rows;
   spawn.spec.tty_cols = req.tty_cols;

@@ -16,6 +16,7 @@
 #include "core/syscalls.hpp"
 #include "engine/engine.hpp"
 #include "engine/naming.hpp"
+#include "launch/host_devices.hpp"
 #include "launch/mount_plan.hpp"
 #include "launch/spawner.hpp"
 
@@ -116,6 +117,12 @@ Result<launch::RootfsLayout> Engine::rootfs_layout(const Instance& c, const imag
     ASUP_TRY(auto nodes, launch::gather_devices(d));
     layout.devices.insert(layout.devices.end(), nodes.begin(), nodes.end());
   }
+  layout.privileged = config.security.privileged;
+  layout.shm_size = config.security.shm_size;
+  if (layout.privileged) {
+    auto host = launch::host_devices();
+    layout.devices.insert(layout.devices.end(), host.begin(), host.end());
+  }
   return layout;
 }
 
@@ -173,6 +180,7 @@ void Engine::join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgro
 // The container's cgroup with its limits and device rules.
 Status Engine::create_cgroup(Instance& c, const launch::RootfsLayout& layout) {
   ASUP_TRY(auto limits, with_device_rules(c.config.limits, layout.devices));
+  if (c.config.security.privileged) limits.devices = privileged_device_rules();
   ASUP_TRY(c.cgroup, cgroups_->create(c.config.id, limits));
   return ok();
 }
@@ -229,6 +237,7 @@ Result<launch::Spawned> Engine::spawn_init(Instance& c, const launch::RootfsLayo
   spawn.spec.user = config.user;
   if (config.oom_score_adj)
     spawn.spec.oom_score_adj = static_cast<std::int32_t>(*config.oom_score_adj);
+  ASUP_TRY(apply_security(config.security, options_.no_new_privileges, spawn.spec));
   spawn.stdin_fd = io.in.get();
   spawn.stdout_fd = io.out.second.get();
   spawn.stderr_fd = io.err.second.get();

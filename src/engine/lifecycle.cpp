@@ -18,6 +18,7 @@ void Engine::create(const CallerPtr& s, const api::CreateRequest& req) {
   if (!request) return s->send_error(protocol::kExitEngineError, request.error().message);
   auto warnings = fit_run_limits(request.value(), host_);
   if (!warnings) return s->send_error(protocol::kExitEngineError, warnings.error().message);
+  for (auto& w : security_warnings(request.value())) warnings.value().push_back(std::move(w));
   // Tells `asupctl create` to pull and ask again, as for run.
   if (auto image = images_->resolve(request.value().image); !image)
     return s->reply(api::Error{protocol::kExitEngineError, image.error().describe(), true});

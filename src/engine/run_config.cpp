@@ -225,6 +225,7 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   ASUP_TRY(merge_network(r, image, c));
   ASUP_TRY(merge_process(r, image, c));
   ASUP_TRY(merge_mounts(r, c));
+  ASUP_TRY(c.security, make_security_config(r, c.network_mode));
   return merge_settings(r, image, c);
 }
 

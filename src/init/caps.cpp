@@ -4,25 +4,10 @@
 
 #include <cerrno>
 #include <string>
+#include <vector>
 
 namespace asup::init {
 namespace {
-
-// moby's oci/caps/defaults.go.
-constexpr cap_value_t kDefaultCaps[] = {
-    CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
-    CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
-    CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-    CAP_KILL,    CAP_AUDIT_WRITE,
-};
-constexpr int kDefaultCount = sizeof kDefaultCaps / sizeof kDefaultCaps[0];
-
-bool is_default(cap_value_t cap) {
-  for (cap_value_t c : kDefaultCaps) {
-    if (c == cap) return true;
-  }
-  return false;
-}
 
 std::string cap_label(cap_value_t cap) {
   char* name = cap_to_name(cap);
@@ -31,21 +16,46 @@ std::string cap_label(cap_value_t cap) {
   return out;
 }
 
+bool in_mask(std::uint64_t mask, cap_value_t cap) {
+  return cap < 64 && (mask >> cap) & 1;
+}
+
+// cap_max_bits() is what the running kernel knows, so capabilities newer than this libcap
+// are handled too; bits past it in the mask are not capabilities at all.
+cap_value_t known_capabilities() {
+  return static_cast<cap_value_t>(cap_max_bits());
+}
+
 }  // namespace
 
-Status limit_capabilities() {
-  // cap_max_bits() is what the running kernel knows, so capabilities newer than this
-  // libcap are dropped too.
-  const cap_value_t max = static_cast<cap_value_t>(cap_max_bits());
-  for (cap_value_t cap = 0; cap < max; ++cap) {
-    if (is_default(cap)) continue;
+Status limit_bounding_set(std::uint64_t mask) {
+  for (cap_value_t cap = 0; cap < known_capabilities(); ++cap) {
+    if (in_mask(mask, cap)) continue;
     if (cap_drop_bound(cap) != 0) return fail_errno("drop capability " + cap_label(cap));
   }
+  return ok();
+}
+
+Status limit_capabilities(std::uint64_t mask) {
+  cap_t current = cap_get_proc();
+  if (!current) return fail_errno("cap_get_proc");
+  std::vector<cap_value_t> kept;
+  for (cap_value_t cap = 0; cap < known_capabilities(); ++cap) {
+    cap_flag_value_t held = CAP_CLEAR;
+    if (in_mask(mask, cap) && cap_get_flag(current, cap, CAP_PERMITTED, &held) == 0 &&
+        held == CAP_SET)
+      kept.push_back(cap);
+  }
+  cap_free(current);
 
   cap_t caps = cap_init();
   if (!caps) return fail_errno("cap_init");
-  int rc = cap_set_flag(caps, CAP_PERMITTED, kDefaultCount, kDefaultCaps, CAP_SET);
-  if (rc == 0) rc = cap_set_flag(caps, CAP_EFFECTIVE, kDefaultCount, kDefaultCaps, CAP_SET);
+  int rc = 0;
+  if (!kept.empty()) {
+    const int n = static_cast<int>(kept.size());
+    rc = cap_set_flag(caps, CAP_PERMITTED, n, kept.data(), CAP_SET);
+    if (rc == 0) rc = cap_set_flag(caps, CAP_EFFECTIVE, n, kept.data(), CAP_SET);
+  }
   if (rc == 0) rc = cap_set_proc(caps);
   int err = errno;
   cap_free(caps);

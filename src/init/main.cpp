@@ -18,6 +18,7 @@
 #include "init/pivot.hpp"
 #include "init/report.hpp"
 #include "init/supervise.hpp"
+#include "init/sysctls.hpp"
 #include "init/user.hpp"
 #include "init/workload.hpp"
 #include "launch/launch_spec.hpp"
@@ -89,17 +90,20 @@ void ok_or_die(Status s) {
 
 [[noreturn]] void run_container(const launch::LaunchSpec& spec) {
   ok_or_die(make_mounts_private());
+  UniqueFd sysctl_dir = value_or_die(open_sysctl_dir(spec.sysctls));
   ok_or_die(execute_mounts(spec.mounts, spec.rootfs));
   if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
     fail_setup(Error{errno, "sethostname " + spec.hostname});
   ok_or_die(enter_rootfs(spec.rootfs));
 
   ExecUser user = value_or_die(resolve_user(spec.user));
+  ok_or_die(add_groups(user, spec.extra_groups));
   // Docker creates a missing working directory (root-owned, 0755).
   const std::string workdir = spec.workdir.empty() ? "/" : spec.workdir;
   if (workdir.front() != '/')
     fail_setup(Error{EINVAL, "working directory \"" + workdir + "\" is not absolute"});
   ok_or_die(fs::make_dirs(workdir, 0755));
+  if (spec.read_only_root) ok_or_die(remount_root_read_only());
   // After pivot_root: /dev/ptmx is the container's own.
   UniqueFd console;
   if (spec.tty) console = value_or_die(open_console(spec.tty_rows, spec.tty_cols));
@@ -112,6 +116,8 @@ void ok_or_die(Status s) {
   // namespace through init's pidfd.
   if (spec.late_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
     fail_setup(Error{errno, "unshare the cgroup namespace"});
+  if (sysctl_dir) ok_or_die(write_sysctls(sysctl_dir.get(), spec.sysctls));
+  sysctl_dir.reset();
 
   UniqueFd signals = value_or_die(open_signalfd());
   OutputKeeper keeper{spec.log_size, spec.tty};
@@ -150,6 +156,7 @@ void ok_or_die(Status s) {
   ::close(fds::kNsPidfd);
 
   ExecUser user = value_or_die(resolve_user(spec.user));
+  ok_or_die(add_groups(user, spec.extra_groups));
   // setns reset the root to the container's: /dev/ptmx is the container's own.
   UniqueFd console;
   if (spec.tty) {

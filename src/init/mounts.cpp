@@ -200,4 +200,13 @@ Status execute_mounts(const std::vector<launch::MountOp>& ops, const std::string
   return ok();
 }
 
+Status remount_root_read_only() {
+  UniqueFd root{::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)};
+  if (!root) return fail_errno("open /");
+  if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | kept_flags(root.get()),
+              nullptr) != 0)
+    return fail_errno("remount / read-only");
+  return ok();
+}
+
 }  // namespace asup::init

@@ -20,4 +20,8 @@ Status make_mounts_private();
 // /proc/self/fd/N of an O_PATH descriptor of the resolved target, as crun does.
 Status execute_mounts(const std::vector<launch::MountOp>& ops, const std::string& rootfs);
 
+// --read-only: after pivot_root, "/" (the overlay) is remounted read-only. Only that
+// mount changes: /proc, /sys, /dev, /dev/shm, tmpfs and volume mounts keep their flags.
+Status remount_root_read_only();
+
 }  // namespace asup::init

@@ -146,4 +146,32 @@ Result<ExecUser> resolve_user(std::string_view spec) {
   return resolve_user(spec, passwd, group);
 }
 
+Status add_groups(ExecUser& user, const std::vector<std::string>& entries,
+                  const std::optional<std::string>& group) {
+  for (const auto& entry : entries) {
+    auto number = parse_id(entry);
+    std::optional<gid_t> found;
+    for_each_entry(group, [&](const std::vector<std::string_view>& f) {
+      if (f.size() < 3) return false;
+      auto gid = parse_id(f[2]);
+      if (!gid || (f[0] != entry && (!number || *gid != *number))) return false;
+      found = static_cast<gid_t>(*gid);
+      return true;
+    });
+    if (!found && number) found = static_cast<gid_t>(*number);
+    if (!found)
+      return fail("Unable to find group " + entry + ": no matching entries in group file");
+    bool seen = false;
+    for (gid_t g : user.groups) seen = seen || g == *found;
+    if (!seen) user.groups.push_back(*found);
+  }
+  return ok();
+}
+
+Status add_groups(ExecUser& user, const std::vector<std::string>& entries) {
+  if (entries.empty()) return ok();
+  ASUP_TRY(auto group, read_optional("/etc/group"));
+  return add_groups(user, entries, group);
+}
+
 }  // namespace asup::init

@@ -30,4 +30,13 @@ Result<ExecUser> resolve_user(std::string_view spec, const std::optional<std::st
 // Same, reading /etc/passwd and /etc/group of the current root.
 Result<ExecUser> resolve_user(std::string_view spec);
 
+// --group-add, as runc resolves it: each entry is a group's name or number in `group`, or
+// else any number; appended to user.groups (once). A name that is not there fails with
+// "Unable to find group NAME: no matching entries in group file".
+Status add_groups(ExecUser& user, const std::vector<std::string>& entries,
+                  const std::optional<std::string>& group);
+
+// Same, reading /etc/group of the current root (only when there is something to add).
+Status add_groups(ExecUser& user, const std::vector<std::string>& entries);
+
 }  // namespace asup::init

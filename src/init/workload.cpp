@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,6 +101,16 @@ Status set_oom_score_adj(std::int32_t value) {
   return ok();
 }
 
+// --ulimit, set while init's CAP_SYS_RESOURCE still allows raising a hard limit.
+Status set_rlimits(const std::vector<launch::Rlimit>& limits) {
+  for (const auto& l : limits) {
+    const rlimit value{static_cast<rlim_t>(l.soft), static_cast<rlim_t>(l.hard)};
+    if (::setrlimit(static_cast<__rlimit_resource_t>(l.resource), &value) != 0)
+      return fail_errno("setrlimit " + std::to_string(l.resource));
+  }
+  return ok();
+}
+
 [[noreturn]] void child_main(int status_fd, const launch::LaunchSpec& spec, const ExecUser& user,
                              int console_slave, char* const envp[], std::string_view path_env) {
   // First, the pid the workload has in its own namespace: in exec mode init lives outside
@@ -123,6 +134,7 @@ Status set_oom_score_adj(std::int32_t value) {
   const std::string& workdir = spec.workdir.empty() ? std::string{"/"} : spec.workdir;
   bool in_workdir = ::chdir(workdir.c_str()) == 0;
 
+  if (auto r = set_rlimits(spec.rlimits); !r) child_fail(status_fd, 125, r.error().describe());
   // Loaded while init's full capabilities still allow it without no_new_privs; everything
   // after this point (setuid, chdir, prctl, execve) is allowed by the filter.
   if (spec.seccomp) {
@@ -133,13 +145,17 @@ Status set_oom_score_adj(std::int32_t value) {
     if (auto r = set_oom_score_adj(*spec.oom_score_adj); !r)
       child_fail(status_fd, 125, r.error().describe());
   }
-  if (auto r = limit_capabilities(); !r) child_fail(status_fd, 125, r.error().describe());
+  if (auto r = limit_bounding_set(spec.capabilities); !r)
+    child_fail(status_fd, 125, r.error().describe());
   if (::setgroups(user.groups.size(), user.groups.data()) != 0)
     child_fail(status_fd, 125, "setgroups: " + errno_text(errno));
   if (::setgid(user.gid) != 0)
     child_fail(status_fd, 125, "setgid " + std::to_string(user.gid) + ": " + errno_text(errno));
   if (::setuid(user.uid) != 0)
     child_fail(status_fd, 125, "setuid " + std::to_string(user.uid) + ": " + errno_text(errno));
+  // After the switch, which needed CAP_SETGID and CAP_SETUID whatever the mask says.
+  if (auto r = limit_capabilities(spec.capabilities); !r)
+    child_fail(status_fd, 125, r.error().describe());
   if (!in_workdir && ::chdir(workdir.c_str()) != 0)
     child_fail(status_fd, 126, "chdir to cwd (\"" + workdir + "\"): " + errno_text(errno));
   if (spec.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)

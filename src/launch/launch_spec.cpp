@@ -3,7 +3,9 @@
 //   u8 mode, str rootfs, u32 n, n x mount, str hostname, strs argv, strs env, str workdir,
 //   str user, u8 no_new_privs, strs cgroup_procs, u8 seccomp, bytes seccomp_program,
 //   u8 late_cgroup_namespace, u64 log_size, u8 tty, u32 tty_rows, u32 tty_cols,
-//   u8 has_oom_score_adj, u32 oom_score_adj (two's complement)
+//   u8 has_oom_score_adj, u32 oom_score_adj (two's complement), u64 capabilities,
+//   strs extra_groups, u32 n, n x (u32 resource, u64 soft, u64 hard), strs sysctls,
+//   u8 read_only_root
 //   mount: u8 kind, str source, str target, str fstype, u64 flags, str data, u32 mode,
 //          u32 major, u32 minor, u32 uid, u32 gid, u8 host_target
 //   str = u32 length + bytes (no NUL); bytes = the same, NULs allowed; strs = u32 count + count x
@@ -19,8 +21,9 @@ namespace {
 
 constexpr char kMagic[4] = {'A', 'S', 'P', 'C'};
 // 2: seccomp and late_cgroup_namespace appended. 3: seccomp_program. 4: mount uid, gid.
-// 5: log_size. 6: tty, tty_rows, tty_cols. 7: oom_score_adj.
-constexpr std::uint32_t kVersion = 7;
+// 5: log_size. 6: tty, tty_rows, tty_cols. 7: oom_score_adj. 8: capabilities,
+// extra_groups, rlimits, sysctls, read_only_root.
+constexpr std::uint32_t kVersion = 8;
 
 class Writer {
  public:
@@ -189,6 +192,16 @@ std::string encode(const LaunchSpec& spec, std::string_view seccomp_program) {
   w.u32(spec.tty_cols);
   w.u8(spec.oom_score_adj ? 1 : 0);
   w.u32(static_cast<std::uint32_t>(spec.oom_score_adj.value_or(0)));
+  w.u64(spec.capabilities);
+  w.strs(spec.extra_groups);
+  w.u32(static_cast<std::uint32_t>(spec.rlimits.size()));
+  for (const auto& limit : spec.rlimits) {
+    w.u32(limit.resource);
+    w.u64(limit.soft);
+    w.u64(limit.hard);
+  }
+  w.strs(spec.sysctls);
+  w.u8(spec.read_only_root ? 1 : 0);
   return w.take();
 }
 
@@ -235,6 +248,16 @@ Result<LaunchSpec> decode(std::string_view bytes) {
   if (!r.boolean(has_oom_score_adj) || !r.u32(oom_score_adj))
     return fail(corrupt("bad oom_score_adj"));
   if (has_oom_score_adj) spec.oom_score_adj = static_cast<std::int32_t>(oom_score_adj);
+  if (!r.u64(spec.capabilities)) return fail(corrupt("bad capabilities"));
+  if (!r.strs(spec.extra_groups)) return fail(corrupt("bad extra_groups"));
+  if (!r.count(n, 4 + 8 + 8)) return fail(corrupt("bad rlimit count"));
+  spec.rlimits.resize(n);
+  for (auto& limit : spec.rlimits) {
+    if (!r.u32(limit.resource) || !r.u64(limit.soft) || !r.u64(limit.hard))
+      return fail(corrupt("bad rlimit"));
+  }
+  if (!r.strs(spec.sysctls)) return fail(corrupt("bad sysctls"));
+  if (!r.boolean(spec.read_only_root)) return fail(corrupt("bad read_only_root"));
   if (!r.done()) return fail(corrupt("trailing bytes"));
   return spec;
 }

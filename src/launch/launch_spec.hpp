@@ -102,6 +102,18 @@ struct MountOp {
 
 enum class Mode : std::uint8_t { Container = 1, Exec = 2 };
 
+// Docker's default capability set as a mask (bit N is capability N): CapEff a80425fb.
+inline constexpr std::uint64_t kDockerDefaultCapabilities = 0xa80425fbULL;
+
+// One --ulimit: setrlimit(resource, {soft, hard}); RLIM_INFINITY for -1.
+struct Rlimit {
+  std::uint32_t resource = 0;  // RLIMIT_*
+  std::uint64_t soft = 0;
+  std::uint64_t hard = 0;
+
+  bool operator==(const Rlimit&) const = default;
+};
+
 struct LaunchSpec {
   Mode mode = Mode::Container;
   // Container mode: host path of the directory that becomes "/" (overlay merged dir).
@@ -140,6 +152,20 @@ struct LaunchSpec {
   // Container mode: the workload's /proc/self/oom_score_adj (-1000..1000, --oom-score-adj),
   // written before it gives up the capability that lowering it needs. Unset: inherited.
   std::optional<std::int32_t> oom_score_adj;
+  // The workload's bounding, permitted and effective capabilities (inheritable and
+  // ambient stay empty, as Docker sets them); a non-root user loses them at setuid.
+  std::uint64_t capabilities = kDockerDefaultCapabilities;
+  // --group-add: supplementary groups beyond the user's, each a name in the container's
+  // /etc/group or a number.
+  std::vector<std::string> extra_groups;
+  // --ulimit: set on the workload before it runs.
+  std::vector<Rlimit> rlimits;
+  // Container mode: --sysctl "key=value" (dotted keys, checked by asupd to be namespaced),
+  // written into the container's own namespaces once its network is wired.
+  std::vector<std::string> sysctls;
+  // Container mode: "/" remounted read-only after the mount plan (--read-only); the
+  // mounts below it keep their own flags.
+  bool read_only_root = false;
 
   bool operator==(const LaunchSpec&) const = default;
 };

@@ -99,7 +99,13 @@ void add_etc_file(std::vector<MountOp>& ops, const std::string& host_file,
   ops.push_back(bind_op(host_file, target, 0));
 }
 
-void add_dev(std::vector<MountOp>& ops) {
+// tmpfs's size= in kilobytes when it is whole ones, as Docker writes it ("65536k").
+std::string size_option(std::int64_t bytes) {
+  if (bytes > 0 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + "k";
+  return std::to_string(bytes);
+}
+
+void add_dev(std::vector<MountOp>& ops, std::int64_t shm_size) {
   // Docker's /dev: a small tmpfs with only the harmless devices, never the host's devtmpfs.
   ops.push_back(make_dir("/dev"));
   ops.push_back(
@@ -118,7 +124,8 @@ void add_dev(std::vector<MountOp>& ops) {
                       "newinstance,ptmxmode=0666,mode=0620,gid=5"));
   ops.push_back(symlink("/dev/ptmx", "pts/ptmx"));
   ops.push_back(make_dir("/dev/shm"));
-  ops.push_back(mount("shm", "/dev/shm", "tmpfs", kNoSuidDevExec, "mode=1777,size=65536k"));
+  ops.push_back(
+      mount("shm", "/dev/shm", "tmpfs", kNoSuidDevExec, "mode=1777,size=" + size_option(shm_size)));
   ops.push_back(make_dir("/dev/mqueue"));
   ops.push_back(mount("mqueue", "/dev/mqueue", "mqueue", kNoSuidDevExec));
   ops.push_back(symlink("/dev/fd", "/proc/self/fd"));
@@ -302,8 +309,9 @@ std::vector<MountOp> build_container_mounts(const RootfsLayout& layout) {
   ops.push_back(make_dir("/proc", 0555));
   ops.push_back(mount("proc", "/proc", "proc", kNoSuidDevExec));
   ops.push_back(make_dir("/sys", 0555));
-  ops.push_back(mount("sysfs", "/sys", "sysfs", MS_RDONLY | kNoSuidDevExec));
-  add_dev(ops);
+  ops.push_back(
+      mount("sysfs", "/sys", "sysfs", (layout.privileged ? 0 : MS_RDONLY) | kNoSuidDevExec));
+  add_dev(ops, layout.shm_size);
 
   add_etc_file(ops, layout.hostname_file, "/etc/hostname");
   add_etc_file(ops, layout.hosts_file, "/etc/hosts");
@@ -336,7 +344,7 @@ std::vector<MountOp> build_container_mounts(const RootfsLayout& layout) {
 
   for (const auto& d : layout.devices) ops.push_back(host_device(d));
 
-  add_protected_paths(ops);
+  if (!layout.privileged) add_protected_paths(ops);
   return ops;
 }
 

@@ -2,6 +2,7 @@
 // root); asup-init executes it.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,11 @@ struct RootfsLayout {
   std::string hostname_file;
   std::string hosts_file;
   std::string resolv_conf_file;
+  // --privileged: /sys read-write and none of Docker's masked or read-only paths (the
+  // host's device nodes come in `devices`, host_devices.hpp).
+  bool privileged = false;
+  // --shm-size: /dev/shm's size in bytes; Docker's default is 64m.
+  std::int64_t shm_size = std::int64_t{64} << 20;
 };
 
 // The overlay root, /proc, /sys (ro), /dev (tmpfs + null zero full random urandom tty,

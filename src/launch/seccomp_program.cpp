@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -181,6 +182,19 @@ const Result<std::string>& default_seccomp_program() {
     program = compile_seccomp(docker_default_seccomp_profile(docker_default_capabilities()));
   });
   return program;
+}
+
+const Result<std::string>& default_seccomp_program(CapabilitySet caps) {
+  if (caps == docker_default_capabilities()) return default_seccomp_program();
+  // Few distinct sets ever occur (--cap-add SYS_ADMIN, --cap-drop ALL ...): each is compiled
+  // once, on the first start that holds it. std::map keeps references to its values valid.
+  static std::mutex lock;
+  static std::map<CapabilitySet, Result<std::string>> programs;
+  std::lock_guard guard{lock};
+  auto it = programs.find(caps);
+  if (it == programs.end())
+    it = programs.emplace(caps, compile_seccomp(docker_default_seccomp_profile(caps))).first;
+  return it->second;
 }
 
 }  // namespace asup::launch

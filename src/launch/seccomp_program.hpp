@@ -27,4 +27,8 @@ std::uint32_t seccomp_arch_token(const std::string& name);
 // later calls return the same bytes, without a copy.
 const Result<std::string>& default_seccomp_program();
 
+// Docker's default profile for a container holding `caps`, compiled once per distinct set
+// and kept for the daemon's life; Docker's default set is the call above.
+const Result<std::string>& default_seccomp_program(CapabilitySet caps);
+
 }  // namespace asup::launch

@@ -280,7 +280,8 @@ Result<Spawned> spawn(const SpawnRequest& request) {
 
   std::string_view program = request.spec.seccomp_program;
   if (request.spec.seccomp && program.empty()) {
-    const auto& compiled = default_seccomp_program();
+    // Per capability set: --cap-add SYS_ADMIN lets mount through, as Docker's profile does.
+    const auto& compiled = default_seccomp_program(request.spec.capabilities);
     if (!compiled) return fail(compiled.error());
     program = compiled.value();
   }

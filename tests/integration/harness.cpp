@@ -509,7 +509,8 @@ Daemon::Daemon() : Daemon(Options{}) {}
 Daemon::Daemon(Options options)
     : bridge_(options.bridge.empty() ? unique_bridge_name() : options.bridge),
       subnet_(options.subnet.empty() ? unique_subnet() : options.subnet),
-      gateway_(first_host(subnet_)) {
+      gateway_(first_host(subnet_)),
+      daemon_args_(options.daemon_args) {
   static std::atomic<int> serial{0};
   char pattern[] = "/tmp/asup-it.XXXXXX";
   if (!::mkdtemp(pattern)) FAIL("mkdtemp: " << std::strerror(errno));
@@ -639,6 +640,7 @@ void Daemon::start_daemon() {
       bin_path("asupd"), "--root",       root_,         "--run-root", run_root_,
       "--cgroup-parent", cgroup_parent_, "--log-level", "debug",      "--bridge",
       bridge_,           "--subnet",     subnet_};
+  argv.insert(argv.end(), daemon_args_.begin(), daemon_args_.end());
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, devnull, 0);

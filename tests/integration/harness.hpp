@@ -122,6 +122,8 @@ class Daemon {
     // The default bridge network (asupd --bridge/--subnet); unique ones when empty.
     std::string bridge{};
     std::string subnet{};
+    // More asupd flags (--no-new-privileges ...), kept across restarts.
+    std::vector<std::string> daemon_args{};
   };
   Daemon();
   explicit Daemon(Options options);
@@ -185,6 +187,7 @@ class Daemon {
 
   std::string dir_, root_, run_root_, cgroup_parent_;
   std::string bridge_, subnet_, gateway_;
+  std::vector<std::string> daemon_args_;
   // Bridges of user networks, learnt before they are removed, in case asupd leaves one.
   std::vector<std::string> network_bridges_;
   pid_t pid_ = -1;

@@ -48,8 +48,13 @@ LaunchSpec sample_spec() {
   spec.seccomp = false;  // both away from their defaults, so the round trip proves them
   spec.seccomp_program = std::string("\x20\0\0\0\x04\0\0\0", 8);  // embedded NULs survive
   spec.late_cgroup_namespace = true;
-  spec.log_size = (1ULL << 33) + 5;  // past 32 bits
-  spec.oom_score_adj = -1000;        // negative survives the u32
+  spec.log_size = (1ULL << 33) + 5;      // past 32 bits
+  spec.oom_score_adj = -1000;            // negative survives the u32
+  spec.capabilities = (1ULL << 40) | 1;  // a high bit survives the u64
+  spec.extra_groups = {"audio", "1234"};
+  spec.rlimits = {{7, 1024, 2048}, {4, ~0ULL, ~0ULL}};
+  spec.sysctls = {"net.ipv4.ip_forward=1", "kernel.shmmax=65536"};
+  spec.read_only_root = true;
   return spec;
 }
 
@@ -68,6 +73,7 @@ TEST_CASE("launch spec round-trips through encode/decode", "[launch][spec]") {
   REQUIRE(decoded_exec);
   CHECK(decoded_exec.value() == exec);
   CHECK_FALSE(decoded_exec.value().oom_score_adj);  // unset stays unset: the workload inherits
+  CHECK(decoded_exec.value().capabilities == kDockerDefaultCapabilities);
 }
 
 TEST_CASE("launch spec decode rejects every truncation", "[launch][spec]") {
