@@ -132,7 +132,7 @@ TEST_CASE("a privileged container sees the host's devices", "[integration][secur
   CHECK(trim(r.out) == node);
 }
 
-TEST_CASE("--read-only makes / read-only and leaves tmpfs and /dev/shm writable",
+TEST_CASE("read-only root: --read-only makes / read-only and leaves tmpfs and /dev/shm writable",
           "[integration][security]") {
   Daemon d;
   auto r = d.try_run({"run", "--rm", "--read-only", "--tmpfs", "/tmp", "busybox", "sh", "-c",
@@ -213,7 +213,7 @@ TEST_CASE("a seccomp profile file is applied; unconfined lifts the default",
   CHECK_THAT(r.out, Contains("Seccomp:\t0"));
 }
 
-TEST_CASE("--ulimit, --shm-size and --sysctl are what the workload sees",
+TEST_CASE("limits: --ulimit, --shm-size and --sysctl are what the workload sees",
           "[integration][security]") {
   Daemon d;
   auto r = d.run({"run", "--rm", "--ulimit", "nofile=1024:2048", "busybox", "sh", "-c",
@@ -247,7 +247,7 @@ TEST_CASE("--ulimit, --shm-size and --sysctl are what the workload sees",
   CHECK(plain.out != "65536\n");
 }
 
-TEST_CASE("--group-add adds groups by name or number", "[integration][security]") {
+TEST_CASE("extra groups: --group-add adds groups by name or number", "[integration][security]") {
   Daemon d;
   auto r = d.run({"run", "--rm", "--group-add", "audio", "--group-add", "1234", "busybox", "id"});
   CHECK_THAT(r.out, Contains("29(audio)"));

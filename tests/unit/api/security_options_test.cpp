@@ -16,7 +16,7 @@ std::string ulimit_error(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("--ulimit values parse as Docker's", "[api][security]") {
+TEST_CASE("ulimit values of --ulimit parse as Docker's", "[api][security]") {
   CHECK(parse_ulimit("nofile=1024:2048").value() == Ulimit{"nofile", 1024, 2048});
   CHECK(parse_ulimit("nproc=512").value() == Ulimit{"nproc", 512, 512});
   CHECK(parse_ulimit("core=-1:-1").value() == Ulimit{"core", -1, -1});

@@ -67,7 +67,7 @@ TEST_CASE("a privileged container has writable /sys and nothing masked",
   CHECK_FALSE(any_protected(ops));
 }
 
-TEST_CASE("--shm-size sizes /dev/shm", "[launch][plan][security]") {
+TEST_CASE("shm size: --shm-size sizes /dev/shm", "[launch][plan][security]") {
   RootfsLayout l = layout();
   l.shm_size = std::int64_t{128} << 20;
   CHECK(find(build_container_mounts(l), MountKind::Mount, "/dev/shm")->data ==
