@@ -75,7 +75,8 @@ int pull_image(Cli& cli, const std::string& reference, const std::string& platfo
   req.reference = reference;
   req.platform = platform;
   if (auto sent = send(c, req); !sent) return report_error(sent.error().message, 1);
-  ProgressView view(out, ::isatty(::fileno(out)) == 1);
+  if (!out) quiet = true;  // silent: not even the reference at the end
+  ProgressView view(out ? out : stderr, out && ::isatty(::fileno(out)) == 1);
   if (!quiet && reference.find(':', reference.rfind('/') + 1) == std::string::npos &&
       reference.find('@') == std::string::npos)
     view.status("Using default tag: latest");
@@ -95,7 +96,7 @@ int pull_image(Cli& cli, const std::string& reference, const std::string& platfo
             std::string("Status: ") +
             (pulled.downloaded ? "Downloaded newer image for " : "Image is up to date for ") +
             familiar);
-      std::fprintf(out, "%s\n", pulled.reference.c_str());
+      if (out) std::fprintf(out, "%s\n", pulled.reference.c_str());
       return 0;
     }
   }

@@ -88,8 +88,8 @@ void add_rmi(CLI::App& app, Cli& cli);
 void add_pull(CLI::App& app, Cli& cli);
 void add_login(CLI::App& app, Cli& cli);  // login and logout
 
-// Pulls `reference` showing progress on `out` (stdout for pull, stderr for run); returns
-// the exit code.
+// Pulls `reference` showing progress on `out` (stdout for pull, stderr for run; null for
+// nothing at all, as `run -q`); returns the exit code.
 int pull_image(Cli& cli, const std::string& reference, const std::string& platform, bool quiet,
                FILE* out);
 void add_tag(CLI::App& app, Cli& cli);

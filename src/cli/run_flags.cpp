@@ -187,7 +187,8 @@ Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::st
 int with_image(Cli& cli, const RunFlags& f, const std::string& image,
                const std::function<CallResult<int>()>& attempt) {
   bool pulled = f.pull == "always";
-  if (pulled && pull_image(cli, image, f.platform, false, stderr) != 0) return 125;
+  if (pulled && pull_image(cli, image, f.platform, false, f.meta.quiet ? nullptr : stderr) != 0)
+    return 125;
   for (;;) {
     auto code = attempt();
     if (code) return code.value();
@@ -195,8 +196,8 @@ int with_image(Cli& cli, const RunFlags& f, const std::string& image,
     if (!failure.no_such_image || f.pull == "never" || pulled)
       return report_error(failure.message, failure.exit);
     // The image is missing: Docker pulls it and asks again.
-    std::fprintf(stderr, "Unable to find image '%s' locally\n", image.c_str());
-    if (pull_image(cli, image, f.platform, false, stderr) != 0) return 125;
+    if (!f.meta.quiet) std::fprintf(stderr, "Unable to find image '%s' locally\n", image.c_str());
+    if (pull_image(cli, image, f.platform, false, f.meta.quiet ? nullptr : stderr) != 0) return 125;
     pulled = true;
   }
 }

@@ -58,6 +58,9 @@ void add_meta_flags(CLI::App& cmd, MetaFlags& f) {
       ->allow_extra_args(false);
   cmd.add_option("--log-opt", f.log_opts, "Log driver options (max-size sizes the log ring)")
       ->allow_extra_args(false);
+  cmd.add_flag("-q,--quiet", f.quiet, "Suppress the pull output");
+  cmd.add_flag("--disable-content-trust{true}", f.disable_content_trust,
+               "Skip image verification (always: no signatures are verified)");
 }
 
 Status add_metadata(const MetaFlags& f, api::RunRequest& req) {

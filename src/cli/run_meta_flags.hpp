@@ -1,5 +1,5 @@
 // The flags of `run` and `create` about the container's metadata and the client's side:
-// labels, the id file, --init, which streams to attach, log options.
+// labels, the id file, --init, which streams to attach, log options, the pull's output.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -14,7 +14,10 @@ namespace asup::cli {
 struct MetaFlags {
   std::vector<std::string> labels, label_files, log_opts, attach;
   std::string cidfile;
-  bool init = false;  // accepted: asup-init is always the container's PID 1
+  bool init = false;   // accepted: asup-init is always the container's PID 1
+  bool quiet = false;  // -q: no pull progress, no "Unable to find image" line
+  // Accepted for the scripts that pass it: asupd verifies no image signatures.
+  bool disable_content_trust = true;
 };
 
 void add_meta_flags(CLI::App& cmd, MetaFlags& flags);

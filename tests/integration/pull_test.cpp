@@ -228,6 +228,15 @@ TEST_CASE("run --pull missing, always and never", "[pull][run]") {
   CHECK(always.out == "from the registry\n");
   CHECK(contains(always.err, "Image is up to date"));
 
+  // -q: the workload's output only, however the image got there.
+  auto quiet = d.run({"run", "--rm", "-q", "--pull", "always", image, "cat", "/msg"});
+  CHECK(quiet.out == "from the registry\n");
+  CHECK(quiet.err.empty());
+  d.run({"rmi", image});
+  auto quiet_missing = d.run({"run", "--rm", "--quiet", image, "cat", "/msg"});
+  CHECK(quiet_missing.out == "from the registry\n");
+  CHECK(quiet_missing.err.empty());
+
   auto bad = d.try_run({"run", "--rm", "--pull", "sometimes", image});
   CHECK(bad.code == 125);
   auto unknown = d.try_run({"run", "--rm", ref(reg, "test/nothere:1"), "true"});
