@@ -59,12 +59,20 @@ struct RunRequest {
   bool oom_kill_disable = false;
   std::optional<std::int64_t> blkio_weight;   // 10..1000
   std::optional<std::int64_t> oom_score_adj;  // -1000..1000, the workload's
+  // Names and resolvers (--add-host, --dns*), --mac-address, --expose: as typed.
+  std::vector<std::string> add_hosts;  // NAME:IP, NAME=IP, NAME:host-gateway
+  std::vector<std::string> dns;
+  std::vector<std::string> dns_search;
+  std::vector<std::string> dns_options;
+  std::string mac_address;
+  std::vector<std::string> expose;  // PORT[/PROTO] or FIRST-LAST[/PROTO]
   ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                   devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
                   publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
                   stop_signal, stop_timeout, labels, cpuset_cpus, cpuset_mems, cpu_shares,
                   cpu_period, cpu_quota, memory_swap, memory_reservation, oom_kill_disable,
-                  blkio_weight, oom_score_adj)
+                  blkio_weight, oom_score_adj, add_hosts, dns, dns_search, dns_options, mac_address,
+                  expose)
 };
 
 // create: a container in state "created", every run field but detach (which it ignores);

@@ -68,7 +68,8 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"restart", c.restart.text()},
           {"labels", c.labels},
           {"stop_timeout", c.stop_timeout ? nlohmann::json(*c.stop_timeout) : nlohmann::json()},
-          {"network_aliases", c.network_aliases}};
+          {"network_aliases", c.network_aliases},
+          {"net_options", network::to_json(c.net_options)}};
 }
 
 namespace {
@@ -167,6 +168,8 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   if (j.contains("stop_timeout") && j["stop_timeout"].is_number_integer())
     c.stop_timeout = j["stop_timeout"].get<std::int64_t>();
   c.network_aliases = j.value("network_aliases", std::vector<std::string>{});
+  if (auto it = j.find("net_options"); it != j.end())
+    c.net_options = network::net_options_from_json(*it);
   return c;
 }
 
@@ -272,6 +275,7 @@ network::Attachment attachment_for(const ContainerConfig& config, const std::str
   a.aliases = config.network_aliases;
   a.publish = config.publish;
   a.hosts_file = fs::join(run_dir, "hosts");
+  a.requested_mac = config.net_options.mac_address;
   return a;
 }
 

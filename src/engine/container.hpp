@@ -15,6 +15,7 @@
 #include "cgroup/cgroup.hpp"
 #include "launch/mount_plan.hpp"
 #include "network/attachment.hpp"
+#include "network/net_options.hpp"
 
 namespace asup::engine {
 
@@ -47,6 +48,7 @@ struct ContainerConfig {
   bool tty = false;  // -t
   std::vector<std::string> network_aliases;
   std::map<std::string, std::string> labels;  // the image's, then -l
+  network::NetOptions net_options;            // --add-host, --dns*, --mac-address, exposed ports
 };
 
 // Docker's states. Paused and Restarting count as running for `ps` and Docker's
