@@ -65,9 +65,11 @@ std::string Engine::host_gateway() const {
 Status Engine::join_network_container(ContainerConfig& config) {
   const std::string target = network::shared_netns_container(config.network_mode);
   if (target.empty() && config.network_mode.rfind("container:", 0) != 0) return ok();
-  if (target.empty()) return fail(EINVAL, "no container specified to join network");
-  ASUP_TRY(auto* other, find(target));
-  if (other->config.id == config.id) return fail(EINVAL, "cannot join own network");
+  if (target.empty()) return fail("no container specified to join network");
+  auto found = find(target);
+  if (!found) return fail(found.error().message);  // Docker's "No such container: X"
+  Instance* other = found.value();
+  if (other->config.id == config.id) return fail("cannot join own network");
   // X in another's namespace itself: that one's namespace and files are the ones to share.
   const std::string owner = network::shared_netns_container(other->config.network_mode);
   if (!owner.empty()) {
@@ -84,10 +86,10 @@ Result<Instance*> Engine::network_container(const Instance& c) {
   const std::string target = network::shared_netns_container(c.config.network_mode);
   auto it = containers_.find(target);
   if (it == containers_.end() || it->second->removing)
-    return fail(ENOENT, "No such container: " + target);
+    return fail("No such container: " + target);
   Instance& other = *it->second;
   if (!other.running() || !other.watch)
-    return fail(EINVAL, "cannot join network namespace of a non running container: container " +
+    return fail("cannot join network namespace of a non running container: container " +
                             other.config.name + " is " + to_string(other.state.status));
   return &other;
 }

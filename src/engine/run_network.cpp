@@ -36,21 +36,21 @@ Result<std::vector<std::string>> exposed_ports(const api::RunRequest& r,
 Status check_shared_netns_conflicts(const api::RunRequest& r) {
   // The host's interfaces keep their own addresses.
   if (r.network == "host" && !r.mac_address.empty())
-    return fail(EINVAL, "conflicting options: mac-address and the network mode");
+    return fail("conflicting options: mac-address and the network mode");
   if (network::shared_netns_container(r.network).empty()) return ok();
-  if (r.hostname) return fail(EINVAL, "conflicting options: hostname and the network mode");
+  if (r.hostname) return fail("conflicting options: hostname and the network mode");
   if (!r.dns.empty() || !r.dns_search.empty() || !r.dns_options.empty())
-    return fail(EINVAL, "conflicting options: dns and the network mode");
+    return fail("conflicting options: dns and the network mode");
   if (!r.add_hosts.empty())
-    return fail(EINVAL, "conflicting options: custom host-to-IP mapping and the network mode");
+    return fail("conflicting options: custom host-to-IP mapping and the network mode");
   if (!r.mac_address.empty())
-    return fail(EINVAL, "conflicting options: mac-address and the network mode");
+    return fail("conflicting options: mac-address and the network mode");
   if (!r.publish.empty() || r.publish_all)
-    return fail(EINVAL, "conflicting options: port publishing and the container type network mode");
+    return fail("conflicting options: port publishing and the container type network mode");
   if (!r.expose.empty())
-    return fail(EINVAL, "conflicting options: port exposing and the container type network mode");
+    return fail("conflicting options: port exposing and the container type network mode");
   if (!r.ip.empty())
-    return fail(EINVAL, "user specified IP address is supported on user defined networks only");
+    return fail("user specified IP address is supported on user defined networks only");
   if (!r.network_aliases.empty())
     return fail(EINVAL,
                 "network-scoped alias is supported only for containers in user defined networks");

@@ -49,9 +49,9 @@ Result<std::uint32_t> parse_port_number(std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   const std::string quoted = "\"" + std::string(text) + "\"";
   if (text.empty() || ec == std::errc::invalid_argument || end != text.data() + text.size())
-    return fail(EINVAL, "strconv.ParseUint: parsing " + quoted + ": invalid syntax");
+    return fail("strconv.ParseUint: parsing " + quoted + ": invalid syntax");
   if (ec == std::errc::result_out_of_range || value > 65535)
-    return fail(ERANGE, "strconv.ParseUint: parsing " + quoted + ": value out of range");
+    return fail("strconv.ParseUint: parsing " + quoted + ": value out of range");
   return value;
 }
 
@@ -66,13 +66,13 @@ Result<std::string> parse_extra_host(std::string_view text) {
     address = std::string(text.substr(sep + 1));
   }
   if (sep == std::string_view::npos || name.empty() || name.find(':') != std::string::npos)
-    return fail(EINVAL, flag_error("--add-host", text,
+    return fail(flag_error("--add-host", text,
                                    "bad format for add-host: \"" + std::string(text) + "\""));
   if (address != kHostGateway) {
     if (address.size() > 2 && address.front() == '[' && address.back() == ']')
       address = address.substr(1, address.size() - 2);
     if (!is_ip_address(address))
-      return fail(EINVAL, flag_error("--add-host", text,
+      return fail(flag_error("--add-host", text,
                                      "invalid IP address in add-host: \"" + address + "\""));
   }
   return name + ":" + address;
@@ -103,7 +103,7 @@ Result<std::string> parse_mac_address(std::string_view text) {
   bool valid = text.size() == 17;
   for (std::size_t i = 0; valid && i < text.size(); ++i)
     valid = i % 3 == 2 ? text[i] == ':' : std::isxdigit(static_cast<unsigned char>(text[i])) != 0;
-  if (!valid) return fail(EINVAL, std::string(text) + " is not a valid mac address");
+  if (!valid) return fail(std::string(text) + " is not a valid mac address");
   std::string mac(text);
   std::transform(mac.begin(), mac.end(), mac.begin(), ::tolower);
   return mac;
@@ -112,13 +112,13 @@ Result<std::string> parse_mac_address(std::string_view text) {
 Result<std::vector<std::string>> parse_expose(std::string_view text) {
   const std::string spec(text);
   if (spec.find(':') != std::string::npos)
-    return fail(EINVAL, "invalid port format for --expose: " + spec);
+    return fail("invalid port format for --expose: " + spec);
   auto slash = spec.find('/');
   std::string range = spec.substr(0, slash);
   std::string proto = slash == std::string::npos ? "tcp" : spec.substr(slash + 1);
   std::transform(proto.begin(), proto.end(), proto.begin(), ::tolower);
   auto bad = [&](const std::string& why) {
-    return fail(EINVAL, "invalid range format for --expose: " + spec + ", error: " + why);
+    return fail("invalid range format for --expose: " + spec + ", error: " + why);
   };
   if (range.empty()) return bad("Empty string specified for ports.");
   if (proto != "tcp" && proto != "udp" && proto != "sctp") return bad("invalid proto: " + proto);
