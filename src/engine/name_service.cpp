@@ -85,12 +85,11 @@ Status Engine::join_network_container(ContainerConfig& config) {
 Result<Instance*> Engine::network_container(const Instance& c) {
   const std::string target = network::shared_netns_container(c.config.network_mode);
   auto it = containers_.find(target);
-  if (it == containers_.end() || it->second->removing)
-    return fail("No such container: " + target);
+  if (it == containers_.end() || it->second->removing) return fail("No such container: " + target);
   Instance& other = *it->second;
   if (!other.running() || !other.watch)
     return fail("cannot join network namespace of a non running container: container " +
-                            other.config.name + " is " + to_string(other.state.status));
+                other.config.name + " is " + to_string(other.state.status));
   return &other;
 }
 
@@ -111,7 +110,8 @@ Status Engine::write_name_files(Instance& c, const launch::RootfsLayout& layout)
   ASUP_TRY(fs::write_file(layout.hostname_file, c.config.hostname + "\n"));
   ASUP_TRY(fs::write_file(layout.hosts_file, hosts_content(c)));
   std::string resolv;
-  if (c.config.network_mode == "host") {
+  const bool dns_flags = !o.dns.empty() || !o.dns_search.empty() || !o.dns_options.empty();
+  if (c.config.network_mode == "host" && !dns_flags) {
     auto host = fs::read_file("/etc/resolv.conf");
     resolv = host ? host.value() : "";
   } else {

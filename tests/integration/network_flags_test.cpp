@@ -67,6 +67,10 @@ TEST_CASE("--dns, --dns-search and --dns-option make the default bridge's resolv
   CHECK(host["Dns"] == json::array({"192.0.2.53", "192.0.2.54"}));
   CHECK(host["DnsSearch"] == json::array({"example.com"}));
   CHECK(host["DnsOptions"] == json::array({"ndots:3", "timeout:1"}));
+  // The host's network takes them over the host's file too.
+  auto host_net = d.run({"run", "--rm", "--network", "host", "--dns", "192.0.2.9", "busybox", "cat",
+                         "/etc/resolv.conf"});
+  CHECK(contains(host_net.out, "nameserver 192.0.2.9\n"));
   // Without them the bridge has the host's resolvers, never the embedded one.
   auto plain = d.run({"run", "--rm", "busybox", "cat", "/etc/resolv.conf"});
   CHECK_FALSE(contains(plain.out, "127.0.0.11"));
