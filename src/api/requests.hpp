@@ -72,13 +72,21 @@ struct RunRequest {
   std::vector<std::string> ulimits;      // "NAME=SOFT[:HARD]"
   std::optional<std::int64_t> shm_size;  // bytes; unset or 0: 64m
   std::string userns;                    // "" or "host"
+  // Names and resolvers (--add-host, --dns*), --mac-address, --expose: as typed.
+  std::vector<std::string> add_hosts;  // NAME:IP, NAME=IP, NAME:host-gateway
+  std::vector<std::string> dns;
+  std::vector<std::string> dns_search;
+  std::vector<std::string> dns_options;
+  std::string mac_address;
+  std::vector<std::string> expose;  // PORT[/PROTO] or FIRST-LAST[/PROTO]
   ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                   devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
                   publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
                   stop_signal, stop_timeout, labels, cpuset_cpus, cpuset_mems, cpu_shares,
                   cpu_period, cpu_quota, memory_swap, memory_reservation, oom_kill_disable,
                   blkio_weight, oom_score_adj, cap_add, cap_drop, privileged, security_opt,
-                  read_only, group_add, sysctls, ulimits, shm_size, userns)
+                  read_only, group_add, sysctls, ulimits, shm_size, userns, add_hosts, dns,
+                  dns_search, dns_options, mac_address, expose)
 };
 
 // create: a container in state "created", every run field but detach (which it ignores);

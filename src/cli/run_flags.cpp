@@ -181,6 +181,7 @@ Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::st
   ASUP_TRY(add_lifecycle(f, req));
   ASUP_TRY(add_metadata(f.meta, req));
   ASUP_TRY(add_security(f.security, req));
+  add_network_options(f.net, req);
   return req;
 }
 
@@ -257,6 +258,7 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
   cmd.add_option("--platform", flags->platform, "Platform to pull (os/arch[/variant])");
   add_meta_flags(cmd, flags->meta);
   add_security_flags(cmd, flags->security);
+  add_network_flags(cmd, flags->net);
 }
 
 }  // namespace asup::cli

@@ -12,6 +12,7 @@
 #include "api/requests.hpp"
 #include "cli/call.hpp"
 #include "cli/run_meta_flags.hpp"
+#include "cli/run_network_flags.hpp"
 #include "cli/run_security_flags.hpp"
 
 namespace asup::cli {
@@ -44,6 +45,7 @@ struct RunFlags {
   bool stop_timeout_set = false;
   MetaFlags meta;
   SecurityFlags security;
+  NetworkFlags net;
 };
 
 // Registers the shared flags on `cmd`, filling `flags`.

@@ -169,6 +169,8 @@ void Engine::readopt(Instance& c, UniqueFd pidfd) {
   c.pending = 2;  // the process, the handover (then each pipe, see end_handover)
   c.watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(pidfd));
   c.watch->start([this, id] { on_process_exit(id); });
+  // Its resolver went with the last asupd: a new one in its namespace.
+  start_resolver(c, c.watch->fd());
   if (!control) {
     // An asup-init from before the handover: nothing was spooled, the pipes are ours.
     end_handover(h);

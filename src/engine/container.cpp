@@ -69,7 +69,8 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"labels", c.labels},
           {"stop_timeout", c.stop_timeout ? nlohmann::json(*c.stop_timeout) : nlohmann::json()},
           {"network_aliases", c.network_aliases},
-          {"security", to_json(c.security)}};
+          {"security", to_json(c.security)},
+          {"net_options", network::to_json(c.net_options)}};
 }
 
 namespace {
@@ -169,6 +170,8 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
     c.stop_timeout = j["stop_timeout"].get<std::int64_t>();
   c.network_aliases = j.value("network_aliases", std::vector<std::string>{});
   c.security = security_from_json(j.value("security", nlohmann::json::object()));
+  if (auto it = j.find("net_options"); it != j.end())
+    c.net_options = network::net_options_from_json(*it);
   return c;
 }
 
@@ -274,6 +277,7 @@ network::Attachment attachment_for(const ContainerConfig& config, const std::str
   a.aliases = config.network_aliases;
   a.publish = config.publish;
   a.hosts_file = fs::join(run_dir, "hosts");
+  a.requested_mac = config.net_options.mac_address;
   return a;
 }
 

@@ -16,6 +16,7 @@
 #include "engine/security_config.hpp"
 #include "launch/mount_plan.hpp"
 #include "network/attachment.hpp"
+#include "network/net_options.hpp"
 
 namespace asup::engine {
 
@@ -48,7 +49,8 @@ struct ContainerConfig {
   bool tty = false;  // -t
   std::vector<std::string> network_aliases;
   std::map<std::string, std::string> labels;  // the image's, then -l
-  SecurityConfig security;  // --cap-add ... --userns, checked (security_config.hpp)
+  SecurityConfig security;          // --cap-add ... --userns, checked (security_config.hpp)
+  network::NetOptions net_options;  // --add-host, --dns*, --mac-address, exposed ports
 };
 
 // Docker's states. Paused and Restarting count as running for `ps` and Docker's

@@ -20,6 +20,7 @@
 #include "launch/spawner.hpp"
 #include "logs/capture.hpp"
 #include "loop/event_loop.hpp"
+#include "network/resolv_conf.hpp"
 #include "network/stage.hpp"
 #include "registry/layer_fetcher.hpp"
 #include "registry/registry_client.hpp"
@@ -210,6 +211,22 @@ class Engine {
   // The container's endpoints came or went: its peers' hosts files follow.
   void refresh_peer_hosts(const Instance& c);
 
+  // names and resolvers (name_service.cpp): hostname, hosts and resolv.conf of a run, the
+  // embedded DNS resolver of user networks, --network container:X.
+  const network::ResolvConf& host_resolv();
+  std::string host_gateway() const;
+  // At create: X of container:X resolved to its id; the container takes X's host name.
+  Status join_network_container(ContainerConfig& config);
+  // The running container whose namespace `c` joins, or Docker's error.
+  Result<Instance*> network_container(const Instance& c);
+  // container:X: X's hostname, hosts and resolv.conf files in the layout.
+  Status use_network_container(const Instance& c, launch::RootfsLayout& layout);
+  Status write_name_files(Instance& c, const launch::RootfsLayout& layout);
+  // After the network is wired: the resolver in the container's namespace, if it has one.
+  void start_resolver(Instance& c, int pidfd);
+  std::vector<std::uint32_t> resolve_peer(const std::string& id, std::string_view name) const;
+  std::optional<std::string> resolve_address(const std::string& id, std::uint32_t address) const;
+
   // output (output.cpp): a pipe read into the container's log, which settles the
   // container at EOF.
   void capture(Instance& c, UniqueFd read_end, logs::Stream stream);
@@ -248,6 +265,8 @@ class Engine {
   std::uint64_t handover_serial_ = 0;  // tells one adopt request from another
   // containers whose cgroup is still being removed, with what waits for that
   std::map<std::string, std::vector<std::function<void()>>> teardowns_;
+  network::ResolvConf host_resolv_;  // /etc/resolv.conf, read again when it changes
+  std::int64_t host_resolv_stamp_ = -1;
 };
 
 }  // namespace asup::engine

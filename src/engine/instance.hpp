@@ -13,6 +13,7 @@
 
 #include "api/caller.hpp"
 #include "cgroup/cgroup.hpp"
+#include "dns/server.hpp"
 #include "engine/container.hpp"
 #include "engine/stdin_writer.hpp"
 #include "logs/container_log.hpp"
@@ -86,6 +87,8 @@ struct Instance {
   bool sigkill_sent = false;
   // What the network stage knows of the container: its request, endpoints and ports.
   network::Attachment attachment;
+  // The embedded DNS resolver inside its namespace, on a user network while it runs.
+  std::unique_ptr<dns::Server> resolver;
 
   // Docker's State.Running: its process runs, frozen or not.
   bool running() const {

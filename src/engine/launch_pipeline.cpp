@@ -23,29 +23,6 @@
 namespace asup::engine {
 namespace {
 
-// The host's resolv.conf minus loopback nameservers, which mean nothing inside the
-// container's network namespace; public resolvers when none are left, as Docker does.
-std::string resolv_conf(bool host_network) {
-  auto host = fs::read_file("/etc/resolv.conf");
-  if (host_network && host) return host.value();
-  std::string out, line;
-  bool nameserver = false;
-  if (host) {
-    std::istringstream in(host.value());
-    while (std::getline(in, line)) {
-      if (line.rfind("nameserver", 0) == 0) {
-        std::string addr = line.substr(10);
-        addr.erase(0, addr.find_first_not_of(" \t"));
-        if (addr.rfind("127.", 0) == 0 || addr.rfind("::1", 0) == 0) continue;
-        nameserver = true;
-      }
-      out += line + "\n";
-    }
-  }
-  if (!nameserver) out += "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
-  return out;
-}
-
 Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe2");
@@ -87,6 +64,7 @@ Result<ContainerConfig> Engine::make_config(const RunRequest& request, const ima
   config.image_id = image.id;
   config.created_ns = now_ns();
   ASUP_TRY(merge_run_config(request, image.config, config));
+  ASUP_TRY(join_network_container(config));
   return config;
 }
 
@@ -111,6 +89,7 @@ Result<launch::RootfsLayout> Engine::rootfs_layout(const Instance& c, const imag
   layout.hostname_file = fs::join(c.run_dir, "hostname");
   layout.hosts_file = c.attachment.hosts_file;
   layout.resolv_conf_file = fs::join(c.run_dir, "resolv.conf");
+  ASUP_TRY(use_network_container(c, layout));
   layout.volumes = config.volumes;
   layout.tmpfs = config.tmpfs;
   for (auto& d : config.devices) {
@@ -151,11 +130,8 @@ Status Engine::prepare_run(Instance& c, const launch::RootfsLayout& layout) {
   ASUP_TRY(fs::make_dirs(c.run_dir, 0700));
   // asup-init of the last run recorded its end here: finish() must not read it again.
   (void)::unlink(fs::join(c.run_dir, launch::kExitFile).c_str());
-  ASUP_TRY(fs::write_file(layout.hostname_file, c.config.hostname + "\n"));
   ASUP_TRY(plan_network(c));
-  ASUP_TRY(fs::write_file(layout.hosts_file, hosts_content(c)));
-  ASUP_TRY(fs::write_file(layout.resolv_conf_file, resolv_conf(c.config.network_mode == "host")));
-  return ok();
+  return write_name_files(c, layout);
 }
 
 // After clone3, before the barrier: v1 groups take the pid, the network is wired. A
@@ -173,7 +149,11 @@ void Engine::join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgro
   }
   if (!spawned.barrier) return;
   // Runs while asup-init mounts the root filesystem on the other side of the barrier.
-  if (auto r = wire_network(c, spawned.pidfd.get()); !r) failed(r.error());
+  if (auto r = wire_network(c, spawned.pidfd.get()); !r) {
+    failed(r.error());
+    return;
+  }
+  start_resolver(c, spawned.pidfd.get());
   c.stages.network = monotonic_ns();
 }
 
@@ -253,6 +233,11 @@ Result<launch::Spawned> Engine::spawn_init(Instance& c, const launch::RootfsLayo
   spawn.namespaces =
       CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
   if (config.network_mode == "host") spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWNET);
+  if (!network::shared_netns_container(config.network_mode).empty()) {
+    ASUP_TRY(auto* other, network_container(c));
+    spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWNET);
+    spawn.netns_fd = other->watch->fd();  // its pidfd: setns joins its namespace
+  }
   spawn.cgroup_fd = c.cgroup->clone_into_fd();
   if (spawn.cgroup_fd < 0) {
     // v1: init joins its groups only after clone3; it makes its cgroup namespace later.

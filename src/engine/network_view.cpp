@@ -56,8 +56,10 @@ nlohmann::json network_settings(const Instance& c) {
         {"NetworkID", e.network_id}, {"IPAddress", network::format_ipv4(e.address)},
         {"IPPrefixLen", e.prefix},   {"Gateway", network::format_ipv4(e.gateway)},
         {"MacAddress", e.mac},       {"Aliases", e.aliases}};
+  // A container in another's namespace has no network of its own (Docker shows none).
   if (c.attachment.endpoints.empty() && c.config.network_mode != "bridge" &&
-      c.config.network_mode.size())
+      c.config.network_mode.size() &&
+      network::shared_netns_container(c.config.network_mode).empty())
     networks[c.config.network_mode] = nlohmann::json::object();
   nlohmann::json out{{"Ports", ports},   {"Networks", networks}, {"IPAddress", ""},
                      {"IPPrefixLen", 0}, {"Gateway", ""},        {"MacAddress", ""}};
@@ -69,6 +71,20 @@ nlohmann::json network_settings(const Instance& c) {
     out["MacAddress"] = e.mac;
   }
   return out;
+}
+
+void add_net_options_view(const ContainerConfig& config, nlohmann::json& inspect) {
+  const auto& o = config.net_options;
+  auto& host = inspect["HostConfig"];
+  host["Dns"] = o.dns;
+  host["DnsSearch"] = o.dns_search;
+  host["DnsOptions"] = o.dns_options;
+  host["ExtraHosts"] = o.extra_hosts;
+  auto& cfg = inspect["Config"];
+  nlohmann::json exposed = nlohmann::json::object();
+  for (auto& port : o.exposed_ports) exposed[port] = nlohmann::json::object();
+  cfg["ExposedPorts"] = exposed;
+  cfg["MacAddress"] = o.mac_address;
 }
 
 api::NetworkSummary network_summary(const network::Network& net, const Containers& all) {

@@ -22,6 +22,9 @@ std::vector<api::PublishedPort> api_ports(const std::vector<network::PublishedPo
 nlohmann::json port_bindings(const ContainerConfig& config);
 std::vector<std::string> network_names(const Instance& c);
 nlohmann::json network_settings(const Instance& c);
+// inspect's HostConfig.Dns, DnsSearch, DnsOptions, ExtraHosts and Config.ExposedPorts,
+// MacAddress, added to a container's inspect document.
+void add_net_options_view(const ContainerConfig& config, nlohmann::json& inspect);
 // A `network ls` row: the network and how many containers hold an endpoint on it.
 api::NetworkSummary network_summary(const network::Network& net, const Containers& all);
 nlohmann::json network_inspect_json(const network::Network& net, const Containers& all);

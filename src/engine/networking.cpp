@@ -20,8 +20,12 @@ Status Engine::start_networks() {
 Status Engine::resume_networks() {
   // After load_containers: what the containers still running hold is what the networks hold.
   std::vector<network::Attachment*> running;
-  for (auto& [id, c] : containers_)
+  for (auto& [id, c] : containers_) {
+    // Their hosts files are rewritten when peers come and go: with their --add-host lines.
+    c->attachment.extra_hosts =
+        network::extra_hosts_lines(c->config.net_options.extra_hosts, host_gateway());
     if (c->running()) running.push_back(&c->attachment);
+  }
   return network_->resume(running);
 }
 
@@ -34,6 +38,7 @@ Status Engine::wire_network(Instance& c, int pidfd) {
 }
 
 void Engine::release_network(Instance& c) {
+  c.resolver.reset();
   network_->release(c.attachment, all_attachments());
 }
 

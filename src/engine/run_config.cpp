@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "engine/naming.hpp"
+#include "engine/run_network.hpp"
 
 namespace asup::engine {
 
@@ -223,6 +224,7 @@ Status merge_settings(const RunRequest& r, const image::ImageConfig& image, Cont
 Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, ContainerConfig& c) {
   ASUP_TRY(merge_command(r, image, c));
   ASUP_TRY(merge_network(r, image, c));
+  ASUP_TRY(merge_network_options(r, image, c));
   ASUP_TRY(merge_process(r, image, c));
   ASUP_TRY(merge_mounts(r, c));
   ASUP_TRY(c.security, make_security_config(r, c.network_mode));

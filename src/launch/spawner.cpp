@@ -1,6 +1,7 @@
 #include "launch/spawner.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -74,6 +75,7 @@ struct ChildPlan {
   const char* init_path;
   int source[fds::kFirstFree];  // source[t] becomes descriptor t in the child; -1: closed
   int report_source;            // where to complain before the descriptors are in place
+  int netns;                    // >= 0: the network namespace to join
 };
 
 // Appends a C string into a fixed buffer: the child may not call snprintf or malloc.
@@ -120,6 +122,9 @@ void append(char* buf, std::size_t cap, std::size_t& len, const char* s) {
       ::setrlimit(RLIMIT_NOFILE, &limit);
     }
   }
+  // Another container's network namespace, entered before any descriptor moves.
+  if (plan.netns >= 0 && ::setns(plan.netns, CLONE_NEWNET) != 0)
+    child_fail(plan.report_source, "join network namespace", errno);
   // Out of asupd's session and process group: a Ctrl-C on asupd's terminal must not reach
   // the containers, and a workload's kill(0, sig) must not reach asupd.
   ::setsid();
@@ -240,6 +245,7 @@ ChildPlan child_plan(const SpawnRequest& request, const ChildEnds& ends) {
     plan.source[fds::kControlPeer] = ends.control_peer;
   }
   plan.report_source = ends.report;
+  plan.netns = request.netns_fd;
   return plan;
 }
 

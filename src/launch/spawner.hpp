@@ -26,6 +26,9 @@ struct SpawnRequest {
   int daemon_pidfd = -1;
   std::uint64_t namespaces = 0;  // CLONE_NEW* flags for clone3
   int cgroup_fd = -1;            // >= 0: CLONE_INTO_CGROUP
+  // >= 0: a network namespace (or a pidfd) the child joins before its exec, in place of
+  // CLONE_NEWNET (--network container:ID).
+  int netns_fd = -1;
 };
 
 struct Spawned {

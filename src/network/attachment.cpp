@@ -3,7 +3,11 @@
 namespace asup::network {
 
 bool has_addresses(const std::string& mode) {
-  return mode != "none" && mode != "host";
+  return mode != "none" && mode != "host" && shared_netns_container(mode).empty();
+}
+
+std::string shared_netns_container(const std::string& mode) {
+  return mode.rfind("container:", 0) == 0 ? mode.substr(10) : "";
 }
 
 std::vector<PublishedPort> ports_on(const std::vector<PublishedPort>& ports,

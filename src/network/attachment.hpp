@@ -36,6 +36,8 @@ struct Attachment {
   std::vector<std::string> aliases;  // --network-alias, on the first network
   std::vector<std::string> publish;  // -p as typed, plus the image's ports with -P
   std::string hosts_file;            // bind-mounted over /etc/hosts: rewritten in place
+  std::string requested_mac;         // --mac-address, for the first network's endpoint
+  std::string extra_hosts;           // --add-host lines of its hosts file
 
   // While the container runs.
   std::vector<Endpoint> endpoints;  // empty unless running on a network with addresses
@@ -57,6 +59,8 @@ using Attachments = std::vector<const Attachment*>;
 
 // bridge and user networks give a container addresses; none and host do not.
 bool has_addresses(const std::string& mode);
+// --network container:ID: another container's namespace; "" for any other mode.
+std::string shared_netns_container(const std::string& mode);
 // The ports whose DNAT lives in `network_id`'s table.
 std::vector<PublishedPort> ports_on(const std::vector<PublishedPort>& ports,
                                     const std::string& network_id);

@@ -39,8 +39,10 @@ std::string hosts_content(const Attachment& a, const Attachments& all) {
   std::string out = kHostsHeader;
   if (a.mode == "host") {
     auto host = fs::read_file("/etc/hosts");
-    return host ? host.value() : out;
+    return (host ? host.value() : out) + a.extra_hosts;
   }
+  // --add-host entries come before the container's own, as in Docker's file.
+  out += a.extra_hosts;
   if (a.endpoints.empty()) return out + "127.0.1.1\t" + a.hostname + "\n";
   for (auto& e : a.endpoints) out += format_ipv4(e.address) + "\t" + a.hostname + "\n";
   for (auto& line : peer_lines(a, all)) out += line;

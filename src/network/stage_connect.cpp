@@ -7,6 +7,10 @@
 namespace asup::network {
 
 Status Stage::can_connect(const Attachment& a, const Network& net) const {
+  if (!shared_netns_container(a.mode).empty())
+    return fail(EINVAL,
+                "container sharing network namespace with another container or host cannot be "
+                "connected to any other network");
   if (a.mode == "host" || a.mode == "none")
     return fail(EINVAL,
                 "container cannot be disconnected from host network or connected to host "

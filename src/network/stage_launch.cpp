@@ -39,6 +39,16 @@ std::string free_ifname(const std::vector<Endpoint>& endpoints) {
   }
 }
 
+// The endpoint that carries the default route: the first one on a network that is not
+// internal, if any.
+const Endpoint* default_route_endpoint(const Attachment& a, Networks& networks) {
+  for (auto& e : a.endpoints) {
+    auto* net = networks.find_by_id(e.network_id);
+    if (net && !net->spec.internal) return &e;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Status Stage::plan_endpoint(Attachment& a, Network& net, const std::string& ip,
@@ -98,6 +108,7 @@ Status Stage::plan(Attachment& a) {
   if (!has_addresses(a.mode)) return ok();
   ASUP_TRY(auto* net, network_for(a.mode));
   ASUP_TRY(plan_endpoint(a, *net, a.requested_ip, a.aliases));
+  if (!a.requested_mac.empty()) a.endpoints.back().mac = a.requested_mac;
   ASUP_TRY(plan_ports(a, *net));
   // The networks it was connected to besides, while they still exist.
   for (auto& last : a.last_endpoints) {
@@ -118,16 +129,19 @@ Status Stage::wire_endpoint(const Attachment& a, const Endpoint& e, pid_t pid, i
   ASUP_TRY(auto index, inside.link_index(e.ifname));
   ASUP_TRY(inside.add_address(index, {e.address, e.prefix}));
   ASUP_TRY(inside.set_up(index));
-  // The first network carries the default route, as Docker's first endpoint does.
   if (&e == &a.endpoints.front()) {
     ASUP_TRY(inside.set_up(1));  // lo
+  }
+  // The first network carries the default route, as Docker's first endpoint does; an
+  // internal network never does: nothing may leave it.
+  if (&e == default_route_endpoint(a, *networks_)) {
     ASUP_TRY(inside.add_default_route(index, e.gateway));
   }
   return ok();
 }
 
 Status Stage::wire(Attachment& a, pid_t pid, int pidfd) {
-  if (a.mode == "host") return ok();
+  if (a.mode == "host" || !shared_netns_container(a.mode).empty()) return ok();
   if (a.endpoints.empty()) {
     // --network none: only lo, up, as Docker leaves it.
     ASUP_TRY(auto inside, RouteSocket::open_in(pidfd, host_netns_.get()));
