@@ -111,6 +111,12 @@ class Engine {
   // exec -t: the master from exec-mode asup-init, read out to the caller.
   Status attach_exec_console(const CallerPtr& s, ExecState& st, int init_pidfd,
                              const std::string& exec_id, std::function<void()> done);
+  // Spawns asup-init in exec mode and follows it; st->on_end runs once its process exited
+  // and its report pipe (and terminal) are done. Returns asup-init's pid.
+  Result<pid_t> launch_exec(const launch::SpawnRequest& spawn,
+                            const std::shared_ptr<ExecState>& st);
+  void exec_progress(std::shared_ptr<ExecState> st);
+
 
   // the launch pipeline (launch_pipeline.cpp), its stages in order. create_container makes
   // what a container keeps across runs; start_container makes a run of it.
