@@ -59,12 +59,21 @@ struct RunRequest {
   bool oom_kill_disable = false;
   std::optional<std::int64_t> blkio_weight;   // 10..1000
   std::optional<std::int64_t> oom_score_adj;  // -1000..1000, the workload's
+  // The health check (--health-*, --no-healthcheck); 0 or "" leaves the image's value.
+  bool no_healthcheck = false;
+  std::string health_cmd;                  // run with /bin/sh -c
+  std::int64_t health_interval = 0;        // ns
+  std::int64_t health_timeout = 0;         // ns
+  std::int64_t health_start_period = 0;    // ns
+  std::int64_t health_start_interval = 0;  // ns
+  std::int64_t health_retries = 0;
   ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                   devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
                   publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
                   stop_signal, stop_timeout, labels, cpuset_cpus, cpuset_mems, cpu_shares,
                   cpu_period, cpu_quota, memory_swap, memory_reservation, oom_kill_disable,
-                  blkio_weight, oom_score_adj)
+                  blkio_weight, oom_score_adj, no_healthcheck, health_cmd, health_interval,
+                  health_timeout, health_start_period, health_start_interval, health_retries)
 };
 
 // create: a container in state "created", every run field but detach (which it ignores);
