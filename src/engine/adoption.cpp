@@ -169,6 +169,7 @@ void Engine::readopt(Instance& c, UniqueFd pidfd) {
   c.pending = 2;  // the process, the handover (then each pipe, see end_handover)
   c.watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(pidfd));
   c.watch->start([this, id] { on_process_exit(id); });
+  health_resumed(c);  // a paused one waits for its unpause
   if (!control) {
     // An asup-init from before the handover: nothing was spooled, the pipes are ours.
     end_handover(h);

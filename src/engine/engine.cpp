@@ -92,7 +92,8 @@ api::ContainerSummary Engine::summary(const Instance& c) const {
           c.state.exit_code,
           c.state.oom_killed,
           api_ports(c.attachment.ports),
-          network_names(c)};
+          network_names(c),
+          c.state.health ? to_string(c.state.health->status) : ""};
 }
 
 namespace {
@@ -215,7 +216,7 @@ nlohmann::json mounts_view(const ContainerConfig& cfg) {
 nlohmann::json Engine::inspect(const Instance& c) const {
   const auto& cfg = c.config;
   std::vector<std::string> args(cfg.argv.begin() + (cfg.argv.empty() ? 0 : 1), cfg.argv.end());
-  return {
+  nlohmann::json out{
       {"Id", cfg.id},
       {"Name", "/" + cfg.name},
       {"Created", rfc3339(cfg.created_ns)},
@@ -233,6 +234,8 @@ nlohmann::json Engine::inspect(const Instance& c) const {
        {{"SizeBytes", cfg.log_size},
         {"DroppedBytes", c.log->dropped_bytes().value_or(c.state.log_dropped_bytes)}}},
   };
+  add_health_views(cfg.healthcheck, c.state.health, out);
+  return out;
 }
 
 void Engine::version(const CallerPtr& s, const api::VersionRequest&) {

@@ -14,6 +14,7 @@
 #include "api/caller.hpp"
 #include "cgroup/cgroup.hpp"
 #include "engine/container.hpp"
+#include "engine/health.hpp"
 #include "engine/stdin_writer.hpp"
 #include "logs/container_log.hpp"
 #include "loop/event_loop.hpp"
@@ -86,6 +87,8 @@ struct Instance {
   bool sigkill_sent = false;
   // What the network stage knows of the container: its request, endpoints and ports.
   network::Attachment attachment;
+  // Its health checks while it runs (health.cpp); null without a check or before its start.
+  std::unique_ptr<HealthMonitor> health;
 
   // Docker's State.Running: its process runs, frozen or not.
   bool running() const {
