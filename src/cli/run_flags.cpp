@@ -180,6 +180,7 @@ Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::st
   ASUP_TRY(add_limits(f, req));
   ASUP_TRY(add_lifecycle(f, req));
   ASUP_TRY(add_metadata(f.meta, req));
+  ASUP_TRY(add_health(f.health, req));
   return req;
 }
 
@@ -254,6 +255,7 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
       ->capture_default_str();
   cmd.add_option("--platform", flags->platform, "Platform to pull (os/arch[/variant])");
   add_meta_flags(cmd, flags->meta);
+  add_health_flags(cmd, flags->health);
 }
 
 }  // namespace asup::cli

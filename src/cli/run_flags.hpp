@@ -11,6 +11,7 @@
 
 #include "api/requests.hpp"
 #include "cli/call.hpp"
+#include "cli/run_health_flags.hpp"
 #include "cli/run_meta_flags.hpp"
 
 namespace asup::cli {
@@ -42,6 +43,7 @@ struct RunFlags {
   std::int64_t stop_timeout = 0;
   bool stop_timeout_set = false;
   MetaFlags meta;
+  HealthFlags health;
 };
 
 // Registers the shared flags on `cmd`, filling `flags`.
