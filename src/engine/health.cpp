@@ -193,12 +193,16 @@ void Engine::probe_finished(const std::string& id, const std::shared_ptr<ProbeRu
 void Engine::record_health(Instance& c, ProbeResult result) {
   auto policy = health_policy(c.config.healthcheck);
   if (!policy || !c.state.health) return;
-  const auto before = c.state.health->status;
+  const Health before = *c.state.health;
   record_probe(*c.state.health, *policy, std::move(result), c.state.started_ns);
-  if (c.state.health->status != before)
+  const Health& now = *c.state.health;
+  if (now.status != before.status)
     spdlog::info("container {}: health_status: {}", c.config.id.substr(0, 12),
-                 to_string(c.state.health->status));
-  if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
+                 to_string(now.status));
+  // state.json (an fsync'ed write) follows the status and the streak, not every probe of
+  // a steady container: the log of a healthy one reaches the disk with its next change.
+  if (now.status != before.status || now.failing_streak != before.failing_streak)
+    if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
   arm_health_timer(c, next_probe_delay(*c.state.health, *policy, now_ns(), c.state.started_ns),
                    true);
 }

@@ -25,8 +25,10 @@ std::string health_status(Daemon& d, const std::string& id) {
 
 // The STATUS column of `ps` for one container.
 std::string ps_status(Daemon& d, const std::string& id) {
-  for (auto& line : lines(d.run({"ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Status}}"}).out))
-    if (line.rfind(id + " ", 0) == 0) return line.substr(id.size() + 1);
+  for (auto& line : lines(d.run({"ps", "-a", "--format", "json"}).out)) {
+    auto row = json::parse(line, nullptr, false);
+    if (row.is_object() && row["ID"] == id.substr(0, 12)) return row["Status"].get<std::string>();
+  }
   return "";
 }
 
@@ -57,7 +59,8 @@ std::string load_checked_image(Daemon& d, const json& healthcheck) {
   layout.config()["config"] = {{"Cmd", {"sleep", "1000"}}, {"Healthcheck", healthcheck}};
   layout.write_image("checked:v1");
   const std::string file = d.dir() + "/checked.tar";
-  auto packed = run_tool({"/bin/tar", "-C", layout.dir(), "-cf", file, "."});
+  auto packed =
+      run_tool({"/bin/tar", "-C", layout.dir(), "-cf", file, "oci-layout", "index.json", "blobs"});
   INFO(packed);
   REQUIRE(packed.code == 0);
   auto r = d.run({"load", "-i", file}, "", 120);
