@@ -105,7 +105,7 @@ TEST_CASE("a check turns healthy, then unhealthy once the file it reads is gone"
   CHECK(health(d, id)["FailingStreak"] == 0);
 }
 
-TEST_CASE("unhealthy only after `retries` failures in a row; any code but 0 fails", "[health]") {
+TEST_CASE("unhealthy only after `retries` failures in a row, any code but 0 failing", "[health]") {
   Daemon d;
   auto id = d.run_detached({"--health-cmd", "echo no; exit 3", "--health-interval", "1s",
                             "--health-retries", "3", "busybox", "sleep", "1000"});
@@ -139,7 +139,7 @@ TEST_CASE("a probe past its timeout is killed and recorded with -1", "[health]")
   CHECK(sleeping <= 1);
 }
 
-TEST_CASE("failures in the start period do not count; the start interval paces them", "[health]") {
+TEST_CASE("failures in the start period do not count, the start interval paces them", "[health]") {
   Daemon d;
   auto id = d.run_detached({"--health-cmd", "exit 1", "--health-interval", "1h",
                             "--health-start-period", "1h", "--health-start-interval", "100ms",
@@ -155,7 +155,7 @@ TEST_CASE("failures in the start period do not count; the start interval paces t
   CHECK(check["StartInterval"] == 100'000'000);
 }
 
-TEST_CASE("an image's HEALTHCHECK is probed without flags; flags and --no-healthcheck override",
+TEST_CASE("an image's HEALTHCHECK is probed without flags, flags and --no-healthcheck override it",
           "[health]") {
   Daemon d;
   auto image = load_checked_image(
