@@ -145,8 +145,9 @@ struct ContainerSummary {
   bool oom_killed = false;
   std::vector<PublishedPort> ports;
   std::vector<std::string> networks;  // names
+  std::string health;                 // starting | healthy | unhealthy; "" without a check
   ASUP_API_FIELDS(id, name, image, command, created, state, started, finished, exit_code,
-                  oom_killed, ports, networks)
+                  oom_killed, ports, networks, health)
 };
 
 struct PsResult {

@@ -79,6 +79,14 @@ struct RunRequest {
   std::vector<std::string> dns_options;
   std::string mac_address;
   std::vector<std::string> expose;  // PORT[/PROTO] or FIRST-LAST[/PROTO]
+  // The health check (--health-*, --no-healthcheck); 0 or "" leaves the image's value.
+  bool no_healthcheck = false;
+  std::string health_cmd;                  // run with /bin/sh -c
+  std::int64_t health_interval = 0;        // ns
+  std::int64_t health_timeout = 0;         // ns
+  std::int64_t health_start_period = 0;    // ns
+  std::int64_t health_start_interval = 0;  // ns
+  std::int64_t health_retries = 0;
   ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                   devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
                   publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
@@ -86,7 +94,9 @@ struct RunRequest {
                   cpu_period, cpu_quota, memory_swap, memory_reservation, oom_kill_disable,
                   blkio_weight, oom_score_adj, cap_add, cap_drop, privileged, security_opt,
                   read_only, group_add, sysctls, ulimits, shm_size, userns, add_hosts, dns,
-                  dns_search, dns_options, mac_address, expose)
+                  dns_search, dns_options, mac_address, expose, no_healthcheck, health_cmd,
+                  health_interval, health_timeout, health_start_period, health_start_interval,
+                  health_retries)
 };
 
 // create: a container in state "created", every run field but detach (which it ignores);

@@ -14,6 +14,10 @@ std::string status_text(const api::ContainerSummary& c) {
   std::int64_t now = now_seconds();
   auto since = [now](std::int64_t ns) { return human_duration(now - ns / 1000000000); };
   auto code = "(" + std::to_string(c.exit_code) + ") ";
+  // With a health check, Docker's Health.String() after it: "(health: starting)".
+  if (c.state == "running" && !c.health.empty())
+    return "Up " + since(c.started) + " (" +
+           (c.health == "starting" ? "health: starting" : c.health) + ")";
   if (c.state == "running") return "Up " + since(c.started);
   if (c.state == "paused") return "Up " + since(c.started) + " (Paused)";
   // Waiting to start again: the last exit's code, and how long ago it was.

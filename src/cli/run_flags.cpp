@@ -182,6 +182,7 @@ Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::st
   ASUP_TRY(add_metadata(f.meta, req));
   ASUP_TRY(add_security(f.security, req));
   add_network_options(f.net, req);
+  ASUP_TRY(add_health(f.health, req));
   return req;
 }
 
@@ -259,6 +260,7 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
   add_meta_flags(cmd, flags->meta);
   add_security_flags(cmd, flags->security);
   add_network_flags(cmd, flags->net);
+  add_health_flags(cmd, flags->health);
 }
 
 }  // namespace asup::cli

@@ -11,6 +11,7 @@
 
 #include "api/requests.hpp"
 #include "cli/call.hpp"
+#include "cli/run_health_flags.hpp"
 #include "cli/run_meta_flags.hpp"
 #include "cli/run_network_flags.hpp"
 #include "cli/run_security_flags.hpp"
@@ -46,6 +47,7 @@ struct RunFlags {
   MetaFlags meta;
   SecurityFlags security;
   NetworkFlags net;
+  HealthFlags health;
 };
 
 // Registers the shared flags on `cmd`, filling `flags`.

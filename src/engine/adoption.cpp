@@ -171,6 +171,7 @@ void Engine::readopt(Instance& c, UniqueFd pidfd) {
   c.watch->start([this, id] { on_process_exit(id); });
   // Its resolver went with the last asupd: a new one in its namespace.
   start_resolver(c, c.watch->fd());
+  health_resumed(c);  // a paused one waits for its unpause
   if (!control) {
     // An asup-init from before the handover: nothing was spooled, the pipes are ours.
     end_handover(h);

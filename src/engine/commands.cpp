@@ -153,6 +153,7 @@ void Engine::stop_container(Instance& c, std::optional<std::int64_t> timeout_ask
     return;
   }
   c.exit_on_next = true;
+  health_stopped(c);  // as Docker: no probe runs while the container stops
   when_finished(c, std::move(done));
   if (!c.watch || c.exit_seen) return;  // on its way out already
   int sig = SIGTERM;

@@ -65,6 +65,7 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"publish", c.publish},
           {"publish_all", c.publish_all},
           {"tty", c.tty},
+          {"healthcheck", c.healthcheck ? health_config_to_json(*c.healthcheck) : nlohmann::json()},
           {"restart", c.restart.text()},
           {"labels", c.labels},
           {"stop_timeout", c.stop_timeout ? nlohmann::json(*c.stop_timeout) : nlohmann::json()},
@@ -172,6 +173,8 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   c.security = security_from_json(j.value("security", nlohmann::json::object()));
   if (auto it = j.find("net_options"); it != j.end())
     c.net_options = network::net_options_from_json(*it);
+  if (auto check = j.find("healthcheck"); check != j.end())
+    c.healthcheck = health_config_from_json(*check);
   return c;
 }
 
@@ -237,6 +240,7 @@ nlohmann::json to_json(const ContainerState& s, const network::Attachment& a) {
           {"restart_count", s.restart_count},
           {"manually_stopped", s.manually_stopped},
           {"starting", s.starting},
+          {"health", s.health ? health_to_json(*s.health) : nlohmann::json()},
           {"last_endpoints", last_endpoints}};
 }
 
@@ -259,6 +263,8 @@ ContainerState state_from_json(const nlohmann::json& j, network::Attachment& a) 
   s.restart_count = j.value("restart_count", 0);
   s.manually_stopped = j.value("manually_stopped", false);
   s.starting = j.value("starting", false);
+  if (auto health = j.find("health"); health != j.end() && health->is_object())
+    s.health = health_from_json(*health);
   for (auto& e : j.value("last_endpoints", nlohmann::json::array()))
     a.last_endpoints.push_back(endpoint_from_json(e));
   for (auto& e : j.value("endpoints", nlohmann::json::array()))

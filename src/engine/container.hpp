@@ -13,6 +13,7 @@
 
 #include "api/restart_policy.hpp"
 #include "cgroup/cgroup.hpp"
+#include "engine/health_state.hpp"
 #include "engine/security_config.hpp"
 #include "launch/mount_plan.hpp"
 #include "network/attachment.hpp"
@@ -51,6 +52,8 @@ struct ContainerConfig {
   std::map<std::string, std::string> labels;  // the image's, then -l
   SecurityConfig security;          // --cap-add ... --userns, checked (security_config.hpp)
   network::NetOptions net_options;  // --add-host, --dns*, --mac-address, exposed ports
+  // The image's health check merged with --health-* (health_config.hpp).
+  std::optional<image::HealthConfig> healthcheck;
 };
 
 // Docker's states. Paused and Restarting count as running for `ps` and Docker's
@@ -74,6 +77,8 @@ struct ContainerState {
   // A start of a container that has a state was under way: should asupd die before the
   // barrier, the next one finds it here (a run's first start writes no state until then).
   bool starting = false;
+  // State.Health: set once a run with a health check started (health_state.hpp).
+  std::optional<Health> health;
 };
 
 nlohmann::json to_json(const ContainerConfig& config);

@@ -92,7 +92,8 @@ api::ContainerSummary Engine::summary(const Instance& c) const {
           c.state.exit_code,
           c.state.oom_killed,
           api_ports(c.attachment.ports),
-          network_names(c)};
+          network_names(c),
+          c.state.health ? to_string(c.state.health->status) : ""};
 }
 
 namespace {
@@ -235,6 +236,7 @@ nlohmann::json Engine::inspect(const Instance& c) const {
         {"DroppedBytes", c.log->dropped_bytes().value_or(c.state.log_dropped_bytes)}}},
   };
   add_net_options_view(cfg, out);
+  add_health_views(cfg.healthcheck, c.state.health, out);
   return out;
 }
 

@@ -113,6 +113,22 @@ class Engine {
   // exec -t: the master from exec-mode asup-init, read out to the caller.
   Status attach_exec_console(const CallerPtr& s, ExecState& st, int init_pidfd,
                              const std::string& exec_id, std::function<void()> done);
+  // Spawns asup-init in exec mode and follows it; st->on_end runs once its process exited
+  // and its report pipe (and terminal) are done. Returns asup-init's pid.
+  Result<pid_t> launch_exec(const launch::SpawnRequest& spawn,
+                            const std::shared_ptr<ExecState>& st);
+  void exec_progress(std::shared_ptr<ExecState> st);
+
+  // health checks (health.cpp), called at each change of a run: a run began (starting
+  // again), it runs again (unpaused, re-adopted), it does not run (exited, paused).
+  void health_started(Instance& c);
+  void health_resumed(Instance& c);
+  void health_stopped(Instance& c);
+  void arm_health_timer(Instance& c, std::int64_t delay_ns, bool probe_due);
+  void run_probe(const std::string& id);
+  void probe_timed_out(const std::string& id);
+  void probe_finished(const std::string& id, const std::shared_ptr<ProbeRun>& probe);
+  void record_health(Instance& c, ProbeResult result);
 
   // the launch pipeline (launch_pipeline.cpp), its stages in order. create_container makes
   // what a container keeps across runs; start_container makes a run of it.

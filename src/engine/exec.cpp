@@ -9,6 +9,7 @@
 #include "asup/protocol.hpp"
 #include "core/syscalls.hpp"
 #include "engine/engine.hpp"
+#include "engine/exec_state.hpp"
 #include "engine/naming.hpp"
 #include "launch/spawner.hpp"
 #include "logs/container_log.hpp"
@@ -81,38 +82,6 @@ struct ExecConsole : std::enable_shared_from_this<ExecConsole> {
   }
 };
 
-struct ExecState {
-  std::string error;
-  int code = -1;
-  bool exited = false, report_done = false, console_done = true;
-  std::string buffer;
-  std::unique_ptr<boost::asio::posix::stream_descriptor> report;
-  UniqueFd barrier;  // with a terminal: opened once asupd holds the master
-  std::shared_ptr<ExecConsole> console;
-
-  void read_report(const std::shared_ptr<ExecState>& self, std::function<void()> done,
-                   std::function<void()> on_console) {
-    boost::asio::async_read_until(
-        *report, boost::asio::dynamic_buffer(buffer), '\n',
-        [self, done, on_console](const boost::system::error_code& ec, std::size_t n) {
-          if (ec) {
-            self->report_done = true;
-            done();
-            return;
-          }
-          std::string line = self->buffer.substr(0, n - 1);
-          self->buffer.erase(0, n);
-          // "error CODE MESSAGE"
-          if (line.rfind("error ", 0) == 0) {
-            auto sp = line.find(' ', 6);
-            if (sp != std::string::npos) self->error = line.substr(sp + 1);
-          }
-          if (line == "console") on_console();
-          self->read_report(self, done, on_console);
-        });
-  }
-};
-
 Result<launch::SpawnRequest> Engine::exec_spawn_request(const Instance& c,
                                                         const api::ExecRequest& req) {
   if (!c.running() || !c.watch || c.exit_seen)
@@ -170,26 +139,17 @@ Status Engine::start_exec(const CallerPtr& s, launch::SpawnRequest spawn,
     spawn.stdout_fd = stdio[1].get();
     spawn.stderr_fd = stdio[2].get();
   }
-  ASUP_TRY(auto spawned, launch::spawn(spawn));
-
-  pid_t pid = spawned.pid;
   const std::string exec_id = req.tty ? new_container_id() : "";
   auto st = std::make_shared<ExecState>();
-  st->report =
-      std::make_unique<boost::asio::posix::stream_descriptor>(loop_.io(), spawned.report.release());
-  st->barrier = std::move(spawned.barrier);
-  auto done = [this, s, st, pid, exec_id] {
-    if (!st->exited || !st->report_done || !st->console_done) return;
-    api::Exit exit{st->code, std::nullopt};
-    if (!st->error.empty()) exit.message = st->error;
+  st->on_end = [this, s, exec_id](ExecState& ended) {
+    api::Exit exit{ended.code, std::nullopt};
+    if (!ended.error.empty()) exit.message = ended.error;
     s->reply(exit);
-    execs_.erase(pid);
     if (!exec_id.empty()) exec_consoles_.erase(exec_id);
   };
-  auto watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(spawned.pidfd));
-  auto* w = watch.get();
-  auto on_console = [this, s, st, w, done, exec_id] {
-    auto taken = attach_exec_console(s, *st, w->fd(), exec_id, done);
+  st->on_console = [this, s, exec_id](const std::shared_ptr<ExecState>& st, int init_pidfd) {
+    auto taken =
+        attach_exec_console(s, *st, init_pidfd, exec_id, [this, st] { exec_progress(st); });
     if (!taken) st->error = taken.error().describe();
     // Opened either way: without a master asup-init's command has no terminal, and it
     // fails on its own; with it, the command starts.
@@ -197,21 +157,53 @@ Status Engine::start_exec(const CallerPtr& s, launch::SpawnRequest spawn,
     if (st->barrier) (void)!::write(st->barrier.get(), &go, 1);
     st->barrier.reset();
   };
-  st->read_report(st, done, on_console);
+  ASUP_TRY(launch_exec(spawn, st));
+  api::Started started;
+  if (!exec_id.empty()) started.exec = exec_id;
+  s->reply(started);
+  return ok();
+}
+
+Result<pid_t> Engine::launch_exec(const launch::SpawnRequest& spawn,
+                                  const std::shared_ptr<ExecState>& st) {
+  ASUP_TRY(auto spawned, launch::spawn(spawn));
+  const pid_t pid = spawned.pid;
+  st->report =
+      std::make_unique<boost::asio::posix::stream_descriptor>(loop_.io(), spawned.report.release());
+  st->barrier = std::move(spawned.barrier);
+  st->pid = pid;
+  auto watch = std::make_unique<loop::PidfdWatch>(loop_.io(), std::move(spawned.pidfd));
+  auto* w = watch.get();
+  // The watch lives until the end (exec_progress erases it), so the report's reader may
+  // use its pidfd.
+  st->read_report(
+      st, [this, st] { exec_progress(st); },
+      [st, w] {
+        if (st->on_console) st->on_console(st, w->fd());
+      });
   execs_[pid] = std::move(watch);
-  w->start([st, w, done] {
+  w->start([this, st, w] {
     siginfo_t info{};
     if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(w->fd()), &info,
                  WEXITED | WNOHANG) == 0 &&
         info.si_pid != 0)
       st->code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
     st->exited = true;
-    done();
+    exec_progress(st);
   });
-  api::Started started;
-  if (!exec_id.empty()) started.exec = exec_id;
-  s->reply(started);
-  return ok();
+  return pid;
+}
+
+// `st` is a copy: erasing the watch below may destroy the caller's.
+void Engine::exec_progress(std::shared_ptr<ExecState> st) {
+  if (!st->over() || st->ended) return;
+  st->ended = true;
+  if (st->on_end) st->on_end(*st);
+  execs_.erase(st->pid);
+  // What was set up for it goes: the terminal's reader held the state (a cycle).
+  st->on_end = nullptr;
+  st->on_console = nullptr;
+  st->console.reset();
 }
 
 Status Engine::attach_exec_console(const CallerPtr& s, ExecState& st, int init_pidfd,

@@ -58,6 +58,7 @@ void Engine::finish(Instance& c) {
   if (code < 0 && c.code_from_report) code = *c.code_from_report;
   if (code < 0) code = 255;  // exited while no asupd watched and left no record
   c.launched = false;
+  health_stopped(c);
   c.state.exit_code = code;
   c.state.finished_ns = finished;
   c.state.starting = false;

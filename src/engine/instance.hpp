@@ -15,6 +15,7 @@
 #include "cgroup/cgroup.hpp"
 #include "dns/server.hpp"
 #include "engine/container.hpp"
+#include "engine/health.hpp"
 #include "engine/stdin_writer.hpp"
 #include "logs/container_log.hpp"
 #include "loop/event_loop.hpp"
@@ -89,6 +90,8 @@ struct Instance {
   network::Attachment attachment;
   // The embedded DNS resolver inside its namespace, on a user network while it runs.
   std::unique_ptr<dns::Server> resolver;
+  // Its health checks while it runs (health.cpp); null without a check or before its start.
+  std::unique_ptr<HealthMonitor> health;
 
   // Docker's State.Running: its process runs, frozen or not.
   bool running() const {

@@ -436,6 +436,7 @@ void Engine::release_barrier(Instance& c) {
   c.state.status = RunState::Running;
   c.state.started_ns = now_ns();
   c.state.starting = false;
+  health_started(c);
   if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
 }
 

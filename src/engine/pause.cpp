@@ -19,6 +19,7 @@ void Engine::pause(const CallerPtr& s, const api::PauseRequest& req) {
     if (auto r = c.cgroup->freeze(); !r)
       return report(api::Outcome::failure("", r.error().describe()));
     c.state.status = RunState::Paused;
+    health_stopped(c);  // Docker skips the probes of a paused container
     if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
     report(api::Outcome{});
   });
@@ -41,6 +42,7 @@ bool Engine::thaw(Instance& c) {
     return false;
   }
   c.state.status = RunState::Running;
+  health_resumed(c);
   if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
   return true;
 }

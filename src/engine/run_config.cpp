@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/health_config.hpp"
 #include "engine/naming.hpp"
 #include "engine/run_network.hpp"
 
@@ -228,6 +229,7 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   ASUP_TRY(merge_process(r, image, c));
   ASUP_TRY(merge_mounts(r, c));
   ASUP_TRY(c.security, make_security_config(r, c.network_mode));
+  ASUP_TRY(c.healthcheck, merge_healthcheck(r, image.healthcheck));
   return merge_settings(r, image, c);
 }
 

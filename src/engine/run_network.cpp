@@ -43,8 +43,7 @@ Status check_shared_netns_conflicts(const api::RunRequest& r) {
     return fail("conflicting options: dns and the network mode");
   if (!r.add_hosts.empty())
     return fail("conflicting options: custom host-to-IP mapping and the network mode");
-  if (!r.mac_address.empty())
-    return fail("conflicting options: mac-address and the network mode");
+  if (!r.mac_address.empty()) return fail("conflicting options: mac-address and the network mode");
   if (!r.publish.empty() || r.publish_all)
     return fail("conflicting options: port publishing and the container type network mode");
   if (!r.expose.empty())

@@ -65,6 +65,9 @@ json inspect_json(const ImageDetails& details) {
            {"RootFS", {{"Type", "layers"}, {"Layers", image.diff_ids}}}};
   if (std::string variant = string_field(doc, "variant"); !variant.empty())
     out["Variant"] = variant;
+  // HEALTHCHECK, shown only when the image has one, as Docker omits it.
+  if (json check = object_or_null(cfg, "Healthcheck"); !check.is_null())
+    out["Config"]["Healthcheck"] = check;
   return out;
 }
 

@@ -116,6 +116,30 @@ Result<Manifest> parse_manifest(std::string_view text) {
   return m;
 }
 
+namespace {
+
+// Healthcheck's durations and retries: integers (ns); anything else is Docker's default.
+std::int64_t integer_field(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+// config.Healthcheck (HEALTHCHECK): absent or not an object, the image has none.
+std::optional<HealthConfig> parse_healthcheck(const json& cfg) {
+  auto it = cfg.find("Healthcheck");
+  if (it == cfg.end() || !it->is_object()) return std::nullopt;
+  HealthConfig h;
+  h.test = string_list(*it, "Test");
+  h.interval = integer_field(*it, "Interval");
+  h.timeout = integer_field(*it, "Timeout");
+  h.start_period = integer_field(*it, "StartPeriod");
+  h.start_interval = integer_field(*it, "StartInterval");
+  h.retries = integer_field(*it, "Retries");
+  return h;
+}
+
+}  // namespace
+
 Result<Config> parse_config(std::string_view text) {
   ASUP_TRY(auto doc, parse_json(text, "config"));
   Config c;
@@ -144,6 +168,7 @@ Result<Config> parse_config(std::string_view text) {
     if (auto labels = cfg->find("Labels"); labels != cfg->end() && labels->is_object())
       for (const auto& [key, value] : labels->items())
         if (value.is_string()) c.runtime.labels[key] = value.get<std::string>();
+    c.runtime.healthcheck = parse_healthcheck(*cfg);
   }
   return c;
 }

@@ -25,6 +25,19 @@
 
 namespace asup::image {
 
+// A container's health check as Docker's config spells it: Test is ["NONE"], ["CMD", argv...]
+// or ["CMD-SHELL", command]; durations in ns and retries 0 mean "Docker's default".
+struct HealthConfig {
+  std::vector<std::string> test;
+  std::int64_t interval = 0;
+  std::int64_t timeout = 0;
+  std::int64_t start_period = 0;
+  std::int64_t start_interval = 0;
+  std::int64_t retries = 0;
+
+  bool operator==(const HealthConfig&) const = default;
+};
+
 // The parts of an image's config a runtime honours.
 struct ImageConfig {
   std::vector<std::string> entrypoint;
@@ -35,6 +48,7 @@ struct ImageConfig {
   std::string stop_signal;  // "SIGTERM", "SIGRTMIN+3", "" for default
   std::vector<std::string> exposed_ports;
   std::map<std::string, std::string> labels;
+  std::optional<HealthConfig> healthcheck;  // HEALTHCHECK; unset: none
 
   bool operator==(const ImageConfig&) const = default;
 };

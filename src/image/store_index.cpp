@@ -13,11 +13,34 @@ using nlohmann::json;
 
 constexpr int kIndexVersion = 1;
 
+json health_to_json(const HealthConfig& h) {
+  return json{{"test", h.test},
+              {"interval", h.interval},
+              {"timeout", h.timeout},
+              {"start_period", h.start_period},
+              {"start_interval", h.start_interval},
+              {"retries", h.retries}};
+}
+
+std::optional<HealthConfig> health_from_json(const json& j) {
+  auto it = j.find("healthcheck");
+  if (it == j.end() || !it->is_object()) return std::nullopt;
+  HealthConfig h;
+  h.test = it->value("test", std::vector<std::string>{});
+  h.interval = it->value("interval", std::int64_t{0});
+  h.timeout = it->value("timeout", std::int64_t{0});
+  h.start_period = it->value("start_period", std::int64_t{0});
+  h.start_interval = it->value("start_interval", std::int64_t{0});
+  h.retries = it->value("retries", std::int64_t{0});
+  return h;
+}
+
 json config_to_json(const ImageConfig& c) {
-  return json{
-      {"entrypoint", c.entrypoint},       {"cmd", c.cmd},      {"env", c.env},
-      {"working_dir", c.working_dir},     {"user", c.user},    {"stop_signal", c.stop_signal},
-      {"exposed_ports", c.exposed_ports}, {"labels", c.labels}};
+  json j{{"entrypoint", c.entrypoint},       {"cmd", c.cmd},      {"env", c.env},
+         {"working_dir", c.working_dir},     {"user", c.user},    {"stop_signal", c.stop_signal},
+         {"exposed_ports", c.exposed_ports}, {"labels", c.labels}};
+  if (c.healthcheck) j["healthcheck"] = health_to_json(*c.healthcheck);
+  return j;
 }
 
 ImageConfig config_from_json(const json& j) {
@@ -30,6 +53,7 @@ ImageConfig config_from_json(const json& j) {
   c.stop_signal = j.value("stop_signal", "");
   c.exposed_ports = j.value("exposed_ports", std::vector<std::string>{});
   c.labels = j.value("labels", std::map<std::string, std::string>{});
+  c.healthcheck = health_from_json(j);
   return c;
 }
 
