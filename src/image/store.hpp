@@ -54,9 +54,6 @@ struct Image {
 
 // "sha256:HEX" or "HEX" -> the first 12 hex digits, as `images` shows ids.
 std::string short_id(const std::string& id);
-// Bytes used by the files below `dir` (regular files by size, symlinks by target length),
-// without following symlinks or crossing mount points.
-Result<std::int64_t> directory_size(const std::string& dir);
 
 struct PendingImage;  // an image on its way in (load_plan.hpp)
 

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <string_view>
 
+#include "core/mount_flags.hpp"
+
 namespace asup::launch {
 namespace {
 
@@ -144,32 +146,6 @@ void add_protected_paths(std::vector<MountOp>& ops) {
   }
 }
 
-struct FlagWord {
-  std::string_view word;
-  std::uint64_t set, clear;
-};
-
-constexpr FlagWord kFlagWords[] = {
-    {"ro", MS_RDONLY, 0},
-    {"rw", 0, MS_RDONLY},
-    {"nosuid", MS_NOSUID, 0},
-    {"suid", 0, MS_NOSUID},
-    {"nodev", MS_NODEV, 0},
-    {"dev", 0, MS_NODEV},
-    {"noexec", MS_NOEXEC, 0},
-    {"exec", 0, MS_NOEXEC},
-    {"sync", MS_SYNCHRONOUS, 0},
-    {"async", 0, MS_SYNCHRONOUS},
-    {"noatime", MS_NOATIME, MS_RELATIME | MS_STRICTATIME},
-    {"atime", 0, MS_NOATIME},
-    {"relatime", MS_RELATIME, MS_NOATIME | MS_STRICTATIME},
-    {"norelatime", 0, MS_RELATIME},
-    {"strictatime", MS_STRICTATIME, MS_NOATIME | MS_RELATIME},
-    {"nodiratime", MS_NODIRATIME, 0},
-    {"diratime", 0, MS_NODIRATIME},
-    {"defaults", 0, 0},
-};
-
 }  // namespace
 
 Status check_mount_destination(const std::string& target) {
@@ -264,14 +240,7 @@ Result<MountOp> parse_tmpfs(const std::string& text) {
   if (colon == std::string::npos) return op;
   for (auto opt : split(std::string_view{text}.substr(colon + 1), ',')) {
     if (opt.empty()) return error("empty option");
-    bool is_flag = false;
-    for (const auto& f : kFlagWords) {
-      if (f.word != opt) continue;
-      op.flags = (op.flags & ~f.clear) | f.set;
-      is_flag = true;
-      break;
-    }
-    if (is_flag) continue;
+    if (mount_flags::apply(opt, op.flags)) continue;
     if (!op.data.empty()) op.data += ',';
     op.data += opt;
   }
