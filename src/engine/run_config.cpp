@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "engine/naming.hpp"
+#include "engine/storage_config.hpp"
 
 namespace asup::engine {
 
@@ -183,10 +184,6 @@ Status merge_process(const RunRequest& r, const image::ImageConfig& image, Conta
 }
 
 Status merge_mounts(const RunRequest& r, ContainerConfig& c) {
-  for (auto& v : r.volumes) {
-    ASUP_TRY(auto volume, launch::parse_volume(v));
-    c.volumes.push_back(std::move(volume));
-  }
   for (auto& t : r.tmpfs) {
     ASUP_TRY(launch::parse_tmpfs(t));
   }
@@ -225,6 +222,7 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   ASUP_TRY(merge_network(r, image, c));
   ASUP_TRY(merge_process(r, image, c));
   ASUP_TRY(merge_mounts(r, c));
+  ASUP_TRY(merge_storage(r, image, c));
   return merge_settings(r, image, c);
 }
 

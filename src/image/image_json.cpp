@@ -144,6 +144,8 @@ Result<Config> parse_config(std::string_view text) {
     if (auto labels = cfg->find("Labels"); labels != cfg->end() && labels->is_object())
       for (const auto& [key, value] : labels->items())
         if (value.is_string()) c.runtime.labels[key] = value.get<std::string>();
+    if (auto volumes = cfg->find("Volumes"); volumes != cfg->end() && volumes->is_object())
+      for (const auto& [path, unused] : volumes->items()) c.runtime.volumes.push_back(path);
   }
   return c;
 }

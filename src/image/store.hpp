@@ -35,6 +35,7 @@ struct ImageConfig {
   std::string stop_signal;  // "SIGTERM", "SIGRTMIN+3", "" for default
   std::vector<std::string> exposed_ports;
   std::map<std::string, std::string> labels;
+  std::vector<std::string> volumes;  // config.Volumes' paths: each gets an anonymous volume
 
   bool operator==(const ImageConfig&) const = default;
 };

@@ -15,9 +15,9 @@ constexpr int kIndexVersion = 1;
 
 json config_to_json(const ImageConfig& c) {
   return json{
-      {"entrypoint", c.entrypoint},       {"cmd", c.cmd},      {"env", c.env},
-      {"working_dir", c.working_dir},     {"user", c.user},    {"stop_signal", c.stop_signal},
-      {"exposed_ports", c.exposed_ports}, {"labels", c.labels}};
+      {"entrypoint", c.entrypoint},       {"cmd", c.cmd},       {"env", c.env},
+      {"working_dir", c.working_dir},     {"user", c.user},     {"stop_signal", c.stop_signal},
+      {"exposed_ports", c.exposed_ports}, {"labels", c.labels}, {"volumes", c.volumes}};
 }
 
 ImageConfig config_from_json(const json& j) {
@@ -30,6 +30,7 @@ ImageConfig config_from_json(const json& j) {
   c.stop_signal = j.value("stop_signal", "");
   c.exposed_ports = j.value("exposed_ports", std::vector<std::string>{});
   c.labels = j.value("labels", std::map<std::string, std::string>{});
+  c.volumes = j.value("volumes", std::vector<std::string>{});
   return c;
 }
 

@@ -27,10 +27,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   return parts;
 }
 
-auto volume_error(const std::string& text, const std::string& why) {
-  return fail(EINVAL, "invalid volume \"" + text + "\": " + why);
-}
-
 // Every operation starts from kind + target; the helpers below fill in the rest.
 MountOp op_on(MountKind kind, std::string target) {
   MountOp op;
@@ -193,38 +189,6 @@ std::string clean_absolute(std::string_view path) {
     out += part;
   }
   return out.empty() ? "/" : out;
-}
-
-Result<VolumeMount> parse_volume(const std::string& text) {
-  auto parts = split(text, ':');
-  if (parts.size() < 2)
-    return volume_error(text,
-                        "expected HOST:CONTAINER[:ro|rw] (anonymous volumes are not supported)");
-  if (parts.size() > 3) return volume_error(text, "expected HOST:CONTAINER[:ro|rw]");
-  VolumeMount v;
-  if (parts[0].empty() || parts[0].front() != '/')
-    return volume_error(text, "host path must be absolute (named volumes are not supported)");
-  if (parts[1].empty() || parts[1].front() != '/')
-    return volume_error(text, "container path must be absolute");
-  v.host_path = clean_absolute(parts[0]);
-  v.container_path = clean_absolute(parts[1]);
-  if (v.container_path == "/") return volume_error(text, "container path cannot be \"/\"");
-  ASUP_TRY(check_mount_destination(v.container_path));
-  if (parts.size() == 3) {
-    bool seen_ro = false, seen_rw = false;
-    for (auto opt : split(parts[2], ',')) {
-      if (opt == "ro") {
-        seen_ro = true;
-      } else if (opt == "rw") {
-        seen_rw = true;
-      } else {
-        return volume_error(text, "unknown option \"" + std::string{opt} + "\"");
-      }
-    }
-    if (seen_ro && seen_rw) return volume_error(text, "options ro and rw conflict");
-    v.read_only = seen_ro;
-  }
-  return v;
 }
 
 Result<MountOp> parse_tmpfs(const std::string& text) {
