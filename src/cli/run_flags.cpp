@@ -180,6 +180,7 @@ Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::st
   ASUP_TRY(add_limits(f, req));
   ASUP_TRY(add_lifecycle(f, req));
   ASUP_TRY(add_metadata(f.meta, req));
+  add_storage(f.storage, req);
   return req;
 }
 
@@ -214,7 +215,9 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
   cmd.add_option("-h,--hostname", flags->hostname, "Container host name");
   cmd.add_option("--entrypoint", flags->entrypoint, "Overwrite the image's entrypoint")
       ->each([flags](const std::string&) { flags->entrypoint_set = true; });
-  cmd.add_option("-v,--volume", flags->volumes, "Bind mount HOST:CONTAINER[:ro]")
+  cmd.add_option("-v,--volume", flags->volumes,
+                 "Bind mount a volume (HOST:CONTAINER, NAME:CONTAINER or CONTAINER, "
+                 "[:ro|rw][,z|Z][,nocopy])")
       ->allow_extra_args(false);
   cmd.add_option("--tmpfs", flags->tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
   cmd.add_option("--device", flags->devices,
@@ -254,6 +257,7 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
       ->capture_default_str();
   cmd.add_option("--platform", flags->platform, "Platform to pull (os/arch[/variant])");
   add_meta_flags(cmd, flags->meta);
+  add_storage_flags(cmd, flags->storage);
 }
 
 }  // namespace asup::cli

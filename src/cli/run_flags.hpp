@@ -12,6 +12,7 @@
 #include "api/requests.hpp"
 #include "cli/call.hpp"
 #include "cli/run_meta_flags.hpp"
+#include "cli/run_storage_flags.hpp"
 
 namespace asup::cli {
 
@@ -42,6 +43,7 @@ struct RunFlags {
   std::int64_t stop_timeout = 0;
   bool stop_timeout_set = false;
   MetaFlags meta;
+  StorageFlags storage;  // --mount, --volumes-from
 };
 
 // Registers the shared flags on `cmd`, filling `flags`.
