@@ -2,6 +2,8 @@
 // use filling an empty volume from the image, the image's VOLUMEs as anonymous volumes,
 // the volume commands with Docker's outputs and texts, --mount of each type,
 // --volumes-from, and a tmpfs-backed volume.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <regex>
@@ -285,6 +287,13 @@ TEST_CASE("--mount binds, volumes and tmpfs, readonly, and its errors", "[integr
   CHECK_THAT(r.err, Contains("Read-only file system"));
   r = d.run({"run", "--rm", "-v", host.path() + ":/z:z", "busybox", "cat", "/z/f"});
   CHECK(r.out == "from host\n");
+  // "source=." is the client's directory, as the Docker CLI reads it.
+  struct stat cwd {};
+  REQUIRE(::stat(".", &cwd) == 0);
+  r = d.run({"run", "--rm", "--mount", "type=bind,source=.,target=/here,readonly", "busybox",
+             "stat", "-c", "%i", "/here"});
+  INFO(r);
+  CHECK(r.out == std::to_string(cwd.st_ino) + "\n");
 
   r = d.run({"run", "--rm", "--mount", "type=volume,source=mv,target=/v,volume-label=k=v",
              "busybox", "sh", "-c", "echo in-volume > /v/f"});
