@@ -270,7 +270,8 @@ TEST_CASE("a volume with -o type=tmpfs is a tmpfs inside", "[integration][volume
         }).empty());
 }
 
-TEST_CASE("--mount binds, volumes and tmpfs, readonly, and its errors", "[integration][volumes]") {
+TEST_CASE("mounts with --mount: binds, volumes and tmpfs, readonly, and its errors",
+          "[integration][volumes]") {
   Daemon d;
   TempDir host("asup-it-mount");
   { std::ofstream(host / "f") << "from host\n"; }
@@ -337,7 +338,8 @@ TEST_CASE("--mount binds, volumes and tmpfs, readonly, and its errors", "[integr
   CHECK(eventually([&] { return trim(d.run({"ps", "-aq"}).out).empty(); }, 10));
 }
 
-TEST_CASE("--volumes-from shares another container's volumes", "[integration][volumes]") {
+TEST_CASE("volumes shared with --volumes-from, read-write and read-only",
+          "[integration][volumes]") {
   Daemon d;
   auto src =
       trim(d.run({"create", "--name", "src", "-v", "shv:/shared", "-v", "/anon", "busybox"}).out);

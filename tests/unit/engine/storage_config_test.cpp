@@ -24,7 +24,8 @@ std::string error_of(const RunRequest& r, const image::ImageConfig& img = {}) {
 
 }  // namespace
 
-TEST_CASE("-v and --mount become typed mounts, the image's volumes anonymous ones", "[storage]") {
+TEST_CASE("merge_storage: -v and --mount become typed mounts, the image's volumes anonymous ones",
+          "[storage]") {
   RunRequest r;
   r.volumes = {"/srv/www:/www:ro", "data:/data", "/scratch"};
   r.mounts = {"type=tmpfs,target=/run/t,tmpfs-size=1m", "type=volume,source=cache,target=/cache"};
@@ -64,7 +65,7 @@ TEST_CASE("storage errors are Docker's", "[storage]") {
   CHECK(error_of(r).find("invalid mount destination \"/sys\"") != std::string::npos);
 }
 
-TEST_CASE("--volumes-from copies mounts, the user's own win", "[storage]") {
+TEST_CASE("add_volumes_from: the other container's mounts join, the user's own win", "[storage]") {
   CHECK(parse_volumes_from("web").value().container == "web");
   CHECK_FALSE(parse_volumes_from("web").value().read_only);
   CHECK(*parse_volumes_from("web:ro").value().read_only);
