@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -273,6 +274,26 @@ struct NetworkLsResult {
   static constexpr std::string_view kType = "result";
   std::vector<NetworkSummary> networks;
   ASUP_API_FIELDS(networks)
+};
+
+// ---- volumes ----------------------------------------------------------------------------
+
+// One volume as `volume ls` lists it.
+struct VolumeSummary {
+  std::string name;
+  std::string driver = "local";
+  std::string mountpoint;
+  std::string created_at;  // RFC 3339
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> options;
+  std::string scope = "local";
+  ASUP_API_FIELDS(name, driver, mountpoint, created_at, labels, options, scope)
+};
+
+struct VolumeLsResult {
+  static constexpr std::string_view kType = "result";
+  std::vector<VolumeSummary> volumes;  // by name
+  ASUP_API_FIELDS(volumes)
 };
 
 // A reply line: the fields of T plus its "type".

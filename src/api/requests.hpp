@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,6 +88,9 @@ struct RunRequest {
   std::int64_t health_start_period = 0;    // ns
   std::int64_t health_start_interval = 0;  // ns
   std::int64_t health_retries = 0;
+  // Storage beyond -v and --tmpfs: --mount as typed, --volumes-from CONTAINER[:ro|rw].
+  std::vector<std::string> mounts;
+  std::vector<std::string> volumes_from;
   ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                   devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
                   publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
@@ -96,7 +100,7 @@ struct RunRequest {
                   read_only, group_add, sysctls, ulimits, shm_size, userns, add_hosts, dns,
                   dns_search, dns_options, mac_address, expose, no_healthcheck, health_cmd,
                   health_interval, health_timeout, health_start_period, health_start_interval,
-                  health_retries)
+                  health_retries, mounts, volumes_from)
 };
 
 // create: a container in state "created", every run field but detach (which it ignores);
@@ -244,7 +248,8 @@ struct RmRequest {
   using Reply = OutcomesResult;
   std::vector<std::string> ids;
   bool force = false;
-  ASUP_API_FIELDS(ids, force)
+  bool volumes = false;  // -v: the container's anonymous volumes go too
+  ASUP_API_FIELDS(ids, force, volumes)
 };
 
 struct WaitRequest {
@@ -427,6 +432,54 @@ struct VersionRequest {
   ASUP_API_NO_FIELDS
 };
 
+// ---- volumes ----------------------------------------------------------------------------
+
+// volume create: the volume's name (a new anonymous name when `name` is empty). A name
+// that exists is answered as it is, whatever the labels and options, as Docker does.
+struct VolumeCreateRequest {
+  static constexpr std::string_view kOp = "volume_create";
+  using Reply = IdResult;
+  std::string name;
+  std::string driver = "local";
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> options;  // the local driver's type, device, o
+  ASUP_API_FIELDS(name, driver, labels, options)
+};
+
+// volume ls: `filters` as typed ("dangling=true", "name=x", "label=k=v", "driver=local").
+struct VolumeLsRequest {
+  static constexpr std::string_view kOp = "volume_ls";
+  using Reply = VolumeLsResult;
+  std::vector<std::string> filters;
+  ASUP_API_FIELDS(filters)
+};
+
+struct VolumeInspectRequest {
+  static constexpr std::string_view kOp = "volume_inspect";
+  using Reply = InspectResult;
+  std::vector<std::string> names;
+  ASUP_API_FIELDS(names)
+};
+
+// volume rm: a volume in use is refused, force or not; force makes a missing one no error.
+struct VolumeRmRequest {
+  static constexpr std::string_view kOp = "volume_rm";
+  using Reply = OutcomesResult;
+  std::vector<std::string> names;
+  bool force = false;
+  ASUP_API_FIELDS(names, force)
+};
+
+// volume prune: unused anonymous volumes (`all`: named ones too) that pass `filters`
+// ("label=k", "label!=k=v"). The reply's lines are the names removed.
+struct VolumePruneRequest {
+  static constexpr std::string_view kOp = "volume_prune";
+  using Reply = ImagePruneResult;
+  std::vector<std::string> filters;
+  bool all = false;
+  ASUP_API_FIELDS(filters, all)
+};
+
 // Every request type, for whoever must handle or describe them all (the FIFO router, the
 // protocol document's check).
 template <class Visit>
@@ -442,6 +495,8 @@ void for_each_request(Visit&& visit) {
       visit(ResizeRequest{}), visit(AttachRequest{}), visit(CreateRequest{}), visit(StartRequest{}),
       visit(RestartRequest{}), visit(PauseRequest{}), visit(UnpauseRequest{}),
       visit(RenameRequest{}), visit(UpdateRequest{}), visit(VersionRequest{});
+  visit(VolumeCreateRequest{}), visit(VolumeLsRequest{}), visit(VolumeInspectRequest{}),
+      visit(VolumeRmRequest{}), visit(VolumePruneRequest{});
 }
 
 // A request line: the fields of T plus its "op".

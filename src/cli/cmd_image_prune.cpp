@@ -1,32 +1,10 @@
 // asupctl image prune [-a] [-f]: removes dangling images (-a: every image no container
 // uses) and whatever the store holds that no image needs; asks first unless -f.
-#include <unistd.h>
-
-#include <cctype>
 #include <cstdio>
 
 #include "cli/common.hpp"
 
 namespace asup::cli {
-namespace {
-
-// Docker's prompt: only "y" or "yes" (any case) goes ahead; no answer at all is a no.
-bool confirm(const char* warning) {
-  std::printf("%s\nAre you sure you want to continue? [y/N] ", warning);
-  std::fflush(stdout);
-  char line[64] = {};
-  bool answered = std::fgets(line, sizeof line, stdin) != nullptr;
-  // A terminal echoed the answer and its newline; input from elsewhere did not.
-  if (!::isatty(0)) std::printf("\n");
-  if (!answered) return false;
-  std::string answer;
-  for (char* c = line; *c; ++c)
-    if (!std::isspace(static_cast<unsigned char>(*c)))
-      answer += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
-  return answer == "y" || answer == "yes";
-}
-
-}  // namespace
 
 void add_image_prune(CLI::App& app, Cli& cli) {
   auto all = std::make_shared<bool>(false);

@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -157,6 +158,22 @@ int print_results(
   }
   std::fflush(stdout);
   return code;
+}
+
+// Docker's prompt: only "y" or "yes" (any case) goes ahead; no answer at all is a no.
+bool confirm(const char* warning) {
+  std::printf("%s\nAre you sure you want to continue? [y/N] ", warning);
+  std::fflush(stdout);
+  char line[64] = {};
+  bool answered = std::fgets(line, sizeof line, stdin) != nullptr;
+  // A terminal echoed the answer and its newline; input from elsewhere did not.
+  if (!::isatty(0)) std::printf("\n");
+  if (!answered) return false;
+  std::string answer;
+  for (char* c = line; *c; ++c)
+    if (!std::isspace(static_cast<unsigned char>(*c)))
+      answer += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+  return answer == "y" || answer == "yes";
 }
 
 }  // namespace asup::cli

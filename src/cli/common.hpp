@@ -102,6 +102,12 @@ void add_port(CLI::App& app, Cli& cli);
 void add_attach(CLI::App& app, Cli& cli);
 void add_version(CLI::App& app, Cli& cli);
 
+void add_volume(CLI::App& app, Cli& cli);  // the `volume` group
+
+// Prints `warning` and Docker's "Are you sure you want to continue? [y/N] "; true for "y"
+// or "yes" (prune commands without -f).
+bool confirm(const char* warning);
+
 // For inspect and image inspect: prints the reply's items as a JSON array, then each of
 // its errors as "Error: ..." on stderr; exit 1 if there was any.
 int print_inspect(const api::InspectResult& reply);

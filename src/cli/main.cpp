@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   for (auto add : {add_load, add_import, add_images, add_rmi, add_pull, add_login}) add(app, cli);
   for (auto add : {add_tag, add_save, add_image, add_port, add_network, add_attach, add_version})
     add(app, cli);
+  add_volume(app, cli);
   add_help(app, cli);
   try {
     app.parse(argc, argv);

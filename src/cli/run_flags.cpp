@@ -183,6 +183,7 @@ Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::st
   ASUP_TRY(add_security(f.security, req));
   add_network_options(f.net, req);
   ASUP_TRY(add_health(f.health, req));
+  add_storage(f.storage, req);
   return req;
 }
 
@@ -218,7 +219,9 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
   cmd.add_option("-h,--hostname", flags->hostname, "Container host name");
   cmd.add_option("--entrypoint", flags->entrypoint, "Overwrite the image's entrypoint")
       ->each([flags](const std::string&) { flags->entrypoint_set = true; });
-  cmd.add_option("-v,--volume", flags->volumes, "Bind mount HOST:CONTAINER[:ro]")
+  cmd.add_option("-v,--volume", flags->volumes,
+                 "Bind mount a volume (HOST:CONTAINER, NAME:CONTAINER or CONTAINER, "
+                 "[:ro|rw][,z|Z][,nocopy])")
       ->allow_extra_args(false);
   cmd.add_option("--tmpfs", flags->tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
   cmd.add_option("--device", flags->devices,
@@ -261,6 +264,7 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
   add_security_flags(cmd, flags->security);
   add_network_flags(cmd, flags->net);
   add_health_flags(cmd, flags->health);
+  add_storage_flags(cmd, flags->storage);
 }
 
 }  // namespace asup::cli

@@ -15,6 +15,7 @@
 #include "cli/run_meta_flags.hpp"
 #include "cli/run_network_flags.hpp"
 #include "cli/run_security_flags.hpp"
+#include "cli/run_storage_flags.hpp"
 
 namespace asup::cli {
 
@@ -48,6 +49,7 @@ struct RunFlags {
   SecurityFlags security;
   NetworkFlags net;
   HealthFlags health;
+  StorageFlags storage;  // --mount, --volumes-from
 };
 
 // Registers the shared flags on `cmd`, filling `flags`.

@@ -50,6 +50,11 @@ void call(Engine& e, const CallerPtr& c, const api::UnpauseRequest& r) { e.unpau
 void call(Engine& e, const CallerPtr& c, const api::RenameRequest& r) { e.rename(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::UpdateRequest& r) { e.update(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::VersionRequest& r) { e.version(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::VolumeCreateRequest& r) { e.volume_create(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::VolumeLsRequest& r) { e.volume_ls(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::VolumeInspectRequest& r) { e.volume_inspect(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::VolumeRmRequest& r) { e.volume_rm(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::VolumePruneRequest& r) { e.volume_prune(c, r); }
 // clang-format on
 
 }  // namespace

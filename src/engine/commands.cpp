@@ -51,22 +51,34 @@ void Engine::run(const CallerPtr& s, const api::RunRequest& req) {
   }
   auto created = create_container(request.value(), received, false);
   if (!created) return s->send_error(protocol::kExitEngineError, created.error().describe());
-  Instance& c = *created.value();
-  const std::string id = c.config.id;
+  const std::string id = created.value()->config.id;
   const bool detach = request.value().detach;
   StartOptions how{s, !detach, request.value().interactive && !detach, 0, 0, true};
-  if (auto started = start_container(c, how); !started) {
-    discard_container(id);
-    return s->send_error(protocol::kExitEngineError, started.error().describe());
-  }
-  if (detach) {
-    c.on_started.push_back([s, id](const std::optional<api::Exit>& failure) {
-      if (failure) return s->send_error(failure->exit_code, failure->message.value_or(""));
-      s->reply(api::IdResult{id});
-    });
-  }
-  send_warnings(*s, warnings.value());
-  s->reply(api::Created{id});
+  // The image's content goes into new volumes before the first start (on the worker pool
+  // when there is any to copy; at once otherwise).
+  populate_volumes(
+      *created.value(), [this, s, id, detach, how, warnings = warnings.value()](Status populated) {
+        auto it = containers_.find(id);
+        if (it == containers_.end())
+          return s->send_error(protocol::kExitEngineError, "No such container: " + id);
+        Instance& c = *it->second;
+        if (!populated) {
+          discard_container(id);
+          return s->send_error(protocol::kExitEngineError, populated.error().describe());
+        }
+        if (auto started = start_container(c, how); !started) {
+          discard_container(id);
+          return s->send_error(protocol::kExitEngineError, started.error().describe());
+        }
+        if (detach) {
+          c.on_started.push_back([s, id](const std::optional<api::Exit>& failure) {
+            if (failure) return s->send_error(failure->exit_code, failure->message.value_or(""));
+            s->reply(api::IdResult{id});
+          });
+        }
+        send_warnings(*s, warnings);
+        s->reply(api::Created{id});
+      });
 }
 
 void Engine::logs(const CallerPtr& s, const api::LogsRequest& req) {
@@ -193,12 +205,15 @@ void Engine::stop(const CallerPtr& s, const api::StopRequest& req) {
 }
 
 void Engine::rm(const CallerPtr& s, const api::RmRequest& req) {
-  bool force = req.force;
-  for_each_named(s, req.ids, [this, force](Instance& c, Reporter report) {
-    auto remove = [this, report, id = c.config.id] {
-      remove_container(id, [report](Status r) {
-        report(r ? api::Outcome{} : api::Outcome::failure("", r.error().describe()));
-      });
+  bool force = req.force, volumes = req.volumes;
+  for_each_named(s, req.ids, [this, force, volumes](Instance& c, Reporter report) {
+    auto remove = [this, report, volumes, id = c.config.id] {
+      remove_container(
+          id,
+          [report](Status r) {
+            report(r ? api::Outcome{} : api::Outcome::failure("", r.error().describe()));
+          },
+          volumes);
     };
     if (c.at_rest()) {
       remove();

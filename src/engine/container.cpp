@@ -32,10 +32,6 @@ std::int64_t now_ns() {
 }
 
 nlohmann::json to_json(const ContainerConfig& c) {
-  nlohmann::json volumes = nlohmann::json::array();
-  for (auto& v : c.volumes)
-    volumes.push_back(
-        {{"host", v.host_path}, {"container", v.container_path}, {"ro", v.read_only}});
   nlohmann::json devices = nlohmann::json::array();
   for (auto& d : c.devices)
     devices.push_back({{"host", d.path_on_host},
@@ -51,7 +47,7 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"workdir", c.workdir},
           {"user", c.user},
           {"hostname", c.hostname},
-          {"volumes", volumes},
+          {"volumes", mounts_to_json(c.volumes)},
           {"tmpfs", c.tmpfs},
           {"devices", devices},
           {"limits", limits_to_json(c.limits)},
@@ -147,8 +143,7 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   c.workdir = j.value("workdir", "/");
   c.user = j.value("user", "");
   c.hostname = j.value("hostname", "");
-  for (auto& v : j.value("volumes", nlohmann::json::array()))
-    c.volumes.push_back({v.value("host", ""), v.value("container", ""), v.value("ro", false)});
+  c.volumes = mounts_from_json(j.value("volumes", nlohmann::json::array()));
   c.tmpfs = j.value("tmpfs", std::vector<std::string>{});
   for (auto& d : j.value("devices", nlohmann::json::array()))
     c.devices.push_back(

@@ -13,6 +13,7 @@
 
 #include "api/restart_policy.hpp"
 #include "cgroup/cgroup.hpp"
+#include "engine/container_mount.hpp"
 #include "engine/health_state.hpp"
 #include "engine/security_config.hpp"
 #include "launch/mount_plan.hpp"
@@ -32,7 +33,7 @@ struct ContainerConfig {
   std::string workdir = "/";
   std::string user;
   std::string hostname;
-  std::vector<launch::VolumeMount> volumes;
+  std::vector<ContainerMount> volumes;  // -v, --mount, the image's, --volumes-from
   std::vector<std::string> tmpfs;
   std::vector<launch::DeviceMapping> devices;  // --device, as parsed
   cgroup::Limits limits;

@@ -22,7 +22,8 @@ std::int64_t monotonic_ns() {
       .count();
 }
 
-void Engine::remove_container(const std::string& id, std::function<void(Status)> done) {
+void Engine::remove_container(const std::string& id, std::function<void(Status)> done,
+                              bool remove_volumes) {
   auto it = containers_.find(id);
   if (it == containers_.end()) {
     done(ok());
@@ -31,6 +32,8 @@ void Engine::remove_container(const std::string& id, std::function<void(Status)>
   Instance& c = *it->second;
   c.removing = true;
   std::string dir = c.dir, run_dir = c.run_dir;
+  // Docker's --rm removes the anonymous volumes as rm -v does; named ones stay.
+  drop_volumes(c.config, remove_volumes || c.config.auto_remove);
   // The merged dir is only a mount point inside the container's own mount namespace, so
   // nothing is mounted here on the host; the upper dir may be large: off the loop.
   loop_.offload(
@@ -82,6 +85,7 @@ void Engine::load_containers() {
     c->launched = cut_short || c->running();
     Instance& ref = *c;
     containers_.emplace(name, std::move(c));
+    reacquire_volumes(ref.config);
     adopt(ref);
   }
 }

@@ -12,6 +12,7 @@
 #include "engine/naming.hpp"
 #include "engine/network_view.hpp"
 #include "engine/resource_checks.hpp"
+#include "engine/storage_view.hpp"
 #include "launch/init_layer.hpp"
 
 namespace asup::engine {
@@ -33,6 +34,7 @@ Status Engine::start() {
                                                       options_.max_concurrent_downloads);
   spdlog::info("cgroup {} backend, parent \"{}\"", cgroups_->version(), options_.cgroup_parent);
   ASUP_TRY(start_networks());
+  ASUP_TRY(start_volumes());
   load_containers();
   ASUP_TRY(resume_networks());
   restart_after_load();
@@ -175,9 +177,6 @@ void add_resources(const ContainerConfig& cfg, nlohmann::json& host) {
 }
 
 nlohmann::json host_config_view(const ContainerConfig& cfg) {
-  nlohmann::json binds = nlohmann::json::array();
-  for (auto& v : cfg.volumes)
-    binds.push_back(v.host_path + ":" + v.container_path + (v.read_only ? ":ro" : ""));
   nlohmann::json tmpfs = nlohmann::json::object();
   for (auto& t : cfg.tmpfs) {
     auto colon = t.find(':');
@@ -189,7 +188,6 @@ nlohmann::json host_config_view(const ContainerConfig& cfg) {
                        {"PathInContainer", d.path_in_container},
                        {"CgroupPermissions", d.cgroup_permissions}});
   nlohmann::json host{
-      {"Binds", binds},
       {"Tmpfs", tmpfs},
       {"Devices", devices},
       {"AutoRemove", cfg.auto_remove},
@@ -200,16 +198,6 @@ nlohmann::json host_config_view(const ContainerConfig& cfg) {
   add_resources(cfg, host);
   add_security_view(cfg.security, host);
   return host;
-}
-
-nlohmann::json mounts_view(const ContainerConfig& cfg) {
-  nlohmann::json mounts = nlohmann::json::array();
-  for (auto& v : cfg.volumes)
-    mounts.push_back({{"Type", "bind"},
-                      {"Source", v.host_path},
-                      {"Destination", v.container_path},
-                      {"RW", !v.read_only}});
-  return mounts;
 }
 
 }  // namespace
@@ -230,13 +218,13 @@ nlohmann::json Engine::inspect(const Instance& c) const {
       {"HostConfig", host_config_view(cfg)},
       {"NetworkSettings", network_settings(c)},
       {"StartStages", start_stages(c.stages)},
-      {"Mounts", mounts_view(cfg)},
       {"LogRing",
        {{"SizeBytes", cfg.log_size},
         {"DroppedBytes", c.log->dropped_bytes().value_or(c.state.log_dropped_bytes)}}},
   };
   add_net_options_view(cfg, out);
   add_health_views(cfg.healthcheck, c.state.health, out);
+  add_storage_views(cfg, out);
   return out;
 }
 

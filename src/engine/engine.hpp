@@ -24,6 +24,7 @@
 #include "network/stage.hpp"
 #include "registry/layer_fetcher.hpp"
 #include "registry/registry_client.hpp"
+#include "volume/store.hpp"
 
 namespace asup::engine {
 
@@ -89,6 +90,12 @@ class Engine {
   void network_disconnect(const CallerPtr& caller, const api::NetworkDisconnectRequest& request);
   void port(const CallerPtr& caller, const api::PortRequest& request);
   void version(const CallerPtr& caller, const api::VersionRequest& request);
+  // volumes (volume_ops.cpp)
+  void volume_create(const CallerPtr& caller, const api::VolumeCreateRequest& request);
+  void volume_ls(const CallerPtr& caller, const api::VolumeLsRequest& request);
+  void volume_inspect(const CallerPtr& caller, const api::VolumeInspectRequest& request);
+  void volume_rm(const CallerPtr& caller, const api::VolumeRmRequest& request);
+  void volume_prune(const CallerPtr& caller, const api::VolumePruneRequest& request);
   // terminals and stdin (terminal.cpp): no reply, whatever happens
   void input(const CallerPtr& caller, const api::InputRequest& request);
   void resize(const CallerPtr& caller, const api::ResizeRequest& request);
@@ -197,7 +204,9 @@ class Engine {
 
   // containers on disk (containers.cpp)
   Status persist_state(Instance& c);
-  void remove_container(const std::string& id, std::function<void(Status)> done);
+  // remove_volumes: rm -v, the container's anonymous volumes go too (always with --rm).
+  void remove_container(const std::string& id, std::function<void(Status)> done,
+                        bool remove_volumes = false);
   void load_containers();
 
   // re-adoption after a restart (adoption.cpp)
@@ -283,6 +292,27 @@ class Engine {
   std::map<std::string, std::vector<std::function<void()>>> teardowns_;
   network::ResolvConf host_resolv_;  // /etc/resolv.conf, read again when it changes
   std::int64_t host_resolv_stamp_ = -1;
+
+  // a container's volumes (volume_ops.cpp, container_volumes.cpp)
+  // Opens ROOT/volumes, before the containers are loaded.
+  Status start_volumes();
+  // A loaded container holds its volumes again: the store counts users in memory only.
+  void reacquire_volumes(const ContainerConfig& config);
+  // --volumes-from: the named containers' mounts join the new config.
+  Status resolve_volumes_from(const RunRequest& request, ContainerConfig& config);
+  // At create: each volume made when missing (anonymous ones named), acquired for the
+  // container, its host path recorded. Undone on failure.
+  Status claim_volumes(ContainerConfig& config);
+  // At removal: the container lets go of its volumes; with remove_anonymous (rm -v,
+  // --rm, a create that failed) its anonymous volumes are deleted on the worker pool.
+  void drop_volumes(const ContainerConfig& config, bool remove_anonymous);
+  // Fills the container's empty volumes from the image on the worker pool, then done on
+  // the loop (at once when there is nothing to copy).
+  void populate_volumes(const Instance& c, std::function<void(Status)> done);
+  // The mounts of the layout: binds, volumes (mounted first when they have a type) and
+  // --mount tmpfs, parents before what is mounted below them.
+  Status layout_volumes(const ContainerConfig& config, launch::RootfsLayout& layout);
+  std::unique_ptr<volume::Store> volumes_;
 };
 
 }  // namespace asup::engine

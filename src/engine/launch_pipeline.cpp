@@ -65,6 +65,7 @@ Result<ContainerConfig> Engine::make_config(const RunRequest& request, const ima
   config.created_ns = now_ns();
   ASUP_TRY(merge_run_config(request, image.config, config));
   ASUP_TRY(join_network_container(config));
+  ASUP_TRY(resolve_volumes_from(request, config));
   return config;
 }
 
@@ -90,8 +91,8 @@ Result<launch::RootfsLayout> Engine::rootfs_layout(const Instance& c, const imag
   layout.hosts_file = c.attachment.hosts_file;
   layout.resolv_conf_file = fs::join(c.run_dir, "resolv.conf");
   ASUP_TRY(use_network_container(c, layout));
-  layout.volumes = config.volumes;
   layout.tmpfs = config.tmpfs;
+  ASUP_TRY(layout_volumes(config, layout));  // binds, volumes, --mount tmpfs
   for (auto& d : config.devices) {
     ASUP_TRY(auto nodes, launch::gather_devices(d));
     layout.devices.insert(layout.devices.end(), nodes.begin(), nodes.end());
@@ -122,9 +123,10 @@ Status Engine::make_container_dirs(const Instance& c) {
 // planned network, missing bind-mount sources. Undone by the caller on failure.
 Status Engine::prepare_run(Instance& c, const launch::RootfsLayout& layout) {
   for (auto& v : c.config.volumes) {
-    // Docker creates a missing host directory for a bind mount.
-    if (!fs::exists(v.host_path)) {
-      ASUP_TRY(fs::make_dirs(v.host_path));
+    // Docker creates a missing host directory for a -v bind (--mount refuses one).
+    if (v.spec.type == volume::MountType::bind && v.origin != MountOrigin::mount_flag &&
+        !fs::exists(v.spec.source)) {
+      ASUP_TRY(fs::make_dirs(v.spec.source));
     }
   }
   ASUP_TRY(fs::make_dirs(c.run_dir, 0700));
@@ -275,6 +277,7 @@ Result<Instance*> Engine::create_container(const RunRequest& request, std::int64
                                            bool write_state) {
   ASUP_TRY(auto image, images_->resolve(request.image));
   ASUP_TRY(auto config, make_config(request, image));
+  ASUP_TRY(claim_volumes(config));
   auto owned = std::make_unique<Instance>(config);
   Instance& c = *owned;
   c.stages.request = received_ns;
@@ -295,6 +298,7 @@ Result<Instance*> Engine::create_container(const RunRequest& request, std::int64
     return ok();
   }();
   if (!made) {
+    drop_volumes(config, true);
     (void)fs::remove_tree(c.dir);
     return made.error();
   }
@@ -307,6 +311,7 @@ void Engine::discard_container(const std::string& id) {
   if (it == containers_.end()) return;
   (void)fs::remove_tree(it->second->dir);
   (void)fs::remove_tree(it->second->run_dir);
+  drop_volumes(it->second->config, true);
   containers_.erase(it);
 }
 

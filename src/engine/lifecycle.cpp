@@ -24,8 +24,15 @@ void Engine::create(const CallerPtr& s, const api::CreateRequest& req) {
     return s->reply(api::Error{protocol::kExitEngineError, image.error().describe(), true});
   auto created = create_container(request.value(), received, true);
   if (!created) return s->send_error(protocol::kExitEngineError, created.error().describe());
-  send_warnings(*s, warnings.value());
-  s->reply(api::IdResult{created.value()->config.id});
+  populate_volumes(*created.value(), [this, s, id = created.value()->config.id,
+                                      warnings = warnings.value()](Status populated) {
+    if (!populated) {
+      discard_container(id);
+      return s->send_error(protocol::kExitEngineError, populated.error().describe());
+    }
+    send_warnings(*s, warnings);
+    s->reply(api::IdResult{id});
+  });
 }
 
 void Engine::manual_start(Instance& c, const StartOptions& how,

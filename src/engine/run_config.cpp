@@ -11,6 +11,7 @@
 #include "engine/health_config.hpp"
 #include "engine/naming.hpp"
 #include "engine/run_network.hpp"
+#include "engine/storage_config.hpp"
 
 namespace asup::engine {
 
@@ -185,10 +186,6 @@ Status merge_process(const RunRequest& r, const image::ImageConfig& image, Conta
 }
 
 Status merge_mounts(const RunRequest& r, ContainerConfig& c) {
-  for (auto& v : r.volumes) {
-    ASUP_TRY(auto volume, launch::parse_volume(v));
-    c.volumes.push_back(std::move(volume));
-  }
   for (auto& t : r.tmpfs) {
     ASUP_TRY(launch::parse_tmpfs(t));
   }
@@ -230,6 +227,7 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   ASUP_TRY(merge_mounts(r, c));
   ASUP_TRY(c.security, make_security_config(r, c.network_mode));
   ASUP_TRY(c.healthcheck, merge_healthcheck(r, image.healthcheck));
+  ASUP_TRY(merge_storage(r, image, c));
   return merge_settings(r, image, c);
 }
 

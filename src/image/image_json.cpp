@@ -169,6 +169,8 @@ Result<Config> parse_config(std::string_view text) {
       for (const auto& [key, value] : labels->items())
         if (value.is_string()) c.runtime.labels[key] = value.get<std::string>();
     c.runtime.healthcheck = parse_healthcheck(*cfg);
+    if (auto volumes = cfg->find("Volumes"); volumes != cfg->end() && volumes->is_object())
+      for (const auto& [path, unused] : volumes->items()) c.runtime.volumes.push_back(path);
   }
   return c;
 }

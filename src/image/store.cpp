@@ -22,56 +22,10 @@ bool all_hex(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-Status sum_sizes(int dirfd, dev_t dev, std::set<std::pair<dev_t, ino_t>>& seen, std::int64_t& total,
-                 const std::string& shown) {
-  DIR* dir = ::fdopendir(dirfd);
-  if (!dir) {
-    ::close(dirfd);
-    return fail_errno("opendir " + shown);
-  }
-  Status result = ok();
-  while (auto* ent = ::readdir(dir)) {
-    std::string name = ent->d_name;
-    if (name == "." || name == "..") continue;
-    struct stat st;
-    if (::fstatat(::dirfd(dir), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISDIR(st.st_mode)) {
-      if (st.st_dev != dev) continue;
-      int fd =
-          ::openat(::dirfd(dir), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0) continue;
-      result = sum_sizes(fd, dev, seen, total, shown + "/" + name);
-      if (!result) break;
-    } else if (S_ISREG(st.st_mode)) {
-      // Hard links share their content: count it once.
-      if (st.st_nlink > 1 && !seen.emplace(st.st_dev, st.st_ino).second) continue;
-      total += st.st_size;
-    } else if (S_ISLNK(st.st_mode)) {
-      total += st.st_size;
-    }
-  }
-  ::closedir(dir);
-  return result;
-}
-
 }  // namespace
 
 std::string short_id(const std::string& id) {
   return std::string{digest_hex(id).substr(0, 12)};
-}
-
-Result<std::int64_t> directory_size(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return fail_errno("open " + dir);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return fail_errno("stat " + dir);
-  }
-  std::set<std::pair<dev_t, ino_t>> seen;
-  std::int64_t total = 0;
-  ASUP_TRY(sum_sizes(fd, st.st_dev, seen, total, dir));
-  return total;
 }
 
 Store::Store(std::string root, UniqueFd lock) : root_(std::move(root)), lock_(std::move(lock)) {}

@@ -49,6 +49,7 @@ struct ImageConfig {
   std::vector<std::string> exposed_ports;
   std::map<std::string, std::string> labels;
   std::optional<HealthConfig> healthcheck;  // HEALTHCHECK; unset: none
+  std::vector<std::string> volumes;         // config.Volumes' paths: each gets an anonymous volume
 
   bool operator==(const ImageConfig&) const = default;
 };
@@ -68,9 +69,6 @@ struct Image {
 
 // "sha256:HEX" or "HEX" -> the first 12 hex digits, as `images` shows ids.
 std::string short_id(const std::string& id);
-// Bytes used by the files below `dir` (regular files by size, symlinks by target length),
-// without following symlinks or crossing mount points.
-Result<std::int64_t> directory_size(const std::string& dir);
 
 struct PendingImage;  // an image on its way in (load_plan.hpp)
 

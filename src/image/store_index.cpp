@@ -40,6 +40,7 @@ json config_to_json(const ImageConfig& c) {
          {"working_dir", c.working_dir},     {"user", c.user},    {"stop_signal", c.stop_signal},
          {"exposed_ports", c.exposed_ports}, {"labels", c.labels}};
   if (c.healthcheck) j["healthcheck"] = health_to_json(*c.healthcheck);
+  j["volumes"] = c.volumes;
   return j;
 }
 
@@ -54,6 +55,7 @@ ImageConfig config_from_json(const json& j) {
   c.exposed_ports = j.value("exposed_ports", std::vector<std::string>{});
   c.labels = j.value("labels", std::map<std::string, std::string>{});
   c.healthcheck = health_from_json(j);
+  c.volumes = j.value("volumes", std::vector<std::string>{});
   return c;
 }
 

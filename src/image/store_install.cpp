@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/fs.hpp"
+#include "core/tree_size.hpp"
 #include "image/digest.hpp"
 #include "image/image_json.hpp"
 #include "image/layer_unpack.hpp"
@@ -167,7 +168,7 @@ Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& image
           }
           // Left by an interrupted load, or by a concurrent one: measure, outside the lock.
           if (!known)
-            if (auto size = directory_size(dir)) sizes[layer.diff_id] = size.value();
+            if (auto size = fs::tree_size(dir)) sizes[layer.diff_id] = size.value();
           continue;
         }
         std::string unpacked_dir = layer.unpacked_dir;

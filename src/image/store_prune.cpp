@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/fs.hpp"
+#include "core/tree_size.hpp"
 #include "image/digest.hpp"
 #include "image/store.hpp"
 
@@ -44,7 +45,7 @@ Result<PruneReport> Store::prune(bool all, const std::set<std::string>& in_use) 
     auto known = layer_sizes_.find(diff_id);
     if (known != layer_sizes_.end())
       report.reclaimed += known->second;
-    else if (auto size = directory_size(layer_dir(diff_id)))
+    else if (auto size = fs::tree_size(layer_dir(diff_id)))
       report.reclaimed += size.value();
     layers.push_back(diff_id);
   }

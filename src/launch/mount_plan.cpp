@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <string_view>
 
+#include "core/mount_flags.hpp"
+
 namespace asup::launch {
 namespace {
 
@@ -23,10 +25,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     s.remove_prefix(pos + 1);
   }
   return parts;
-}
-
-auto volume_error(const std::string& text, const std::string& why) {
-  return fail(EINVAL, "invalid volume \"" + text + "\": " + why);
 }
 
 // Every operation starts from kind + target; the helpers below fill in the rest.
@@ -151,32 +149,6 @@ void add_protected_paths(std::vector<MountOp>& ops) {
   }
 }
 
-struct FlagWord {
-  std::string_view word;
-  std::uint64_t set, clear;
-};
-
-constexpr FlagWord kFlagWords[] = {
-    {"ro", MS_RDONLY, 0},
-    {"rw", 0, MS_RDONLY},
-    {"nosuid", MS_NOSUID, 0},
-    {"suid", 0, MS_NOSUID},
-    {"nodev", MS_NODEV, 0},
-    {"dev", 0, MS_NODEV},
-    {"noexec", MS_NOEXEC, 0},
-    {"exec", 0, MS_NOEXEC},
-    {"sync", MS_SYNCHRONOUS, 0},
-    {"async", 0, MS_SYNCHRONOUS},
-    {"noatime", MS_NOATIME, MS_RELATIME | MS_STRICTATIME},
-    {"atime", 0, MS_NOATIME},
-    {"relatime", MS_RELATIME, MS_NOATIME | MS_STRICTATIME},
-    {"norelatime", 0, MS_RELATIME},
-    {"strictatime", MS_STRICTATIME, MS_NOATIME | MS_RELATIME},
-    {"nodiratime", MS_NODIRATIME, 0},
-    {"diratime", 0, MS_NODIRATIME},
-    {"defaults", 0, 0},
-};
-
 }  // namespace
 
 Status check_mount_destination(const std::string& target) {
@@ -226,38 +198,6 @@ std::string clean_absolute(std::string_view path) {
   return out.empty() ? "/" : out;
 }
 
-Result<VolumeMount> parse_volume(const std::string& text) {
-  auto parts = split(text, ':');
-  if (parts.size() < 2)
-    return volume_error(text,
-                        "expected HOST:CONTAINER[:ro|rw] (anonymous volumes are not supported)");
-  if (parts.size() > 3) return volume_error(text, "expected HOST:CONTAINER[:ro|rw]");
-  VolumeMount v;
-  if (parts[0].empty() || parts[0].front() != '/')
-    return volume_error(text, "host path must be absolute (named volumes are not supported)");
-  if (parts[1].empty() || parts[1].front() != '/')
-    return volume_error(text, "container path must be absolute");
-  v.host_path = clean_absolute(parts[0]);
-  v.container_path = clean_absolute(parts[1]);
-  if (v.container_path == "/") return volume_error(text, "container path cannot be \"/\"");
-  ASUP_TRY(check_mount_destination(v.container_path));
-  if (parts.size() == 3) {
-    bool seen_ro = false, seen_rw = false;
-    for (auto opt : split(parts[2], ',')) {
-      if (opt == "ro") {
-        seen_ro = true;
-      } else if (opt == "rw") {
-        seen_rw = true;
-      } else {
-        return volume_error(text, "unknown option \"" + std::string{opt} + "\"");
-      }
-    }
-    if (seen_ro && seen_rw) return volume_error(text, "options ro and rw conflict");
-    v.read_only = seen_ro;
-  }
-  return v;
-}
-
 Result<MountOp> parse_tmpfs(const std::string& text) {
   auto colon = text.find(':');
   std::string_view path = std::string_view{text}.substr(0, colon);
@@ -271,14 +211,7 @@ Result<MountOp> parse_tmpfs(const std::string& text) {
   if (colon == std::string::npos) return op;
   for (auto opt : split(std::string_view{text}.substr(colon + 1), ',')) {
     if (opt.empty()) return error("empty option");
-    bool is_flag = false;
-    for (const auto& f : kFlagWords) {
-      if (f.word != opt) continue;
-      op.flags = (op.flags & ~f.clear) | f.set;
-      is_flag = true;
-      break;
-    }
-    if (is_flag) continue;
+    if (mount_flags::apply(opt, op.flags)) continue;
     if (!op.data.empty()) op.data += ',';
     op.data += opt;
   }

@@ -13,6 +13,8 @@
 
 namespace asup::launch {
 
+// A bind into the container: a -v/--mount bind's source or a volume's _data (the volume
+// module parses the flags: volume/mount_spec.hpp).
 struct VolumeMount {
   std::string host_path;       // absolute
   std::string container_path;  // absolute
@@ -31,10 +33,6 @@ Status check_mount_destination(const std::string& target);
 // Lexical cleanup of an absolute path, like Go's filepath.Clean (what Docker applies to
 // mount destinations): "//a/./b/../c/" -> "/a/c". ".." never climbs above "/".
 std::string clean_absolute(std::string_view path);
-
-// Parses Docker's -v/--volume syntax "HOST:CONTAINER[:ro|rw]". Only bind mounts of
-// absolute host paths; anything else is an error naming the cause.
-Result<VolumeMount> parse_volume(const std::string& text);
 
 // Parses Docker's --tmpfs syntax "/path" or "/path:opts" into the tmpfs Mount operation.
 // opts are mount options ("size=64m,mode=1777,exec"); flag words (ro, rw, exec, noexec, suid,
@@ -66,9 +64,9 @@ struct RootfsLayout {
 // /etc/hostname, /etc/hosts, /etc/resolv.conf, then volumes and tmpfs mounts, the --device
 // nodes (after every mount, as runc makes them, so none is hidden by one), and last
 // Docker's masked and read-only /proc and /sys paths. Volumes and tmpfs entries are
-// expected to be validated already (parse_volume, parse_tmpfs); an invalid tmpfs entry is
-// kept with its raw text as target so that asup-init fails loudly instead of dropping it.
-// Stats each volume's host path to create a directory or a file as its mount point.
+// expected to be validated already (volume::parse_volume_flag, parse_tmpfs); an invalid tmpfs entry
+// is kept with its raw text as target so that asup-init fails loudly instead of dropping it. Stats
+// each volume's host path to create a directory or a file as its mount point.
 std::vector<MountOp> build_container_mounts(const RootfsLayout& layout);
 
 }  // namespace asup::launch

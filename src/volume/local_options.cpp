@@ -2,43 +2,11 @@
 
 #include <sys/mount.h>
 
-#include <array>
 #include <string_view>
 
+#include "core/mount_flags.hpp"
+
 namespace asup::volume {
-namespace {
-
-struct FlagWord {
-  std::string_view word;
-  unsigned long set;
-  unsigned long clear;
-};
-
-// mount(8)'s flag words, the subset a volume has use for.
-constexpr std::array<FlagWord, 20> kFlagWords = {{
-    {"defaults", 0, 0},
-    {"ro", MS_RDONLY, 0},
-    {"rw", 0, MS_RDONLY},
-    {"bind", MS_BIND, 0},
-    {"rbind", MS_BIND | MS_REC, 0},
-    {"nosuid", MS_NOSUID, 0},
-    {"suid", 0, MS_NOSUID},
-    {"nodev", MS_NODEV, 0},
-    {"dev", 0, MS_NODEV},
-    {"noexec", MS_NOEXEC, 0},
-    {"exec", 0, MS_NOEXEC},
-    {"sync", MS_SYNCHRONOUS, 0},
-    {"async", 0, MS_SYNCHRONOUS},
-    {"dirsync", MS_DIRSYNC, 0},
-    {"noatime", MS_NOATIME, 0},
-    {"atime", 0, MS_NOATIME},
-    {"nodiratime", MS_NODIRATIME, 0},
-    {"relatime", MS_RELATIME, 0},
-    {"norelatime", 0, MS_RELATIME},
-    {"strictatime", MS_STRICTATIME, 0},
-}};
-
-}  // namespace
 
 Status validate_options(const Options& options) {
   for (const auto& [key, value] : options) {
@@ -72,14 +40,11 @@ std::optional<LocalMount> plan_local_mount(const Options& options) {
     std::string_view word = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     if (word.empty()) continue;
-    bool is_flag = false;
-    for (const auto& f : kFlagWords) {
-      if (f.word != word) continue;
-      m.flags = (m.flags & ~f.clear) | f.set;
-      is_flag = true;
-      break;
+    std::uint64_t flags = m.flags;
+    if (mount_flags::apply(word, flags)) {
+      m.flags = static_cast<unsigned long>(flags);
+      continue;
     }
-    if (is_flag) continue;
     if (!m.data.empty()) m.data += ',';
     m.data += word;
   }

@@ -3,13 +3,10 @@
 // the CLI's opts/mount.go). Pure, apart from parse_mount_flag's check that a bind source
 // exists, which Docker's daemon makes for --mount and not for -v.
 //
-// Into the launch code (launch::VolumeMount {host_path, container_path, read_only}):
-//   bind   -> host_path = source, container_path = target, read_only
-//   volume -> host_path = Store::data_path(name) after create/acquire, the rest the same
-//   tmpfs  -> launch::parse_tmpfs(target + ":" + tmpfs_options(spec))
-// `propagation` has no field in launch::VolumeMount yet; the launch code's binds are
-// private, which is Docker's default (rprivate) for every value but the shared and slave
-// ones.
+// The engine keeps them in a container's config (engine::ContainerMount) and turns them
+// into the launch code's binds and tmpfs mounts at each start (engine/container_volumes.cpp):
+// a bind's source or a volume's _data, and tmpfs_options for a tmpfs. `propagation` is kept
+// and shown; every bind is private, Docker's default (rprivate).
 #pragma once
 
 #include <sys/types.h>

@@ -39,54 +39,6 @@ std::string clean_path(std::string_view path) {
   return out.empty() ? "." : out;
 }
 
-namespace {
-
-// Walks the directory `fd` (owned); `dev` is the device of the tree's root, so a mount
-// below it is not counted.
-Result<std::int64_t> size_at(int fd, dev_t dev, const std::string& shown) {
-  DIR* dir = ::fdopendir(fd);
-  if (!dir) {
-    ::close(fd);
-    return fail_errno("opendir " + shown);
-  }
-  std::int64_t total = 0;
-  Status status = ok();
-  while (auto* ent = ::readdir(dir)) {
-    std::string name = ent->d_name;
-    if (name == "." || name == "..") continue;
-    struct stat st;
-    if (::fstatat(::dirfd(dir), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (st.st_dev != dev) continue;
-    if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) total += st.st_size;
-    if (!S_ISDIR(st.st_mode)) continue;
-    int child =
-        ::openat(::dirfd(dir), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (child < 0) continue;  // vanished meanwhile: it takes no space any more
-    auto sub = size_at(child, dev, shown + "/" + name);
-    if (!sub) {
-      status = sub.as_failure();
-      break;
-    }
-    total += sub.value();
-  }
-  ::closedir(dir);
-  if (!status) return status.as_failure();
-  return total;
-}
-
-}  // namespace
-
-Result<std::int64_t> tree_size(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return fail_errno("open " + dir);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return fail_errno("stat " + dir);
-  }
-  return size_at(fd, st.st_dev, dir);
-}
-
 Result<bool> is_mount_root(const std::string& path) {
   struct statx stx;
   if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) != 0)

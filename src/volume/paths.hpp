@@ -13,11 +13,6 @@ namespace asup::volume {
 // targets: "//a/./b/../c/" -> "/a/c", "a/../.." -> "..", "" -> ".".
 std::string clean_path(std::string_view path);
 
-// Bytes used by the files below `dir` (regular files by size, symlinks by target
-// length), without following symlinks or crossing mount points: what `volume prune`
-// reports as reclaimed.
-Result<std::int64_t> tree_size(const std::string& dir);
-
 // Whether `path` is the root of a mount (statx's STATX_ATTR_MOUNT_ROOT): a tmpfs or bind
 // mounted volume stays mounted when asupd restarts, and a new asupd must see it.
 Result<bool> is_mount_root(const std::string& path);

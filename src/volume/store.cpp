@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "core/fs.hpp"
+#include "core/tree_size.hpp"
 #include "volume/names.hpp"
 #include "volume/paths.hpp"
 #include "volume/volume_json.hpp"
@@ -171,7 +172,7 @@ Result<PruneResult> Store::prune(const Filters& filters) {
   }
   PruneResult result;
   for (const auto& [name, path] : doomed) {
-    auto size = tree_size(fs::join(path, kData));
+    auto size = fs::tree_size(fs::join(path, kData));
     if (size) result.reclaimed += size.value();
     if (auto removed = fs::remove_tree(path); !removed)
       spdlog::warn("volume prune: {}", removed.error().describe());

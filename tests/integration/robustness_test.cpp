@@ -175,9 +175,9 @@ TEST_CASE("bad flags and values are refused before anything runs", "[integration
            {"run", "-e", "=nokey", "busybox", "true"},
            {"run", "--env-file", "/no/such/file", "busybox", "true"},
            {"run", "-w", "relative", "busybox", "true"},
-           {"run", "-v", "relative:/data", "busybox", "true"},
+           {"run", "-v", "bad name:/data", "busybox", "true"},
            {"run", "-v", "/tmp:relative", "busybox", "true"},
-           {"run", "-v", "/tmp", "busybox", "true"},
+           {"run", "-v", "/tmp:ro", "busybox", "true"},
            {"run", "-v", "/tmp:/data:bogus", "busybox", "true"},
            {"run", "--tmpfs", "relative", "busybox", "true"},
            {"run"}}) {

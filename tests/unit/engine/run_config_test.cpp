@@ -119,12 +119,12 @@ TEST_CASE("volumes and tmpfs are validated", "[run_config]") {
   auto c = fresh();
   REQUIRE(merge_run_config(r, busybox_like(), c));
   REQUIRE(c.volumes.size() == 1);
-  CHECK(c.volumes[0].read_only);
+  CHECK(c.volumes[0].spec.read_only);
   r.tmpfs = {"scratch"};
   auto c2 = fresh();
   CHECK_FALSE(merge_run_config(r, busybox_like(), c2));
   r.tmpfs = {};
-  r.volumes = {"named:/ctr"};
+  r.volumes = {"/ctr:ro"};
   auto c3 = fresh();
   CHECK_FALSE(merge_run_config(r, busybox_like(), c3));
   // Nothing may take the place of the container's procfs, sysfs or /dev.

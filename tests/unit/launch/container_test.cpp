@@ -343,9 +343,9 @@ TEST_CASE("volumes, read-only volumes and tmpfs", "[launch][root]") {
   REQUIRE(fs::write_file(root.path("single.conf"), "conf\n"));
 
   RootfsLayout layout = root.layout();
-  layout.volumes = {parse_volume(root.path("vol") + ":/data").value(),
-                    parse_volume(root.path("vol") + ":/data-ro:ro").value(),
-                    parse_volume(root.path("single.conf") + ":/etc/deep/single.conf:ro").value()};
+  layout.volumes = {VolumeMount{root.path("vol"), "/data", false},
+                    VolumeMount{root.path("vol"), "/data-ro", true},
+                    VolumeMount{root.path("single.conf"), "/etc/deep/single.conf", true}};
   layout.tmpfs = {"/scratch:size=1m,mode=0700"};
   auto r = run(root, root.spec({"sh", "-c",
                                 "cat /data/marker /etc/deep/single.conf; "
@@ -380,7 +380,7 @@ TEST_CASE("a symlink to / in the image cannot send a volume to the host", "[laun
   REQUIRE(fs::write_file(root.path("vol/marker"), "inside\n"));
 
   RootfsLayout layout = root.layout();
-  layout.volumes = {parse_volume(root.path("vol") + ":/evil/" + name).value()};
+  layout.volumes = {VolumeMount{root.path("vol"), "/evil/" + name, false}};
   auto r = run(root, root.spec({"cat", "/" + name + "/marker"}, layout));
   CHECK(r.exit_code == 0);
   CHECK(r.out == "inside\n");

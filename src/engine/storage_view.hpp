@@ -1,0 +1,15 @@
+// What `inspect` shows of a container's storage, in Docker's shapes: Mounts, HostConfig.Binds
+// (the -v entries with a source, as typed), HostConfig.Mounts (--mount, as Docker's Mount
+// objects) and Config.Volumes (the image's and -v's anonymous volume paths).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "engine/container.hpp"
+
+namespace asup::engine {
+
+// Sets doc's "Mounts", doc["HostConfig"]'s "Binds" and "Mounts", doc["Config"]'s "Volumes".
+void add_storage_views(const ContainerConfig& config, nlohmann::json& doc);
+
+}  // namespace asup::engine
