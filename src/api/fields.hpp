@@ -28,6 +28,15 @@
   static void fields(Self& self, Visit&& visit) {                                \
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(ASUP_API_FIELD_VISIT, __VA_ARGS__)) \
   }
+// The same for a type with more fields than one list can hold (the paste macro stops at 64):
+// ASUP_API_FIELDS2((a, b, ...), (c, d, ...)).
+#define ASUP_API_VISIT_ALL(...) \
+  NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(ASUP_API_FIELD_VISIT, __VA_ARGS__))
+#define ASUP_API_FIELDS2(first, second)                \
+  template <class Self, class Visit>                   \
+  static void fields(Self& self, Visit&& visit) {      \
+    ASUP_API_VISIT_ALL first ASUP_API_VISIT_ALL second \
+  }
 // For a type with no fields.
 #define ASUP_API_NO_FIELDS           \
   template <class Self, class Visit> \

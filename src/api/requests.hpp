@@ -91,16 +91,17 @@ struct RunRequest {
   // Storage beyond -v and --tmpfs: --mount as typed, --volumes-from CONTAINER[:ro|rw].
   std::vector<std::string> mounts;
   std::vector<std::string> volumes_from;
-  ASUP_API_FIELDS(image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
-                  devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network, ip,
-                  publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
-                  stop_signal, stop_timeout, labels, cpuset_cpus, cpuset_mems, cpu_shares,
-                  cpu_period, cpu_quota, memory_swap, memory_reservation, oom_kill_disable,
-                  blkio_weight, oom_score_adj, cap_add, cap_drop, privileged, security_opt,
-                  read_only, group_add, sysctls, ulimits, shm_size, userns, add_hosts, dns,
-                  dns_search, dns_options, mac_address, expose, no_healthcheck, health_cmd,
-                  health_interval, health_timeout, health_start_period, health_start_interval,
-                  health_retries, mounts, volumes_from)
+  ASUP_API_FIELDS2((image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
+                    devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network,
+                    ip, publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
+                    stop_signal, stop_timeout, labels, cpuset_cpus, cpuset_mems, cpu_shares,
+                    cpu_period, cpu_quota, memory_swap, memory_reservation, oom_kill_disable,
+                    blkio_weight, oom_score_adj),
+                   (cap_add, cap_drop, privileged, security_opt, read_only, group_add, sysctls,
+                    ulimits, shm_size, userns, add_hosts, dns, dns_search, dns_options, mac_address,
+                    expose, no_healthcheck, health_cmd, health_interval, health_timeout,
+                    health_start_period, health_start_interval, health_retries, mounts,
+                    volumes_from))
 };
 
 // create: a container in state "created", every run field but detach (which it ignores);
