@@ -34,7 +34,7 @@ void check_refused(Daemon& d, std::vector<std::string> args, const std::string& 
 
 }  // namespace
 
-TEST_CASE("--add-host entries are in /etc/hosts, host-gateway as the bridge's gateway",
+TEST_CASE("flag --add-host entries are in /etc/hosts, host-gateway as the bridge's gateway",
           "[netflags][integration]") {
   Daemon d;
   auto r =
@@ -52,7 +52,7 @@ TEST_CASE("--add-host entries are in /etc/hosts, host-gateway as the bridge's ga
   CHECK(ping.code == 0);
 }
 
-TEST_CASE("--dns, --dns-search and --dns-option make the default bridge's resolv.conf",
+TEST_CASE("flag --dns, --dns-search and --dns-option make the default bridge's resolv.conf",
           "[netflags][integration]") {
   Daemon d;
   auto r = d.run({"run", "--name", "resolv", "--dns", "192.0.2.53", "--dns", "192.0.2.54",
@@ -77,7 +77,7 @@ TEST_CASE("--dns, --dns-search and --dns-option make the default bridge's resolv
   CHECK(contains(plain.out, "nameserver "));
 }
 
-TEST_CASE("--mac-address is eth0's address", "[netflags][integration]") {
+TEST_CASE("flag --mac-address is eth0's address", "[netflags][integration]") {
   Daemon d;
   auto id = d.run_detached({"--mac-address", "02:42:AC:11:00:7A", "busybox", "sleep", "300"});
   auto r = d.run({"exec", id, "cat", "/sys/class/net/eth0/address"});
@@ -91,7 +91,7 @@ TEST_CASE("--mac-address is eth0's address", "[netflags][integration]") {
                 "02:42:ac is not a valid mac address");
 }
 
-TEST_CASE("--expose lands in ExposedPorts and -P publishes it", "[netflags][integration]") {
+TEST_CASE("flag --expose lands in ExposedPorts and -P publishes it", "[netflags][integration]") {
   Daemon d;
   auto id = d.run_detached(
       {"--expose", "80", "--expose", "7000-7001/udp", "-P", "busybox", "sh", "-c", kServeHello});
@@ -122,7 +122,7 @@ TEST_CASE("bad --add-host and --dns values are refused with Docker's texts",
                 "IP address is not correctly formatted: resolver");
 }
 
-TEST_CASE("--network container:X shares X's namespace, names and server",
+TEST_CASE("flag --network container:X shares X's namespace, names and server",
           "[netflags][integration]") {
   Daemon d;
   auto web = d.run_detached(
@@ -147,7 +147,7 @@ TEST_CASE("--network container:X shares X's namespace, names and server",
   CHECK(contains(links.out, "eth0"));
 }
 
-TEST_CASE("--network container:X refuses conflicting options and a stopped X",
+TEST_CASE("flag --network container:X refuses conflicting options and a stopped X",
           "[netflags][integration]") {
   Daemon d;
   d.run_detached({"--name", "web", "busybox", "sleep", "300"});

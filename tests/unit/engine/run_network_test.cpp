@@ -77,7 +77,8 @@ TEST_CASE("bad network options fail with Docker's texts", "[engine][netflags]") 
         "invalid argument \"x\" for \"--add-host\" flag: bad format for add-host: \"x\"");
 }
 
-TEST_CASE("--network container:X refuses what needs a namespace of its own", "[engine][netflags]") {
+TEST_CASE("flag --network container:X refuses what needs a namespace of its own",
+          "[engine][netflags]") {
   auto with = [](auto set) {
     RunRequest r;
     r.image = "busybox";
@@ -105,7 +106,7 @@ TEST_CASE("--network container:X refuses what needs a namespace of its own", "[e
         "network-scoped alias is supported only for containers in user defined networks");
 }
 
-TEST_CASE("--mac-address with the host's network is refused", "[engine][netflags]") {
+TEST_CASE("flag --mac-address with the host's network is refused", "[engine][netflags]") {
   RunRequest r;
   r.image = "busybox";
   r.network = "host";

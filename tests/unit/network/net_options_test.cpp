@@ -5,7 +5,8 @@
 
 using namespace asup::network;
 
-TEST_CASE("--add-host takes NAME:IP, NAME=IP, brackets and host-gateway", "[network][netflags]") {
+TEST_CASE("flag --add-host takes NAME:IP, NAME=IP, brackets and host-gateway",
+          "[network][netflags]") {
   CHECK(parse_extra_host("db:10.0.0.5").value() == "db:10.0.0.5");
   CHECK(parse_extra_host("db=10.0.0.5").value() == "db:10.0.0.5");
   CHECK(parse_extra_host("v6:::1").value() == "v6:::1");
@@ -13,7 +14,7 @@ TEST_CASE("--add-host takes NAME:IP, NAME=IP, brackets and host-gateway", "[netw
   CHECK(parse_extra_host("gw:host-gateway").value() == "gw:host-gateway");
 }
 
-TEST_CASE("--add-host refuses what Docker refuses, in its words", "[network][netflags]") {
+TEST_CASE("flag --add-host refuses what Docker refuses, in its words", "[network][netflags]") {
   CHECK(parse_extra_host("db").error().message ==
         "invalid argument \"db\" for \"--add-host\" flag: bad format for add-host: \"db\"");
   CHECK(parse_extra_host(":1.2.3.4").error().message ==
@@ -24,7 +25,7 @@ TEST_CASE("--add-host refuses what Docker refuses, in its words", "[network][net
   CHECK(parse_extra_host("db:300.1.1.1").has_error());
 }
 
-TEST_CASE("--dns, --dns-search, --mac-address", "[network][netflags]") {
+TEST_CASE("flag --dns, --dns-search, --mac-address", "[network][netflags]") {
   CHECK(parse_dns_server("1.1.1.1").value() == "1.1.1.1");
   CHECK(parse_dns_server("2001:db8::53").value() == "2001:db8::53");
   CHECK(parse_dns_server("dns.example").error().message ==
@@ -41,7 +42,7 @@ TEST_CASE("--dns, --dns-search, --mac-address", "[network][netflags]") {
   CHECK(parse_mac_address("zz:42:ac:11:00:01").has_error());
 }
 
-TEST_CASE("--expose: a port, a range, a protocol; Docker's errors", "[network][netflags]") {
+TEST_CASE("flag --expose: a port, a range, a protocol; Docker's errors", "[network][netflags]") {
   CHECK(parse_expose("80").value() == std::vector<std::string>{"80/tcp"});
   CHECK(parse_expose("53/UDP").value() == std::vector<std::string>{"53/udp"});
   CHECK(parse_expose("8000-8002/udp").value() ==
@@ -57,7 +58,7 @@ TEST_CASE("--expose: a port, a range, a protocol; Docker's errors", "[network][n
         "value out of range");
 }
 
-TEST_CASE("--add-host lines with host-gateway replaced", "[network][netflags]") {
+TEST_CASE("flag --add-host lines with host-gateway replaced", "[network][netflags]") {
   CHECK(extra_hosts_lines({"db:10.0.0.5", "gw:host-gateway"}, "10.88.0.1") ==
         "10.0.0.5\tdb\n10.88.0.1\tgw\n");
 }
