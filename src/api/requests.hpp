@@ -91,6 +91,7 @@ struct RunRequest {
   // Storage beyond -v and --tmpfs: --mount as typed, --volumes-from CONTAINER[:ro|rw].
   std::vector<std::string> mounts;
   std::vector<std::string> volumes_from;
+  std::string log_driver;  // --log-driver: "" or json-file, local (the ring), none
   ASUP_API_FIELDS2((image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                     devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network,
                     ip, publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
@@ -101,7 +102,7 @@ struct RunRequest {
                     ulimits, shm_size, userns, add_hosts, dns, dns_search, dns_options, mac_address,
                     expose, no_healthcheck, health_cmd, health_interval, health_timeout,
                     health_start_period, health_start_interval, health_retries, mounts,
-                    volumes_from))
+                    volumes_from, log_driver))
 };
 
 // create: a container in state "created", every run field but detach (which it ignores);

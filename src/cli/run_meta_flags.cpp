@@ -14,6 +14,7 @@ namespace {
 // --log-opt KEY=VALUE: max-size sizes the ring; the json-file driver's other options are
 // accepted for the scripts that pass them, and mean nothing to a ring.
 Status apply_log_opt(const std::string& opt, api::RunRequest& req) {
+  const std::string driver = req.log_driver.empty() ? "json-file" : req.log_driver;
   auto eq = opt.find('=');
   if (eq == std::string::npos)
     return fail("invalid argument \"" + opt + "\" for \"--log-opt\" flag: expected KEY=VALUE");
@@ -28,7 +29,7 @@ Status apply_log_opt(const std::string& opt, api::RunRequest& req) {
                                     "labels",   "env",      "tag"};
   if (std::find(std::begin(kAccepted), std::end(kAccepted), key) != std::end(kAccepted))
     return ok();
-  return fail("unknown log opt '" + key + "' for json-file log driver");
+  return fail("unknown log opt '" + key + "' for " + driver + " log driver");
 }
 
 }  // namespace
@@ -58,6 +59,9 @@ void add_meta_flags(CLI::App& cmd, MetaFlags& f) {
       ->allow_extra_args(false);
   cmd.add_option("--log-opt", f.log_opts, "Log driver options (max-size sizes the log ring)")
       ->allow_extra_args(false);
+  cmd.add_option("--log-driver", f.log_driver,
+                 "Logging driver for the container: json-file (default) or local, both the log "
+                 "ring; none: no log to read");
   cmd.add_flag("-q,--quiet", f.quiet, "Suppress the pull output");
   cmd.add_flag("--disable-content-trust{true}", f.disable_content_trust,
                "Skip image verification (always: no signatures are verified)");
@@ -69,6 +73,7 @@ Status add_metadata(const MetaFlags& f, api::RunRequest& req) {
     req.labels.insert(req.labels.end(), lines.begin(), lines.end());
   }
   req.labels.insert(req.labels.end(), f.labels.begin(), f.labels.end());
+  req.log_driver = f.log_driver;
   for (auto& opt : f.log_opts) {
     ASUP_TRY(apply_log_opt(opt, req));
   }

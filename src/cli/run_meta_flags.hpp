@@ -13,7 +13,7 @@ namespace asup::cli {
 
 struct MetaFlags {
   std::vector<std::string> labels, label_files, log_opts, attach;
-  std::string cidfile;
+  std::string cidfile, log_driver;
   bool init = false;   // accepted: asup-init is always the container's PID 1
   bool quiet = false;  // -q: no pull progress, no "Unable to find image" line
   // Accepted for the scripts that pass it: asupd verifies no image signatures.

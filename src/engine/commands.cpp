@@ -87,6 +87,11 @@ void Engine::logs(const CallerPtr& s, const api::LogsRequest& req) {
     s->send_error(1, found.error().message);
     return;
   }
+  // Docker's answer: such a container's output is seen while attached, and kept nowhere.
+  if (found.value()->config.log_driver == "none") {
+    s->send_error(1, "configured logging driver does not support reading");
+    return;
+  }
   found.value()->log->replay(s, req.tail, req.follow);
 }
 

@@ -53,6 +53,7 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"limits", limits_to_json(c.limits)},
           {"oom_score_adj", c.oom_score_adj ? nlohmann::json(*c.oom_score_adj) : nlohmann::json()},
           {"log_size", c.log_size},
+          {"log_driver", c.log_driver},
           {"auto_remove", c.auto_remove},
           {"interactive", c.interactive},
           {"stop_signal", c.stop_signal},
@@ -152,6 +153,7 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
   if (j.contains("oom_score_adj") && j["oom_score_adj"].is_number_integer())
     c.oom_score_adj = j["oom_score_adj"].get<std::int64_t>();
   c.log_size = j.value("log_size", std::size_t{1} << 20);
+  c.log_driver = j.value("log_driver", "json-file");
   c.auto_remove = j.value("auto_remove", false);
   c.interactive = j.value("interactive", false);
   c.stop_signal = j.value("stop_signal", "");

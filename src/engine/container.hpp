@@ -39,6 +39,8 @@ struct ContainerConfig {
   cgroup::Limits limits;
   std::optional<std::int64_t> oom_score_adj;  // --oom-score-adj, the workload's
   std::size_t log_size = 1 << 20;
+  // --log-driver: "json-file" and "local" are the ring; "none" keeps no log to read.
+  std::string log_driver = "json-file";
   bool auto_remove = false;
   bool interactive = false;
   std::string stop_signal;                   // --stop-signal, else the image's; empty means SIGTERM

@@ -191,6 +191,7 @@ nlohmann::json host_config_view(const ContainerConfig& cfg) {
       {"Tmpfs", tmpfs},
       {"Devices", devices},
       {"AutoRemove", cfg.auto_remove},
+      {"LogConfig", {{"Type", cfg.log_driver}, {"Config", nlohmann::json::object()}}},
       {"RestartPolicy",
        {{"Name", cfg.restart.name()}, {"MaximumRetryCount", cfg.restart.max_retries}}},
       {"NetworkMode", cfg.network_mode},

@@ -76,6 +76,9 @@ Result<RunRequest> check_run_request(RunRequest r) {
   }
   if (r.log_size < kMinLogSize) return fail(EINVAL, "--log-size must be at least 4k");
   if (r.log_size > kMaxLogSize) return fail(EINVAL, "--log-size must be at most 256m");
+  if (!r.log_driver.empty() && r.log_driver != "json-file" && r.log_driver != "local" &&
+      r.log_driver != "none")
+    return fail(EINVAL, "logger: no log driver named '" + r.log_driver + "' is registered");
   for (auto& e : r.env) {
     if (e.empty() || e[0] == '=')
       return fail(EINVAL, "invalid environment variable: \"" + e + "\"");
@@ -202,6 +205,7 @@ Status merge_settings(const RunRequest& r, const image::ImageConfig& image, Cont
   c.limits = run_limits(r);
   c.oom_score_adj = r.oom_score_adj;
   c.log_size = r.log_size;
+  c.log_driver = r.log_driver.empty() ? "json-file" : r.log_driver;
   c.auto_remove = r.rm;
   c.tty = r.tty;
   c.interactive = r.interactive;

@@ -459,6 +459,24 @@ TEST_CASE("labels, --cidfile, --init, -a and --log-opt as Docker takes them",
   auto bad_opt = d.try_run({"run", "--log-opt", "nope=1", "busybox", "true"});
   CHECK(bad_opt.code == 125);
   CHECK(contains(bad_opt.err, "unknown log opt 'nope'"));
+  // --log-driver: the ring by either of Docker's names; none keeps nothing to read.
+  auto local = d.run({"run", "--rm", "--log-driver", "local", "busybox", "echo", "kept"});
+  CHECK(local.out == "kept\n");
+  auto none =
+      d.run({"run", "--name", "unlogged", "--log-driver", "none", "busybox", "echo", "seen"});
+  CHECK(none.out == "seen\n");
+  CHECK(d.inspect("unlogged")["HostConfig"]["LogConfig"]["Type"] == "none");
+  auto unread = d.try_run({"logs", "unlogged"});
+  CHECK(unread.code == 1);
+  CHECK(contains(unread.err, "configured logging driver does not support reading"));
+  auto bad_driver = d.try_run({"run", "--log-driver", "syslog", "busybox", "true"});
+  CHECK(bad_driver.code == 125);
+  CHECK(contains(bad_driver.err, "logger: no log driver named 'syslog' is registered"));
+  auto bad_none_opt =
+      d.try_run({"run", "--log-driver", "none", "--log-opt", "nope=1", "busybox", "true"});
+  CHECK(bad_none_opt.code == 125);
+  CHECK(contains(bad_none_opt.err, "unknown log opt 'nope' for none log driver"));
+  CHECK(d.run({"rm", "unlogged"}).code == 0);
   auto bad_stream = d.try_run({"run", "-a", "stdweird", "busybox", "true"});
   CHECK(bad_stream.code == 125);
   CHECK(contains(bad_stream.err, "valid streams are STDIN, STDOUT and STDERR"));
