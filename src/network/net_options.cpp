@@ -66,14 +66,14 @@ Result<std::string> parse_extra_host(std::string_view text) {
     address = std::string(text.substr(sep + 1));
   }
   if (sep == std::string_view::npos || name.empty() || name.find(':') != std::string::npos)
-    return fail(flag_error("--add-host", text,
-                                   "bad format for add-host: \"" + std::string(text) + "\""));
+    return fail(
+        flag_error("--add-host", text, "bad format for add-host: \"" + std::string(text) + "\""));
   if (address != kHostGateway) {
     if (address.size() > 2 && address.front() == '[' && address.back() == ']')
       address = address.substr(1, address.size() - 2);
     if (!is_ip_address(address))
-      return fail(flag_error("--add-host", text,
-                                     "invalid IP address in add-host: \"" + address + "\""));
+      return fail(
+          flag_error("--add-host", text, "invalid IP address in add-host: \"" + address + "\""));
   }
   return name + ":" + address;
 }
@@ -111,8 +111,7 @@ Result<std::string> parse_mac_address(std::string_view text) {
 
 Result<std::vector<std::string>> parse_expose(std::string_view text) {
   const std::string spec(text);
-  if (spec.find(':') != std::string::npos)
-    return fail("invalid port format for --expose: " + spec);
+  if (spec.find(':') != std::string::npos) return fail("invalid port format for --expose: " + spec);
   auto slash = spec.find('/');
   std::string range = spec.substr(0, slash);
   std::string proto = slash == std::string::npos ? "tcp" : spec.substr(slash + 1);
