@@ -193,6 +193,29 @@ struct Outcome {
 };
 
 // stop, kill, rm, wait, rmi, network_rm: every outcome, in the order named.
+// diff: one change a path, sorted by path; kind as Docker's API numbers them: 0 modified,
+// 1 added, 2 deleted.
+struct FileChange {
+  std::string path;
+  int kind = 0;
+  ASUP_API_FIELDS(path, kind)
+};
+
+struct DiffResult {
+  static constexpr std::string_view kType = "result";
+  std::vector<FileChange> changes;
+  ASUP_API_FIELDS(changes)
+};
+
+// top: ps's column titles and, for each process of the container, its columns (the last,
+// the command, with its blanks).
+struct TopResult {
+  static constexpr std::string_view kType = "result";
+  std::vector<std::string> titles;
+  std::vector<std::vector<std::string>> processes;
+  ASUP_API_FIELDS(titles, processes)
+};
+
 struct OutcomesResult {
   static constexpr std::string_view kType = "result";
   std::vector<Outcome> results;

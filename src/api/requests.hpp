@@ -92,6 +92,24 @@ struct RunRequest {
   std::vector<std::string> mounts;
   std::vector<std::string> volumes_from;
   std::string log_driver;  // --log-driver: "" or json-file, local (the ring), none
+  // Namespaces: --pid "" | host | container:X; --ipc "" | none | private | shareable |
+  // host | container:X; --uts "" | host; --cgroupns "" | host | private.
+  std::string pid;
+  std::string ipc;
+  std::string uts;
+  std::string cgroupns;
+  std::string domainname;
+  std::vector<std::string> annotations;  // KEY=VALUE
+  std::string runtime;                   // "" (runc), runc, asup
+  std::vector<std::string> links;        // --link NAME[:ALIAS]
+  std::string volume_driver;             // "" or local
+  // What this host has not and Docker refuses without: --storage-opt, --gpus,
+  // --isolation, --ip6, --link-local-ip (as typed).
+  std::vector<std::string> storage_opt;
+  std::string gpus;
+  std::string isolation;
+  std::string ip6;
+  std::vector<std::string> link_local_ips;
   ASUP_API_FIELDS2((image, cmd, entrypoint, env, workdir, user, hostname, name, volumes, tmpfs,
                     devices, memory, cpus, pids_limit, log_size, detach, rm, interactive, network,
                     ip, publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
@@ -102,7 +120,9 @@ struct RunRequest {
                     ulimits, shm_size, userns, add_hosts, dns, dns_search, dns_options, mac_address,
                     expose, no_healthcheck, health_cmd, health_interval, health_timeout,
                     health_start_period, health_start_interval, health_retries, mounts,
-                    volumes_from, log_driver))
+                    volumes_from, log_driver, pid, ipc, uts, cgroupns, domainname, annotations,
+                    runtime, links, volume_driver, storage_opt, gpus, isolation, ip6,
+                    link_local_ips))
 };
 
 // create: a container in state "created", every run field but detach (which it ignores);
@@ -157,6 +177,23 @@ struct RenameRequest {
   std::string id;
   std::string name;
   ASUP_API_FIELDS(id, name)
+};
+
+// diff: what the container changed in its filesystem.
+struct DiffRequest {
+  static constexpr std::string_view kOp = "diff";
+  using Reply = DiffResult;
+  std::string id;
+  ASUP_API_FIELDS(id)
+};
+
+// top: the container's processes as `ps ARGS` on the host shows them (Docker's top).
+struct TopRequest {
+  static constexpr std::string_view kOp = "top";
+  using Reply = TopResult;
+  std::string id;
+  std::vector<std::string> ps_args;  // empty: -ef
+  ASUP_API_FIELDS(id, ps_args)
 };
 
 // update: limits of running containers change live; every change is kept in the config.
@@ -496,7 +533,8 @@ void for_each_request(Visit&& visit) {
       visit(NetworkConnectRequest{}), visit(NetworkDisconnectRequest{}), visit(InputRequest{}),
       visit(ResizeRequest{}), visit(AttachRequest{}), visit(CreateRequest{}), visit(StartRequest{}),
       visit(RestartRequest{}), visit(PauseRequest{}), visit(UnpauseRequest{}),
-      visit(RenameRequest{}), visit(UpdateRequest{}), visit(VersionRequest{});
+      visit(RenameRequest{}), visit(UpdateRequest{}), visit(VersionRequest{}), visit(TopRequest{}),
+      visit(DiffRequest{});
   visit(VolumeCreateRequest{}), visit(VolumeLsRequest{}), visit(VolumeInspectRequest{}),
       visit(VolumeRmRequest{}), visit(VolumePruneRequest{});
 }

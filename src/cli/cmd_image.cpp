@@ -1,5 +1,5 @@
 // asupctl image COMMAND: Docker's management command for images. ls and rm are images and
-// rmi under their group names; inspect and prune exist only here.
+// rmi under their group names; inspect and prune exist only here; the others as at the top.
 #include "cli/common.hpp"
 
 namespace asup::cli {
@@ -11,7 +11,8 @@ void add_image(CLI::App& app, Cli& cli) {
   group->get_subcommand("images")->name("ls")->alias("list");
   add_rmi(*group, cli);
   group->get_subcommand("rmi")->name("rm")->alias("remove");
-  for (auto add : {add_image_inspect, add_image_prune, add_tag, add_save, add_load, add_import})
+  for (auto add :
+       {add_image_inspect, add_image_prune, add_tag, add_save, add_load, add_import, add_pull})
     add(*group, cli);
 }
 

@@ -73,6 +73,9 @@ void add_pause(CLI::App& app, Cli& cli);    // pause and unpause
 void add_unpause(CLI::App& app, Cli& cli);
 void add_rename(CLI::App& app, Cli& cli);
 void add_update(CLI::App& app, Cli& cli);
+void add_top(CLI::App& app, Cli& cli);
+void add_diff(CLI::App& app, Cli& cli);
+void add_container(CLI::App& app, Cli& cli);  // the `container` group
 void add_ps(CLI::App& app, Cli& cli);
 void add_inspect(CLI::App& app, Cli& cli);
 void add_logs(CLI::App& app, Cli& cli);

@@ -79,6 +79,9 @@ int main(int argc, char** argv) {
   for (auto add : {add_tag, add_save, add_image, add_port, add_network, add_attach, add_version})
     add(app, cli);
   add_volume(app, cli);
+  add_top(app, cli);
+  add_diff(app, cli);
+  add_container(app, cli);
   add_help(app, cli);
   try {
     app.parse(argc, argv);

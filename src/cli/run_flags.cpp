@@ -184,6 +184,7 @@ Result<api::RunRequest> run_request(const RunFlags& f, const std::vector<std::st
   add_network_options(f.net, req);
   ASUP_TRY(add_health(f.health, req));
   add_storage(f.storage, req);
+  add_host_options(f.host, req);
   return req;
 }
 
@@ -265,6 +266,7 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
   add_network_flags(cmd, flags->net);
   add_health_flags(cmd, flags->health);
   add_storage_flags(cmd, flags->storage);
+  add_host_flags(cmd, flags->host);
 }
 
 }  // namespace asup::cli

@@ -12,6 +12,7 @@
 #include "api/requests.hpp"
 #include "cli/call.hpp"
 #include "cli/run_health_flags.hpp"
+#include "cli/run_host_flags.hpp"
 #include "cli/run_meta_flags.hpp"
 #include "cli/run_network_flags.hpp"
 #include "cli/run_security_flags.hpp"
@@ -50,6 +51,7 @@ struct RunFlags {
   NetworkFlags net;
   HealthFlags health;
   StorageFlags storage;  // --mount, --volumes-from
+  HostFlags host;        // --pid, --ipc, --uts, --link ...
 };
 
 // Registers the shared flags on `cmd`, filling `flags`.

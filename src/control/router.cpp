@@ -49,6 +49,8 @@ void call(Engine& e, const CallerPtr& c, const api::PauseRequest& r) { e.pause(c
 void call(Engine& e, const CallerPtr& c, const api::UnpauseRequest& r) { e.unpause(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::RenameRequest& r) { e.rename(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::UpdateRequest& r) { e.update(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::TopRequest& r) { e.top(c, r); }
+void call(Engine& e, const CallerPtr& c, const api::DiffRequest& r) { e.diff(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::VersionRequest& r) { e.version(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::VolumeCreateRequest& r) { e.volume_create(c, r); }
 void call(Engine& e, const CallerPtr& c, const api::VolumeLsRequest& r) { e.volume_ls(c, r); }

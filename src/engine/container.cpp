@@ -68,6 +68,8 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"stop_timeout", c.stop_timeout ? nlohmann::json(*c.stop_timeout) : nlohmann::json()},
           {"network_aliases", c.network_aliases},
           {"security", to_json(c.security)},
+          {"namespaces", to_json(c.namespaces)},
+          {"links", c.links},
           {"net_options", network::to_json(c.net_options)}};
 }
 
@@ -168,6 +170,8 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
     c.stop_timeout = j["stop_timeout"].get<std::int64_t>();
   c.network_aliases = j.value("network_aliases", std::vector<std::string>{});
   c.security = security_from_json(j.value("security", nlohmann::json::object()));
+  c.namespaces = namespaces_from_json(j.value("namespaces", nlohmann::json::object()));
+  c.links = j.value("links", std::vector<std::string>{});
   if (auto it = j.find("net_options"); it != j.end())
     c.net_options = network::net_options_from_json(*it);
   if (auto check = j.find("healthcheck"); check != j.end())

@@ -15,6 +15,7 @@
 #include "cgroup/cgroup.hpp"
 #include "engine/container_mount.hpp"
 #include "engine/health_state.hpp"
+#include "engine/namespace_config.hpp"
 #include "engine/security_config.hpp"
 #include "launch/mount_plan.hpp"
 #include "network/attachment.hpp"
@@ -54,6 +55,8 @@ struct ContainerConfig {
   std::vector<std::string> network_aliases;
   std::map<std::string, std::string> labels;  // the image's, then -l
   SecurityConfig security;          // --cap-add ... --userns, checked (security_config.hpp)
+  NamespaceConfig namespaces;       // --pid, --ipc, --uts, --cgroupns, --domainname ...
+  std::vector<std::string> links;   // --link, resolved: "ID:ALIAS"
   network::NetOptions net_options;  // --add-host, --dns*, --mac-address, exposed ports
   // The image's health check merged with --health-* (health_config.hpp).
   std::optional<image::HealthConfig> healthcheck;

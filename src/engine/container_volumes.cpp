@@ -122,11 +122,12 @@ Status Engine::layout_volumes(const ContainerConfig& config, launch::RootfsLayou
     const auto& s = m->spec;
     switch (s.type) {
       case volume::MountType::bind:
-        layout.volumes.push_back({s.source, s.target, s.read_only});
+        layout.volumes.push_back({s.source, s.target, s.read_only, s.propagation});
         break;
       case volume::MountType::volume: {
         ASUP_TRY(volumes_->mount_if_needed(s.source));
-        layout.volumes.push_back({volumes_->data_path(s.source), s.target, s.read_only});
+        layout.volumes.push_back(
+            {volumes_->data_path(s.source), s.target, s.read_only, s.propagation});
         break;
       }
       case volume::MountType::tmpfs: {

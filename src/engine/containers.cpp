@@ -34,6 +34,7 @@ void Engine::remove_container(const std::string& id, std::function<void(Status)>
   std::string dir = c.dir, run_dir = c.run_dir;
   // Docker's --rm removes the anonymous volumes as rm -v does; named ones stay.
   drop_volumes(c.config, remove_volumes || c.config.auto_remove);
+  release_shared_shm(c);  // a container that never ran since asupd started may hold it
   // The merged dir is only a mount point inside the container's own mount namespace, so
   // nothing is mounted here on the host; the upper dir may be large: off the loop.
   loop_.offload(

@@ -146,6 +146,7 @@ nlohmann::json state_view(const Instance& c) {
 
 nlohmann::json config_view(const ContainerConfig& cfg) {
   return {{"Hostname", cfg.hostname},
+          {"Domainname", cfg.namespaces.domainname},
           {"User", cfg.user},
           {"Env", cfg.env},
           {"Cmd", cfg.argv},
@@ -198,6 +199,7 @@ nlohmann::json host_config_view(const ContainerConfig& cfg) {
       {"PortBindings", port_bindings(cfg)}};
   add_resources(cfg, host);
   add_security_view(cfg.security, host);
+  add_namespace_view(cfg.namespaces, host);
   return host;
 }
 
@@ -223,6 +225,16 @@ nlohmann::json Engine::inspect(const Instance& c) const {
        {{"SizeBytes", cfg.log_size},
         {"DroppedBytes", c.log->dropped_bytes().value_or(c.state.log_dropped_bytes)}}},
   };
+  // Docker's "/NAME:/THIS/ALIAS"; a linked container removed since shows its id.
+  nlohmann::json links = nlohmann::json::array();
+  for (const auto& link : cfg.links) {
+    const auto colon = link.find(':');
+    auto other = containers_.find(link.substr(0, colon));
+    const std::string name =
+        other != containers_.end() ? other->second->config.name : link.substr(0, colon);
+    links.push_back("/" + name + ":/" + cfg.name + "/" + link.substr(colon + 1));
+  }
+  out["HostConfig"]["Links"] = links.empty() ? nlohmann::json() : links;
   add_net_options_view(cfg, out);
   add_health_views(cfg.healthcheck, c.state.health, out);
   add_storage_views(cfg, out);

@@ -68,6 +68,8 @@ class Engine {
   void unpause(const CallerPtr& caller, const api::UnpauseRequest& request);
   void rename(const CallerPtr& caller, const api::RenameRequest& request);
   void update(const CallerPtr& caller, const api::UpdateRequest& request);
+  void top(const CallerPtr& caller, const api::TopRequest& request);
+  void diff(const CallerPtr& caller, const api::DiffRequest& request);
   // images (image_ops.cpp)
   void load(const CallerPtr& caller, const api::LoadRequest& request);
   void import(const CallerPtr& caller, const api::ImportRequest& request);
@@ -251,6 +253,22 @@ class Engine {
   void start_resolver(Instance& c, int pidfd);
   std::vector<std::uint32_t> resolve_peer(const std::string& id, std::string_view name) const;
   std::optional<std::string> resolve_address(const std::string& id, std::uint32_t address) const;
+
+  // namespace modes (namespaces.cpp): --pid and --ipc container:X, /dev/shm by IpcMode,
+  // --link.
+  // At create: X of container:X and each linked container resolved to its id.
+  Status join_namespace_containers(ContainerConfig& config);
+  Status resolve_links(ContainerConfig& config);
+  // At start: /dev/shm's source in the layout; the namespaces clone3 makes or joins.
+  Status shm_layout(const Instance& c, launch::RootfsLayout& layout);
+  Status namespaces_for(const Instance& c, launch::SpawnRequest& spawn);
+  // shareable: the tmpfs others join, mounted in the run directory; unmounted at the end.
+  Status mount_shared_shm(const Instance& c);
+  void release_shared_shm(const Instance& c);
+  // --link: hosts lines (and, on the default bridge, Docker's variables) of the running
+  // linked containers, or Docker's error for one not running.
+  Result<std::string> link_hosts(const Instance& c);
+  std::vector<std::string> link_env(const Instance& c) const;
 
   // output (output.cpp): a pipe read into the container's log, which settles the
   // container at EOF.

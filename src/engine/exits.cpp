@@ -27,6 +27,10 @@ void Engine::on_process_exit(const std::string& id) {
   Instance& c = *it->second;
   if (c.exit_seen) return;
   c.exit_seen = true;
+  // Without a pid namespace of its own, init's end takes nothing with it: what the
+  // workload left runs on in the host's (or another container's) namespace, holding the
+  // output pipes open. Docker's runtime kills the whole group then; so does asupd.
+  if (c.cgroup && !c.config.namespaces.pid_mode.empty()) (void)c.cgroup->kill_all();
   if (!c.own_child) {
     resolve_adopted_exit(id, 0);
     return;
@@ -77,6 +81,7 @@ void Engine::finish(Instance& c) {
   if (!removed_next) {
     if (auto r = persist_state(c); !r) spdlog::warn("{}", r.error().describe());
   }
+  release_shared_shm(c);
   if (c.cgroup) destroy_cgroup(c.config.id, std::shared_ptr<cgroup::Group>(std::move(c.cgroup)), 0);
 
   std::string id = c.config.id;

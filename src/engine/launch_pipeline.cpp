@@ -65,6 +65,13 @@ Result<ContainerConfig> Engine::make_config(const RunRequest& request, const ima
   config.created_ns = now_ns();
   ASUP_TRY(merge_run_config(request, image.config, config));
   ASUP_TRY(join_network_container(config));
+  ASUP_TRY(join_namespace_containers(config));
+  if (!request.links.empty() && config.network_mode == "host")
+    return fail(
+        "conflicting options: host type networking can't be used with links. This would result "
+        "in undefined behavior");
+  config.links = request.links;
+  ASUP_TRY(resolve_links(config));
   ASUP_TRY(resolve_volumes_from(request, config));
   return config;
 }
@@ -99,6 +106,7 @@ Result<launch::RootfsLayout> Engine::rootfs_layout(const Instance& c, const imag
   }
   layout.privileged = config.security.privileged;
   layout.shm_size = config.security.shm_size;
+  ASUP_TRY(shm_layout(c, layout));
   if (layout.privileged) {
     auto host = launch::host_devices();
     layout.devices.insert(layout.devices.end(), host.begin(), host.end());
@@ -133,7 +141,8 @@ Status Engine::prepare_run(Instance& c, const launch::RootfsLayout& layout) {
   // asup-init of the last run recorded its end here: finish() must not read it again.
   (void)::unlink(fs::join(c.run_dir, launch::kExitFile).c_str());
   ASUP_TRY(plan_network(c));
-  return write_name_files(c, layout);
+  ASUP_TRY(write_name_files(c, layout));
+  return mount_shared_shm(c);
 }
 
 // After clone3, before the barrier: v1 groups take the pid, the network is wired. A
@@ -212,9 +221,14 @@ Result<launch::Spawned> Engine::spawn_init(Instance& c, const launch::RootfsLayo
   spawn.spec.mode = launch::Mode::Container;
   spawn.spec.rootfs = layout.merged_dir;
   spawn.spec.mounts = launch::build_container_mounts(layout);
-  spawn.spec.hostname = config.hostname;
+  // The host's UTS namespace keeps the host's names.
+  if (config.namespaces.uts_mode != "host") {
+    spawn.spec.hostname = config.hostname;
+    spawn.spec.domainname = config.namespaces.domainname;
+  }
   spawn.spec.argv = config.argv;
   spawn.spec.env = config.env;
+  for (auto& e : link_env(c)) spawn.spec.env.push_back(std::move(e));
   spawn.spec.workdir = config.workdir;
   spawn.spec.user = config.user;
   if (config.oom_score_adj)
@@ -232,16 +246,13 @@ Result<launch::Spawned> Engine::spawn_init(Instance& c, const launch::RootfsLayo
   spawn.spec.tty = config.tty;
   spawn.spec.tty_rows = c.tty_rows;
   spawn.spec.tty_cols = c.tty_cols;
-  spawn.namespaces =
-      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
-  if (config.network_mode == "host") spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWNET);
+  ASUP_TRY(namespaces_for(c, spawn));
   if (!network::shared_netns_container(config.network_mode).empty()) {
     ASUP_TRY(auto* other, network_container(c));
-    spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWNET);
     spawn.netns_fd = other->watch->fd();  // its pidfd: setns joins its namespace
   }
   spawn.cgroup_fd = c.cgroup->clone_into_fd();
-  if (spawn.cgroup_fd < 0) {
+  if (spawn.cgroup_fd < 0 && config.namespaces.cgroupns_mode == "private") {
     // v1: init joins its groups only after clone3; it makes its cgroup namespace later.
     spawn.namespaces &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
     spawn.spec.late_cgroup_namespace = true;
@@ -310,6 +321,7 @@ void Engine::discard_container(const std::string& id) {
   auto it = containers_.find(id);
   if (it == containers_.end()) return;
   (void)fs::remove_tree(it->second->dir);
+  release_shared_shm(*it->second);
   (void)fs::remove_tree(it->second->run_dir);
   drop_volumes(it->second->config, true);
   containers_.erase(it);
@@ -358,6 +370,7 @@ Status Engine::start_container(Instance& c, const StartOptions& how) {
       c->cgroup.reset();
       self->release_network(*c);
       c->stdin_writer.reset();
+      self->release_shared_shm(*c);
       (void)fs::remove_tree(c->run_dir);
     }
   } undo{this, &c};

@@ -106,7 +106,8 @@ Status Engine::use_network_container(const Instance& c, launch::RootfsLayout& la
 Status Engine::write_name_files(Instance& c, const launch::RootfsLayout& layout) {
   if (!network::shared_netns_container(c.config.network_mode).empty()) return ok();
   const auto& o = c.config.net_options;
-  c.attachment.extra_hosts = network::extra_hosts_lines(o.extra_hosts, host_gateway());
+  ASUP_TRY(auto links, link_hosts(c));
+  c.attachment.extra_hosts = network::extra_hosts_lines(o.extra_hosts, host_gateway()) + links;
   ASUP_TRY(fs::write_file(layout.hostname_file, c.config.hostname + "\n"));
   ASUP_TRY(fs::write_file(layout.hosts_file, hosts_content(c)));
   std::string resolv;

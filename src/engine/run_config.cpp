@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "engine/health_config.hpp"
+#include "engine/host_features.hpp"
 #include "engine/naming.hpp"
 #include "engine/run_network.hpp"
 #include "engine/storage_config.hpp"
@@ -156,7 +157,7 @@ Status merge_network(const RunRequest& r, const image::ImageConfig& image, Conta
     return fail(EINVAL,
                 "network-scoped alias is supported only for containers in user defined networks");
   c.hostname = r.hostname.value_or(c.id.substr(0, 12));
-  if (!r.hostname && r.network == "host") {
+  if (!r.hostname && (r.network == "host" || r.uts == "host")) {
     // Docker: a container on the host's network carries the host's name too.
     char host[65] = {};
     if (::gethostname(host, sizeof host - 1) == 0 && host[0]) c.hostname = host;
@@ -230,6 +231,8 @@ Status merge_run_config(const RunRequest& r, const image::ImageConfig& image, Co
   ASUP_TRY(merge_process(r, image, c));
   ASUP_TRY(merge_mounts(r, c));
   ASUP_TRY(c.security, make_security_config(r, c.network_mode));
+  ASUP_TRY(c.namespaces, make_namespace_config(r));
+  ASUP_TRY(check_host_features(r));
   ASUP_TRY(c.healthcheck, merge_healthcheck(r, image.healthcheck));
   ASUP_TRY(merge_storage(r, image, c));
   return merge_settings(r, image, c);

@@ -35,6 +35,20 @@ Result<std::string> compile_profile(const std::string& json, launch::CapabilityS
   return program;
 }
 
+// The programs of the profiles containers start with, by profile and capability set: a
+// restart or an exec reuses the compiled filter. Bounded: a few profiles are the norm,
+// and a daemon that sees many just compiles again. Used on the loop's thread only.
+Result<std::string> cached_profile(const std::string& json, launch::CapabilitySet caps) {
+  static std::map<std::pair<std::string, launch::CapabilitySet>, std::string> cache;
+  constexpr std::size_t kMaxProfiles = 16;
+  auto key = std::pair{json, caps};
+  if (auto hit = cache.find(key); hit != cache.end()) return hit->second;
+  ASUP_TRY(auto program, compile_profile(json, caps));
+  if (cache.size() >= kMaxProfiles) cache.clear();
+  cache.emplace(std::move(key), program);
+  return program;
+}
+
 // --security-opt as moby's daemon reads it: "no-new-privileges", "disable" (label), or
 // KEY=VALUE (KEY:VALUE, the old spelling) for label, apparmor, seccomp, no-new-privileges.
 Status apply_security_opt(const std::string& opt, SecurityConfig& s) {
@@ -63,13 +77,17 @@ Status apply_security_opt(const std::string& opt, SecurityConfig& s) {
   return fail("invalid --security-opt 2: \"" + opt + "\"");
 }
 
-Status add_sysctl(const std::string& entry, const std::string& network_mode, SecurityConfig& s) {
+Status add_sysctl(const std::string& entry, const std::string& network_mode,
+                  const std::string& ipc_mode, SecurityConfig& s) {
   ASUP_TRY(api::check_sysctl(entry));
   const auto eq = entry.find('=');
   const std::string key = entry.substr(0, eq);
   // runc's rule: the host's network namespace is not the container's to change.
   if (network_mode == "host" && key.rfind("net.", 0) == 0)
     return fail("sysctl \"" + key + "\" not allowed in host network namespace");
+  // And the host's IPC namespace (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*).
+  if ((ipc_mode == "host" || ipc_mode.rfind("container:", 0) == 0) && key.rfind("net.", 0) != 0)
+    return fail("sysctl \"" + key + "\" not allowed in host ipc namespace");
   s.sysctls[key] = entry.substr(eq + 1);
   return ok();
 }
@@ -125,7 +143,7 @@ Result<SecurityConfig> make_security_config(const api::RunRequest& r,
   s.read_only = r.read_only;
   s.group_add = r.group_add;
   for (const auto& entry : r.sysctls) {
-    ASUP_TRY(add_sysctl(entry, network_mode, s));
+    ASUP_TRY(add_sysctl(entry, network_mode, r.ipc, s));
   }
   for (const auto& text : r.ulimits) {
     ASUP_TRY(add_ulimit(text, s));
@@ -161,7 +179,7 @@ Status apply_security(const SecurityConfig& s, bool default_no_new_privs,
   spec.seccomp = !s.privileged && !s.seccomp_unconfined;
   spec.seccomp_program.clear();
   if (spec.seccomp && !s.seccomp_profile.empty()) {
-    ASUP_TRY(spec.seccomp_program, compile_profile(s.seccomp_profile, s.capabilities));
+    ASUP_TRY(spec.seccomp_program, cached_profile(s.seccomp_profile, s.capabilities));
   }
   spec.extra_groups = s.group_add;
   spec.rlimits.clear();

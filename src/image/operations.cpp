@@ -24,7 +24,12 @@ api::OutcomesResult remove_images(Store& store, const api::RmiRequest& request,
       continue;
     }
     auto user = user_of(img.value().id);
-    if (user && !request.force) {
+    // A tag among others only untags, in use or not, as Docker's rmi does; the last one, or
+    // the id, would take the image from its container.
+    const std::string& id = img.value().id;
+    const bool by_id = name == id || (name.size() >= 3 && id.compare(7, name.size(), name) == 0);
+    const bool untag_only = !by_id && img.value().references.size() > 1;
+    if (user && !request.force && !untag_only) {
       result.results.push_back(api::Outcome::failure(
           name, "conflict: unable to remove repository reference \"" + name +
                     "\" (must force) - container " + user->substr(0, 12) +

@@ -89,11 +89,14 @@ void ok_or_die(Status s) {
 }
 
 [[noreturn]] void run_container(const launch::LaunchSpec& spec) {
-  ok_or_die(make_mounts_private());
+  ok_or_die(make_mounts_private(spec.mounts));
   UniqueFd sysctl_dir = value_or_die(open_sysctl_dir(spec.sysctls));
   ok_or_die(execute_mounts(spec.mounts, spec.rootfs));
   if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
     fail_setup(Error{errno, "sethostname " + spec.hostname});
+  if (!spec.domainname.empty() &&
+      ::setdomainname(spec.domainname.data(), spec.domainname.size()) != 0)
+    fail_setup(Error{errno, "setdomainname " + spec.domainname});
   ok_or_die(enter_rootfs(spec.rootfs));
 
   ExecUser user = value_or_die(resolve_user(spec.user));

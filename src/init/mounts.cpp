@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "init/fs_context.hpp"
@@ -144,8 +145,14 @@ class Executor {
                 MS_BIND | (op.flags & MS_REC), nullptr) != 0)
       return fail_errno("bind " + op.source + " on " + op.target);
     // A bind ignores MS_RDONLY and friends; they take a second, remount, call.
-    if (op.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))
-      return remount_bind(root, op, op.flags);
+    if (op.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) {
+      ASUP_TRY(remount_bind(root, op, op.flags));
+    }
+    if (op.propagation == 0) return ok();
+    // Opened again: the descriptor from before the bind names the directory beneath it.
+    ASUP_TRY(auto mounted, target(root, op));
+    if (::mount(nullptr, fd_path(mounted.get()).c_str(), nullptr, op.propagation, nullptr) != 0)
+      return fail_errno("set the propagation of " + op.target);
     return ok();
   }
 
@@ -186,9 +193,15 @@ class Executor {
 
 }  // namespace
 
-Status make_mounts_private() {
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    return fail_errno("make / rprivate");
+Status make_mounts_private(const std::vector<launch::MountOp>& ops) {
+  // A slave bind needs its source to stay a slave of the host's mount: / becomes rslave
+  // then, as runc makes it by default. Otherwise nothing the host mounts later reaches
+  // the container (and no host event costs it a copy).
+  const bool slave = std::any_of(ops.begin(), ops.end(), [](const launch::MountOp& op) {
+    return (op.propagation & MS_SLAVE) != 0;
+  });
+  if (::mount(nullptr, "/", nullptr, MS_REC | (slave ? MS_SLAVE : MS_PRIVATE), nullptr) != 0)
+    return fail_errno(slave ? "make / rslave" : "make / rprivate");
   return ok();
 }
 

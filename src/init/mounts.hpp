@@ -10,10 +10,10 @@
 
 namespace asup::init {
 
-// Makes every mount in this namespace private (MS_REC | MS_PRIVATE on "/"). Must come
-// first: with shared mounts, pivot_root fails with EINVAL and the container's mounts
-// would propagate into the host's namespace.
-Status make_mounts_private();
+// Makes every mount in this namespace private (MS_REC | MS_PRIVATE on "/"), or rslave
+// when one of `ops` is a slave bind. Must come first: with shared mounts, pivot_root
+// fails with EINVAL and the container's mounts would propagate into the host's namespace.
+Status make_mounts_private(const std::vector<launch::MountOp>& ops);
 
 // Runs `ops` in order. host_target operations use their target as a host path; all others
 // are container paths resolved inside `rootfs` (see in_root.hpp), mounted through

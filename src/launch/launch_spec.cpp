@@ -23,7 +23,7 @@ constexpr char kMagic[4] = {'A', 'S', 'P', 'C'};
 // 2: seccomp and late_cgroup_namespace appended. 3: seccomp_program. 4: mount uid, gid.
 // 5: log_size. 6: tty, tty_rows, tty_cols. 7: oom_score_adj. 8: capabilities,
 // extra_groups, rlimits, sysctls, read_only_root.
-constexpr std::uint32_t kVersion = 8;
+constexpr std::uint32_t kVersion = 9;
 
 class Writer {
  public:
@@ -129,7 +129,7 @@ class Reader {
 };
 
 // Smallest encoding of one MountOp: kind + 4 empty strings + flags + 5 u32 + host_target.
-constexpr std::size_t kMinMountSize = 1 + 4 * 4 + 8 + 5 * 4 + 1;
+constexpr std::size_t kMinMountSize = 1 + 4 * 4 + 8 + 5 * 4 + 1 + 8;
 
 bool valid_kind(std::uint8_t k) {
   return k >= static_cast<std::uint8_t>(MountKind::Mount) &&
@@ -142,7 +142,7 @@ bool read_mount(Reader& r, MountOp& op) {
   op.kind = static_cast<MountKind>(kind);
   return r.str(op.source) && r.str(op.target) && r.str(op.fstype) && r.u64(op.flags) &&
          r.str(op.data) && r.u32(op.mode) && r.u32(op.major) && r.u32(op.minor) && r.u32(op.uid) &&
-         r.u32(op.gid) && r.boolean(op.host_target);
+         r.u32(op.gid) && r.boolean(op.host_target) && r.u64(op.propagation);
 }
 
 Error corrupt(const char* what) {
@@ -175,6 +175,7 @@ std::string encode(const LaunchSpec& spec, std::string_view seccomp_program) {
     w.u32(op.uid);
     w.u32(op.gid);
     w.u8(op.host_target ? 1 : 0);
+    w.u64(op.propagation);
   }
   w.str(spec.hostname);
   w.strs(spec.argv);
@@ -202,6 +203,7 @@ std::string encode(const LaunchSpec& spec, std::string_view seccomp_program) {
   }
   w.strs(spec.sysctls);
   w.u8(spec.read_only_root ? 1 : 0);
+  w.str(spec.domainname);
   return w.take();
 }
 
@@ -258,6 +260,7 @@ Result<LaunchSpec> decode(std::string_view bytes) {
   }
   if (!r.strs(spec.sysctls)) return fail(corrupt("bad sysctls"));
   if (!r.boolean(spec.read_only_root)) return fail(corrupt("bad read_only_root"));
+  if (!r.str(spec.domainname)) return fail(corrupt("bad domainname"));
   if (!r.done()) return fail(corrupt("trailing bytes"));
   return spec;
 }

@@ -96,6 +96,9 @@ struct MountOp {
   std::uint32_t uid = 0;  // MakeDevice: the node's owner
   std::uint32_t gid = 0;
   bool host_target = false;
+  // Bind: the propagation the new mount gets (MS_PRIVATE, MS_SLAVE, MS_SHARED, with MS_REC
+  // for the r- forms); 0 leaves it as the bind made it.
+  std::uint64_t propagation = 0;
 
   bool operator==(const MountOp&) const = default;
 };
@@ -121,7 +124,8 @@ struct LaunchSpec {
   // Executed in order in the container's new mount namespace, after "/" is made rprivate
   // and before pivot_root into rootfs.
   std::vector<MountOp> mounts;
-  std::string hostname;
+  std::string hostname;           // set in the container's UTS namespace; empty: left alone
+  std::string domainname;         // --domainname, the same
   std::vector<std::string> argv;  // argv[0] without '/' is looked up in the env's PATH
   std::vector<std::string> env;   // KEY=VALUE, complete (image defaults already merged)
   std::string workdir = "/";

@@ -12,6 +12,12 @@
 #include "core/mount_flags.hpp"
 
 namespace asup::launch {
+
+std::string size_option(std::int64_t bytes) {
+  if (bytes > 0 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + "k";
+  return std::to_string(bytes);
+}
+
 namespace {
 
 constexpr std::uint64_t kNoSuidDevExec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -45,6 +51,17 @@ MountOp make_file(std::string target) {
   MountOp op = op_on(MountKind::MakeFile, std::move(target));
   op.mode = 0644;
   return op;
+}
+
+bool is_slave(const std::string& propagation) {
+  return propagation == "slave" || propagation == "rslave";
+}
+
+std::uint64_t propagation_flags(const std::string& propagation, bool rslave_root) {
+  if (propagation == "slave") return MS_SLAVE;
+  if (propagation == "rslave") return MS_SLAVE | MS_REC;
+  if (propagation == "private") return MS_PRIVATE;
+  return rslave_root ? MS_PRIVATE | MS_REC : 0;  // under an rprivate / it already is
 }
 
 MountOp bind_op(std::string source, std::string target, std::uint64_t flags) {
@@ -97,13 +114,20 @@ void add_etc_file(std::vector<MountOp>& ops, const std::string& host_file,
   ops.push_back(bind_op(host_file, target, 0));
 }
 
-// tmpfs's size= in kilobytes when it is whole ones, as Docker writes it ("65536k").
-std::string size_option(std::int64_t bytes) {
-  if (bytes > 0 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + "k";
-  return std::to_string(bytes);
+// /dev/shm as the IPC mode has it: a tmpfs of its own, a tmpfs from the host side (the
+// host's, or one a container shares), or none.
+void add_shm(std::vector<MountOp>& ops, const RootfsLayout& layout) {
+  if (layout.shm == ShmMount::none) return;
+  ops.push_back(make_dir("/dev/shm"));
+  if (layout.shm == ShmMount::bind) {
+    ops.push_back(bind_op(layout.shm_source, "/dev/shm", 0));
+    return;
+  }
+  ops.push_back(mount("shm", "/dev/shm", "tmpfs", kNoSuidDevExec,
+                      "mode=1777,size=" + size_option(layout.shm_size)));
 }
 
-void add_dev(std::vector<MountOp>& ops, std::int64_t shm_size) {
+void add_dev(std::vector<MountOp>& ops, const RootfsLayout& layout) {
   // Docker's /dev: a small tmpfs with only the harmless devices, never the host's devtmpfs.
   ops.push_back(make_dir("/dev"));
   ops.push_back(
@@ -121,9 +145,7 @@ void add_dev(std::vector<MountOp>& ops, std::int64_t shm_size) {
   ops.push_back(mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
                       "newinstance,ptmxmode=0666,mode=0620,gid=5"));
   ops.push_back(symlink("/dev/ptmx", "pts/ptmx"));
-  ops.push_back(make_dir("/dev/shm"));
-  ops.push_back(
-      mount("shm", "/dev/shm", "tmpfs", kNoSuidDevExec, "mode=1777,size=" + size_option(shm_size)));
+  add_shm(ops, layout);
   ops.push_back(make_dir("/dev/mqueue"));
   ops.push_back(mount("mqueue", "/dev/mqueue", "mqueue", kNoSuidDevExec));
   ops.push_back(symlink("/dev/fd", "/proc/self/fd"));
@@ -244,12 +266,16 @@ std::vector<MountOp> build_container_mounts(const RootfsLayout& layout) {
   ops.push_back(make_dir("/sys", 0555));
   ops.push_back(
       mount("sysfs", "/sys", "sysfs", (layout.privileged ? 0 : MS_RDONLY) | kNoSuidDevExec));
-  add_dev(ops, layout.shm_size);
+  add_dev(ops, layout);
 
   add_etc_file(ops, layout.hostname_file, "/etc/hostname");
   add_etc_file(ops, layout.hosts_file, "/etc/hosts");
   add_etc_file(ops, layout.resolv_conf_file, "/etc/resolv.conf");
 
+  // With a slave among them / is rslave (init's make_mounts_private): the others are made
+  // rprivate again, as Docker's default propagation has them.
+  const bool any_slave = std::any_of(layout.volumes.begin(), layout.volumes.end(),
+                                     [](const VolumeMount& v) { return is_slave(v.propagation); });
   for (const auto& v : layout.volumes) {
     // Docker creates a missing host path as a directory, so a path that cannot be stat'ed
     // here is treated as one; the bind then reports the real error if it is still missing.
@@ -262,7 +288,9 @@ std::vector<MountOp> build_container_mounts(const RootfsLayout& layout) {
     }
     // MS_REC: Docker's default "rbind" also carries the mounts below the host path.
     std::uint64_t flags = MS_REC | (v.read_only ? MS_RDONLY : 0);
-    ops.push_back(bind_op(v.host_path, v.container_path, flags));
+    MountOp bind = bind_op(v.host_path, v.container_path, flags);
+    bind.propagation = propagation_flags(v.propagation, any_slave);
+    ops.push_back(std::move(bind));
   }
 
   for (const auto& t : layout.tmpfs) {

@@ -19,6 +19,9 @@ struct VolumeMount {
   std::string host_path;       // absolute
   std::string container_path;  // absolute
   bool read_only = false;
+  // Docker's bind propagation: "" and "rprivate" (the default), "private", "slave",
+  // "rslave". (shared and rshared are refused when the container is created.)
+  std::string propagation;
 
   bool operator==(const VolumeMount&) const = default;
 };
@@ -40,6 +43,16 @@ std::string clean_absolute(std::string_view path);
 // default is nosuid,nodev,noexec, as Docker's.
 Result<MountOp> parse_tmpfs(const std::string& text);
 
+// Where /dev/shm comes from (Docker's IpcMode).
+enum class ShmMount {
+  own,   // a tmpfs of shm_size, mounted in the container's namespace
+  bind,  // shm_source, a host path: the host's /dev/shm or a tmpfs asupd shares
+  none   // no /dev/shm
+};
+
+// tmpfs's size= as Docker writes it: kilobytes when whole ones ("65536k").
+std::string size_option(std::int64_t bytes);
+
 struct RootfsLayout {
   std::vector<std::string> lower_dirs;  // image layers, top-most first
   std::string upper_dir;
@@ -57,6 +70,8 @@ struct RootfsLayout {
   bool privileged = false;
   // --shm-size: /dev/shm's size in bytes; Docker's default is 64m.
   std::int64_t shm_size = std::int64_t{64} << 20;
+  ShmMount shm = ShmMount::own;
+  std::string shm_source;
 };
 
 // The overlay root, /proc, /sys (ro), /dev (tmpfs + null zero full random urandom tty,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string_view>
@@ -76,6 +77,7 @@ struct ChildPlan {
   int source[fds::kFirstFree];  // source[t] becomes descriptor t in the child; -1: closed
   int report_source;            // where to complain before the descriptors are in place
   int netns;                    // >= 0: the network namespace to join
+  int ipcns;                    // >= 0: the IPC namespace to join
 };
 
 // Appends a C string into a fixed buffer: the child may not call snprintf or malloc.
@@ -125,6 +127,8 @@ void append(char* buf, std::size_t cap, std::size_t& len, const char* s) {
   // Another container's network namespace, entered before any descriptor moves.
   if (plan.netns >= 0 && ::setns(plan.netns, CLONE_NEWNET) != 0)
     child_fail(plan.report_source, "join network namespace", errno);
+  if (plan.ipcns >= 0 && ::setns(plan.ipcns, CLONE_NEWIPC) != 0)
+    child_fail(plan.report_source, "join IPC namespace", errno);
   // Out of asupd's session and process group: a Ctrl-C on asupd's terminal must not reach
   // the containers, and a workload's kill(0, sig) must not reach asupd.
   ::setsid();
@@ -246,11 +250,36 @@ ChildPlan child_plan(const SpawnRequest& request, const ChildEnds& ends) {
   }
   plan.report_source = ends.report;
   plan.netns = request.netns_fd;
+  plan.ipcns = request.ipcns_fd;
   return plan;
 }
 
+// setns(CLONE_NEWPID) changes only the namespace this thread's next children are born in
+// (pid_for_children); undone when the clone is over, the thread's own namespace being the
+// one it came from.
+class PidNamespaceForChildren {
+ public:
+  static Result<PidNamespaceForChildren> enter(int pidfd) {
+    PidNamespaceForChildren scope;
+    if (pidfd < 0) return scope;
+    scope.own_.reset(::open("/proc/thread-self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (!scope.own_) return fail_errno("open /proc/thread-self/ns/pid");
+    if (::setns(pidfd, CLONE_NEWPID) != 0) return fail_errno("join PID namespace");
+    return scope;
+  }
+  PidNamespaceForChildren(PidNamespaceForChildren&&) = default;
+  ~PidNamespaceForChildren() {
+    if (own_ && ::setns(own_.get(), CLONE_NEWPID) != 0) std::abort();  // would leak into asupd
+  }
+
+ private:
+  PidNamespaceForChildren() = default;
+  UniqueFd own_;
+};
+
 // clone3 into the requested namespaces (and cgroup, on v2), returning the pid and pidfd.
 Result<std::pair<pid_t, UniqueFd>> clone_init(const SpawnRequest& request, const ChildPlan& plan) {
+  ASUP_TRY(auto pid_namespace, PidNamespaceForChildren::enter(request.pidns_fd));
   int pidfd = -1;
   struct clone_args args;
   std::memset(&args, 0, sizeof args);

@@ -29,6 +29,13 @@ struct SpawnRequest {
   // >= 0: a network namespace (or a pidfd) the child joins before its exec, in place of
   // CLONE_NEWNET (--network container:ID).
   int netns_fd = -1;
+  // >= 0: a pidfd whose IPC namespace the child joins in place of CLONE_NEWIPC (--ipc
+  // container:ID).
+  int ipcns_fd = -1;
+  // >= 0: a pidfd whose PID namespace the child is born in, in place of CLONE_NEWPID (--pid
+  // container:ID). A process cannot move itself into another pid namespace, so the
+  // spawning thread sets it for its children around clone3.
+  int pidns_fd = -1;
 };
 
 struct Spawned {

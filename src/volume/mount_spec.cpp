@@ -91,6 +91,12 @@ Status check_bind(const MountSpec& spec, bool check_source_exists) {
   if (spec.source.empty()) return config_error(spec, "field Source must not be empty");
   if (!spec.propagation.empty() && !one_of(kPropagations, spec.propagation))
     return config_error(spec, "invalid propagation mode: " + spec.propagation);
+  // A shared bind would carry the container's mounts back into the host: asup-init keeps
+  // the container's mount tree out of every host peer group, so it cannot be honoured.
+  if (spec.propagation == "shared" || spec.propagation == "rshared")
+    return config_error(spec, "bind propagation " + spec.propagation +
+                                  " is not supported: use slave or rslave to see the host's "
+                                  "later mounts");
   ASUP_TRY(check_absolute(spec, spec.source));
   if (!check_source_exists) return ok();
   struct stat st;

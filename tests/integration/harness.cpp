@@ -582,6 +582,21 @@ std::string Daemon::run_detached(const std::vector<std::string>& args) {
   return id;
 }
 
+std::size_t Daemon::container_count() {
+  return lines(run({"ps", "-a", "-q"}).out).size();
+}
+
+void Daemon::check_run_refused(std::vector<std::string> args, const std::string& text) {
+  args.insert(args.begin(), "run");
+  const auto before = container_count();
+  auto r = try_run(args);
+  INFO(r);
+  CHECK(r.code == 125);
+  CHECK_THAT(r.err, Catch::Contains(text));
+  CHECK(lines(r.err).size() == 1);
+  CHECK(container_count() == before);
+}
+
 nlohmann::json Daemon::inspect(const std::string& id) {
   auto r = run({"inspect", id});
   INFO(r);

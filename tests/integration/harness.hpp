@@ -144,6 +144,11 @@ class Daemon {
 
   // run -d ARGS...: requires success and returns the full id.
   std::string run_detached(const std::vector<std::string>& args);
+  // ps -a -q: how many containers there are.
+  std::size_t container_count();
+  // `run ARGS` refused before anything was made: rc 125, one line naming `text` on
+  // stderr, no container left.
+  void check_run_refused(std::vector<std::string> args, const std::string& text);
   // inspect ID: requires success and returns the one object.
   nlohmann::json inspect(const std::string& id);
   std::string status(const std::string& id);  // .State.Status, "" when unknown

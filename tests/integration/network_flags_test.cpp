@@ -16,22 +16,6 @@ namespace {
 const std::string kServeHello =
     "mkdir /www && echo hello > /www/index.html && exec httpd -f -p 80 -h /www";
 
-std::size_t container_count(Daemon& d) {
-  auto r = d.run({"ps", "-a", "-q"});
-  return lines(r.out).size();
-}
-
-// `run` refused before anything was made: rc 125, the text, no container left.
-void check_refused(Daemon& d, std::vector<std::string> args, const std::string& text) {
-  args.insert(args.begin(), "run");
-  const auto before = container_count(d);
-  auto r = d.try_run(args);
-  INFO(r);
-  CHECK(r.code == 125);
-  CHECK_THAT(r.err, Contains(text));
-  CHECK(container_count(d) == before);
-}
-
 }  // namespace
 
 TEST_CASE("flag --add-host entries are in /etc/hosts, host-gateway as the bridge's gateway",
@@ -87,8 +71,8 @@ TEST_CASE("flag --mac-address is eth0's address", "[netflags][integration]") {
   auto info = d.inspect(id);
   CHECK(info["NetworkSettings"]["MacAddress"] == "02:42:ac:11:00:7a");
   CHECK(info["Config"]["MacAddress"] == "02:42:ac:11:00:7a");
-  check_refused(d, {"--mac-address", "02:42:ac", "busybox", "true"},
-                "02:42:ac is not a valid mac address");
+  d.check_run_refused({"--mac-address", "02:42:ac", "busybox", "true"},
+                      "02:42:ac is not a valid mac address");
 }
 
 TEST_CASE("flag --expose lands in ExposedPorts and -P publishes it", "[netflags][integration]") {
@@ -106,20 +90,21 @@ TEST_CASE("flag --expose lands in ExposedPorts and -P publishes it", "[netflags]
   CHECK(!host_port.empty());
   CHECK(ports.contains("7000/udp"));
   CHECK(http_get_until("http://127.0.0.1:" + host_port + "/", "hello\n"));
-  check_refused(d, {"--expose", "80000", "busybox", "true"},
-                "invalid range format for --expose: 80000");
+  d.check_run_refused({"--expose", "80000", "busybox", "true"},
+                      "invalid range format for --expose: 80000");
 }
 
 TEST_CASE("bad --add-host and --dns values are refused with Docker's texts",
           "[netflags][integration]") {
   Daemon d;
-  check_refused(d, {"--add-host", "nocolon", "busybox", "true"},
-                "invalid argument \"nocolon\" for \"--add-host\" flag: bad format for add-host: "
-                "\"nocolon\"");
-  check_refused(d, {"--add-host", "db:1.2.3", "busybox", "true"},
-                "invalid IP address in add-host: \"1.2.3\"");
-  check_refused(d, {"--dns", "resolver", "busybox", "true"},
-                "IP address is not correctly formatted: resolver");
+  d.check_run_refused(
+      {"--add-host", "nocolon", "busybox", "true"},
+      "invalid argument \"nocolon\" for \"--add-host\" flag: bad format for add-host: "
+      "\"nocolon\"");
+  d.check_run_refused({"--add-host", "db:1.2.3", "busybox", "true"},
+                      "invalid IP address in add-host: \"1.2.3\"");
+  d.check_run_refused({"--dns", "resolver", "busybox", "true"},
+                      "IP address is not correctly formatted: resolver");
 }
 
 TEST_CASE("flag --network container:X shares X's namespace, names and server",
@@ -172,14 +157,14 @@ TEST_CASE("flag --network container:X refuses conflicting options and a stopped 
     std::vector<std::string> args{"--network", "container:web"};
     args.insert(args.end(), flags.begin(), flags.end());
     args.insert(args.end(), {"busybox", "true"});
-    check_refused(d, args, text);
+    d.check_run_refused(args, text);
   }
-  check_refused(d, {"--network", "container:nosuch", "busybox", "true"},
-                "No such container: nosuch");
+  d.check_run_refused({"--network", "container:nosuch", "busybox", "true"},
+                      "No such container: nosuch");
   REQUIRE(d.run({"stop", "-t", "1", "web"}).code == 0);
-  check_refused(d, {"--network", "container:web", "busybox", "true"},
-                "cannot join network namespace of a non running container: container web is "
-                "exited");
+  d.check_run_refused({"--network", "container:web", "busybox", "true"},
+                      "cannot join network namespace of a non running container: container web is "
+                      "exited");
 }
 
 TEST_CASE("an --internal network has no default route, its containers reach each other",

@@ -2,6 +2,7 @@
 // use filling an empty volume from the image, the image's VOLUMEs as anonymous volumes,
 // the volume commands with Docker's outputs and texts, --mount of each type,
 // --volumes-from, and a tmpfs-backed volume.
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -371,4 +372,35 @@ TEST_CASE("volumes shared with --volumes-from, read-write and read-only",
   REQUIRE(d.run({"rm", "-v", "src"}).code == 0);
   CHECK(eventually([&] { return !has(volume_names(d), anon); }, 10));
   CHECK(has(volume_names(d), "shv"));
+}
+
+TEST_CASE("bind propagation rslave shows what the host mounts later; rprivate does not",
+          "[volumes][integration]") {
+  Daemon d;
+  // A shared mount point of the test's own, with a tmpfs mounted under it once the
+  // containers run: propagation is about mounts that come later.
+  const std::string src = d.dir() + "/prop";
+  REQUIRE(::mkdir(src.c_str(), 0755) == 0);
+  REQUIRE(::mount(src.c_str(), src.c_str(), nullptr, MS_BIND, nullptr) == 0);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{src};
+  REQUIRE(::mount(nullptr, src.c_str(), nullptr, MS_SHARED, nullptr) == 0);
+  auto slave = d.run_detached({"-v", src + ":/p:rslave", "busybox", "sleep", "300"});
+  auto priv = d.run_detached({"-v", src + ":/p", "busybox", "sleep", "300"});
+  const std::string sub = src + "/sub";
+  REQUIRE(::mkdir(sub.c_str(), 0755) == 0);
+  REQUIRE(::mount("tmpfs", sub.c_str(), "tmpfs", 0, "size=1m") == 0);
+  struct Unmount sub_unmount {
+    sub
+  };
+  std::ofstream(sub + "/f") << "from the host\n";
+  CHECK(d.run({"exec", slave, "cat", "/p/sub/f"}).out == "from the host\n");
+  auto r = d.try_run({"exec", priv, "cat", "/p/sub/f"});
+  CHECK(r.code != 0);
+  CHECK(d.inspect(slave)["Mounts"][0]["Propagation"] == "rslave");
+  d.check_run_refused({"-v", src + ":/p:rshared", "busybox", "true"},
+                      "bind propagation rshared is not supported");
+  REQUIRE(d.run({"rm", "-f", slave, priv}).code == 0);
 }

@@ -37,6 +37,7 @@ LaunchSpec sample_spec() {
   ro.kind = MountKind::ReadOnly;
   ro.target = "/proc/sys";
   ro.flags = MS_RDONLY | (1ULL << 40);  // a high bit survives the u64
+  ro.propagation = MS_SLAVE | MS_REC;
   spec.mounts = {overlay, dev, disk, ro};
   spec.hostname = "box";
   spec.argv = {"sh", "-c", "echo 'hi there'", ""};
@@ -55,6 +56,7 @@ LaunchSpec sample_spec() {
   spec.rlimits = {{7, 1024, 2048}, {4, ~0ULL, ~0ULL}};
   spec.sysctls = {"net.ipv4.ip_forward=1", "kernel.shmmax=65536"};
   spec.read_only_root = true;
+  spec.domainname = "example.com";
   return spec;
 }
 
@@ -99,10 +101,10 @@ TEST_CASE("launch spec decode rejects garbage without crashing", "[launch][spec]
     CHECK(r.error().message.find("bad magic") != std::string::npos);
   }
   SECTION("unknown version") {
-    bytes[4] = 9;
+    bytes[4] = 99;
     auto r = decode(bytes);
     REQUIRE_FALSE(r);
-    CHECK(r.error().message.find("unsupported version 9") != std::string::npos);
+    CHECK(r.error().message.find("unsupported version 99") != std::string::npos);
   }
   SECTION("trailing bytes") {
     bytes += '\0';

@@ -42,9 +42,11 @@ TEST_CASE("volume flag: NAME:CTR:ro is a named volume, /CTR alone an anonymous o
 }
 
 TEST_CASE("volume flag: options: propagation, nocopy, Z, rw", "[volume]") {
-  auto bind = parse_volume_flag("/a:/b:rshared,Z");
+  auto bind = parse_volume_flag("/a:/b:rslave,Z");
   REQUIRE(bind);
-  CHECK(bind.value().propagation == "rshared");
+  CHECK(bind.value().propagation == "rslave");
+  CHECK_THAT(parse_volume_flag("/a:/b:rshared").error().message,
+             Catch::Contains("bind propagation rshared is not supported"));
   auto nocopy = parse_volume_flag("vol:/b:nocopy,rw");
   REQUIRE(nocopy);
   CHECK_FALSE(nocopy.value().copy_data);
