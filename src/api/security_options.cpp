@@ -1,4 +1,5 @@
 #include "api/security_options.hpp"
+#include "core/strings.hpp"
 
 #include <sys/resource.h>
 
@@ -38,16 +39,6 @@ Result<std::int64_t> parse_int(std::string_view text) {
   long long v = std::strtoll(s.c_str(), nullptr, 10);
   if (errno == ERANGE) return fail("strconv.ParseInt: parsing \"" + s + "\": value out of range");
   return static_cast<std::int64_t>(v);
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  for (;;) {
-    auto pos = s.find(sep);
-    parts.push_back(s.substr(0, pos));
-    if (pos == std::string_view::npos) return parts;
-    s.remove_prefix(pos + 1);
-  }
 }
 
 }  // namespace

@@ -8,12 +8,17 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include "asup/unique_fd.hpp"
 #include "core/syscalls.hpp"
 
 namespace asup::sys {
 namespace {
+
+std::mutex helpers_mutex;
+std::set<pid_t> helpers;  // run_captured's children not yet reaped
 
 std::vector<char*> c_strings(const std::vector<std::string>& list) {
   std::vector<char*> out;
@@ -66,7 +71,8 @@ Result<Captured> run_captured(const std::vector<std::string>& argv,
   std::memset(&ca, 0, sizeof ca);
   ca.flags = CLONE_PIDFD;
   ca.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
-  ca.exit_signal = 0;
+  ca.exit_signal = SIGCHLD;
+  std::unique_lock registering(helpers_mutex);
   pid_t pid = clone3_raw(&ca);
   if (pid < 0) return fail_errno("clone3 " + argv[0]);
   if (pid == 0) {
@@ -79,18 +85,32 @@ Result<Captured> run_captured(const std::vector<std::string>& argv,
     ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
+  helpers.insert(pid);
+  registering.unlock();
   UniqueFd process{pidfd};
   out_w.reset();
   err_w.reset();
   Captured captured;
   drain(out_r.get(), err_r.get(), captured);
   siginfo_t info{};
-  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(process.get()), &info,
-                  WEXITED | __WALL) != 0) {
-    if (errno != EINTR) return fail_errno("wait for " + argv[0]);
+  int waited;
+  while ((waited = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(process.get()), &info,
+                            WEXITED)) != 0 &&
+         errno == EINTR) {
   }
+  const int wait_errno = errno;
+  {
+    std::lock_guard l(helpers_mutex);
+    helpers.erase(pid);
+  }
+  if (waited != 0) return fail(wait_errno, "wait for " + argv[0]);
   captured.exit_code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
   return captured;
+}
+
+bool is_helper_child(pid_t pid) {
+  std::lock_guard l(helpers_mutex);
+  return helpers.count(pid) != 0;
 }
 
 }  // namespace asup::sys

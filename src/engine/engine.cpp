@@ -8,6 +8,7 @@
 
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
+#include "core/subprocess.hpp"
 #include "core/time_format.hpp"
 #include "engine/naming.hpp"
 #include "engine/network_view.hpp"
@@ -58,7 +59,7 @@ void Engine::reap_strays() {
   for (;;) {
     siginfo_t info{};
     if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
-    bool known = execs_.count(info.si_pid) > 0;
+    bool known = execs_.count(info.si_pid) > 0 || sys::is_helper_child(info.si_pid);
     for (auto& [id, c] : containers_)
       if (c->state.pid == info.si_pid) known = true;
     if (known) return;

@@ -94,7 +94,7 @@ void Engine::top(const CallerPtr& s, const api::TopRequest& req) {
   loop_.offload(
       [argv, procs = files.front()]() -> Result<api::TopResult> {
         auto ran = sys::run_captured(argv, {"PATH=/usr/bin:/bin", "LC_ALL=C"});
-        if (!ran) return fail(ran.error());
+        if (!ran) return fail(Error{0, ran.error().describe()});
         if (ran.value().exit_code != 0)
           return fail("Error running ps: exit status " + std::to_string(ran.value().exit_code) +
                       (ran.value().err.empty() ? "" : ": " + ran.value().err));

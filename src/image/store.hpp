@@ -71,6 +71,7 @@ struct Image {
 std::string short_id(const std::string& id);
 
 struct PendingImage;  // an image on its way in (load_plan.hpp)
+struct PendingLayer;
 
 // What `image prune` did: rmi's lines ("Untagged: busybox:latest", "Deleted: sha256:...")
 // and the bytes of layers and blobs it deleted.
@@ -167,6 +168,18 @@ class Store {
   // references; retried when a concurrent remove() took a layer it relied on.
   Result<std::vector<std::string>> install(std::vector<PendingImage>& images,
                                            const std::string& staging);
+  // What one install() did so far: the layers it measured or unpacked, those it placed.
+  struct InstallRun {
+    std::map<std::string, std::int64_t> sizes;
+    std::vector<std::string> placed;  // diff ids
+    std::size_t counter = 0;          // staging directory names
+  };
+  Status place_layer(PendingLayer& layer, const std::string& staging, InstallRun& run);
+  Result<std::vector<std::string>> record_images(const std::vector<PendingImage>& images,
+                                                 InstallRun& run);
+  void record_image(const PendingImage& pending, const std::vector<std::string>& blobs,
+                    std::vector<std::string>& names);
+  void discard_placed(const InstallRun& run);
   Result<std::vector<std::string>> load_staged(const std::string& tar_path,
                                                const std::string& staging);
   Result<std::vector<std::string>> import_staged(const std::string& tar_path,

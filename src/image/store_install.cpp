@@ -133,141 +133,151 @@ Result<std::vector<std::string>> Store::import_staged(const std::string& tar_pat
   return std::vector<std::string>{images.front().id};
 }
 
-Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& images,
-                                                const std::string& staging) {
-  std::map<std::string, std::int64_t> sizes;  // of the layers this call unpacked or measured
-  std::vector<std::string> placed;            // layer dirs this call created
-  size_t counter = 0;
+// On failure (mutex_ held): layers this install put in place that no recorded image uses
+// go again.
+void Store::discard_placed(const InstallRun& run) {
+  std::set<std::string> used;
+  for (const auto& [id, image] : images_) used.insert(image.diff_ids.begin(), image.diff_ids.end());
+  std::vector<std::string> unused;
+  for (const auto& d : run.placed)
+    if (!used.count(d)) unused.push_back(d);
+  discard_unused({}, unused);
+}
 
-  // On failure (mutex_ held): layers this call put in place that no recorded image uses go
-  // again.
-  auto discard_placed = [&] {
-    std::set<std::string> used;
-    for (const auto& [id, image] : images_)
-      used.insert(image.diff_ids.begin(), image.diff_ids.end());
-    std::vector<std::string> unused;
-    for (const auto& d : placed)
-      if (!used.count(d)) unused.push_back(d);
-    discard_unused({}, unused);
-  };
-  auto abandon = [&](Error error) -> Result<std::vector<std::string>> {
-    std::lock_guard l(mutex_);
-    discard_placed();
+// One layer in place under layers/: unpacked here (or before, by the caller) and renamed
+// in, or found there already (left by an interrupted load, or by a concurrent one).
+Status Store::place_layer(PendingLayer& layer, const std::string& staging, InstallRun& run) {
+  std::string dir = layer_dir(layer.diff_id);
+  if (fs::exists(dir)) {
+    bool known = run.sizes.count(layer.diff_id) != 0;
+    if (!known) {
+      std::lock_guard l(mutex_);
+      known = layer_sizes_.count(layer.diff_id) != 0;
+    }
+    // Measured outside the lock.
+    if (!known)
+      if (auto size = fs::tree_size(dir)) run.sizes[layer.diff_id] = size.value();
+    return ok();
+  }
+  std::string unpacked_dir = layer.unpacked_dir;
+  std::int64_t bytes = layer.unpacked_bytes;
+  layer.unpacked_dir.clear();  // usable once: a retry unpacks from the blob
+  if (unpacked_dir.empty()) {
+    unpacked_dir = fs::join(staging, "layer-" + std::to_string(run.counter++));
+    if (::mkdir(unpacked_dir.c_str(), 0700) != 0) return fail_errno("mkdir " + unpacked_dir);
+    auto unpacked = unpack_layer(layer.blob_file, unpacked_dir);
+    if (!unpacked) return fail(unpacked.error().wrap("layer " + layer.blob_digest));
+    if (unpacked.value().diff_id != layer.diff_id)
+      return fail(Error{0, "layer " + layer.blob_digest + ": uncompressed content is " +
+                               unpacked.value().diff_id + ", the config says " + layer.diff_id});
+    bytes = unpacked.value().bytes;
+  }
+  if (::rename(unpacked_dir.c_str(), dir.c_str()) == 0) {
+    run.placed.push_back(layer.diff_id);
+  } else if (errno != EEXIST && errno != ENOTEMPTY &&
+             // Pulls sharing one download share its directory: the first to install moved
+             // it already.
+             !(errno == ENOENT && fs::exists(dir))) {
+    return fail_errno("rename " + unpacked_dir + " to " + dir);
+  }
+  // else a concurrent load placed the same layer first; ours goes with the staging.
+  run.sizes[layer.diff_id] = bytes;
+  return ok();
+}
+
+// mutex_ held, every layer in place: the images, their blobs and references recorded and
+// the index saved, or everything this install did undone.
+Result<std::vector<std::string>> Store::record_images(const std::vector<PendingImage>& images,
+                                                      InstallRun& run) {
+  auto before = snapshot();
+  std::vector<std::string> new_blobs;
+  auto undo = [&](Error error) -> Result<std::vector<std::string>> {
+    restore(std::move(before));
+    for (const auto& b : new_blobs) ::unlink(b.c_str());
+    discard_placed(run);
     return fail(std::move(error));
   };
-
-  for (int attempt = 0; attempt < kInstallAttempts; ++attempt) {
-    for (auto& image : images) {
-      for (auto& layer : image.layers) {
-        std::string dir = layer_dir(layer.diff_id);
-        if (fs::exists(dir)) {
-          bool known = sizes.count(layer.diff_id) != 0;
-          if (!known) {
-            std::lock_guard l(mutex_);
-            known = layer_sizes_.count(layer.diff_id) != 0;
-          }
-          // Left by an interrupted load, or by a concurrent one: measure, outside the lock.
-          if (!known)
-            if (auto size = fs::tree_size(dir)) sizes[layer.diff_id] = size.value();
-          continue;
-        }
-        std::string unpacked_dir = layer.unpacked_dir;
-        std::int64_t bytes = layer.unpacked_bytes;
-        layer.unpacked_dir.clear();  // usable once: a retry unpacks from the blob
-        if (unpacked_dir.empty()) {
-          unpacked_dir = fs::join(staging, "layer-" + std::to_string(counter++));
-          if (::mkdir(unpacked_dir.c_str(), 0700) != 0)
-            return abandon(Error{errno, "mkdir " + unpacked_dir});
-          auto unpacked = unpack_layer(layer.blob_file, unpacked_dir);
-          if (!unpacked) return abandon(unpacked.error().wrap("layer " + layer.blob_digest));
-          if (unpacked.value().diff_id != layer.diff_id)
-            return abandon(Error{0, "layer " + layer.blob_digest + ": uncompressed content is " +
-                                        unpacked.value().diff_id + ", the config says " +
-                                        layer.diff_id});
-          bytes = unpacked.value().bytes;
-        }
-        if (::rename(unpacked_dir.c_str(), dir.c_str()) == 0) {
-          placed.push_back(layer.diff_id);
-        } else if (errno != EEXIST && errno != ENOTEMPTY &&
-                   // Pulls sharing one download share its directory: the first to
-                   // install moved it already.
-                   !(errno == ENOENT && fs::exists(dir))) {
-          return abandon(Error{errno, "rename " + unpacked_dir + " to " + dir});
-        }
-        // else a concurrent load placed the same layer first; ours goes with the staging.
-        sizes[layer.diff_id] = bytes;
-      }
+  auto place_blob = [&](const std::string& digest, const std::string& file) -> Status {
+    std::string dst = blob_path(digest);
+    if (fs::exists(dst)) return ok();
+    if (::rename(file.c_str(), dst.c_str()) != 0) {
+      // Shared by two images of this archive: the first one moved it already.
+      if (errno == ENOENT && fs::exists(dst)) return ok();
+      return fail_errno("rename " + file + " to " + dst);
     }
+    new_blobs.push_back(dst);
+    return ok();
+  };
 
+  std::vector<std::string> result;
+  for (const auto& pending : images) {
+    std::vector<std::string> blobs{pending.manifest_digest, pending.id};
+    if (auto r = place_blob(pending.manifest_digest, pending.manifest_file); !r)
+      return undo(r.error());
+    if (auto r = place_blob(pending.id, pending.config_file); !r) return undo(r.error());
+    for (const auto& layer : pending.layers) {
+      if (auto r = place_blob(layer.blob_digest, layer.blob_file); !r) return undo(r.error());
+      blobs.push_back(layer.blob_digest);
+    }
+    for (const auto& layer : pending.layers)
+      if (!layer_sizes_.count(layer.diff_id))
+        layer_sizes_[layer.diff_id] = run.sizes[layer.diff_id];
+    record_image(pending, blobs, result);
+  }
+  if (auto r = save_index(); !r) return undo(r.error());
+  return result;
+}
+
+// mutex_ held: `pending` in the maps, its references moved to it; the names it is known by
+// appended to `names`.
+void Store::record_image(const PendingImage& pending, const std::vector<std::string>& blobs,
+                         std::vector<std::string>& names) {
+  auto [it, is_new] = images_.try_emplace(pending.id);
+  Image& image = it->second;
+  if (is_new) {
+    image.id = pending.id;
+    image.manifest_digest = pending.manifest_digest;
+    image.diff_ids = pending.config.diff_ids;
+    image.config = pending.config.runtime;
+    image.created = pending.config.created;
+    std::set<std::string> unique(image.diff_ids.begin(), image.diff_ids.end());
+    for (const auto& d : unique) image.size += layer_sizes_[d];
+  }
+  for (const auto& d : pending.repo_digests) append_unique(image.repo_digests, d);
+  auto& owned = blobs_[pending.id];
+  for (const auto& b : blobs) append_unique(owned, b);
+  for (const auto& ref : pending.references) {
+    // A tag moves to the new image; the one it leaves may end up untagged (dangling).
+    if (auto old = refs_.find(ref); old != refs_.end() && old->second != pending.id) {
+      auto& refs = images_.at(old->second).references;
+      refs.erase(std::remove(refs.begin(), refs.end(), ref), refs.end());
+    }
+    refs_[ref] = pending.id;
+    append_unique(image.references, ref);
+    names.push_back(ref);
+  }
+  if (pending.references.empty()) names.push_back(pending.id);
+}
+
+Result<std::vector<std::string>> Store::install(std::vector<PendingImage>& images,
+                                                const std::string& staging) {
+  InstallRun run;
+  auto abandon = [&](Error error) -> Result<std::vector<std::string>> {
+    std::lock_guard l(mutex_);
+    discard_placed(run);
+    return fail(std::move(error));
+  };
+  for (int attempt = 0; attempt < kInstallAttempts; ++attempt) {
+    for (auto& image : images)
+      for (auto& layer : image.layers)
+        if (auto r = place_layer(layer, staging, run); !r) return abandon(r.error());
     std::lock_guard l(mutex_);
     bool complete = true;
     for (const auto& image : images)
       for (const auto& layer : image.layers)
         complete = complete && fs::exists(layer_dir(layer.diff_id));
-    if (!complete) continue;
-
-    auto before = snapshot();
-    std::vector<std::string> new_blobs;
-    auto undo = [&](Error error) -> Result<std::vector<std::string>> {
-      restore(std::move(before));
-      for (const auto& b : new_blobs) ::unlink(b.c_str());
-      discard_placed();
-      return fail(std::move(error));
-    };
-    auto place_blob = [&](const std::string& digest, const std::string& file) -> Status {
-      std::string dst = blob_path(digest);
-      if (fs::exists(dst)) return ok();
-      if (::rename(file.c_str(), dst.c_str()) != 0) {
-        // Shared by two images of this archive: the first one moved it already.
-        if (errno == ENOENT && fs::exists(dst)) return ok();
-        return fail_errno("rename " + file + " to " + dst);
-      }
-      new_blobs.push_back(dst);
-      return ok();
-    };
-
-    std::vector<std::string> result;
-    for (const auto& pending : images) {
-      std::vector<std::string> blobs{pending.manifest_digest, pending.id};
-      if (auto r = place_blob(pending.manifest_digest, pending.manifest_file); !r)
-        return undo(r.error());
-      if (auto r = place_blob(pending.id, pending.config_file); !r) return undo(r.error());
-      for (const auto& layer : pending.layers) {
-        if (auto r = place_blob(layer.blob_digest, layer.blob_file); !r) return undo(r.error());
-        blobs.push_back(layer.blob_digest);
-      }
-      for (const auto& layer : pending.layers)
-        if (!layer_sizes_.count(layer.diff_id)) layer_sizes_[layer.diff_id] = sizes[layer.diff_id];
-
-      auto [it, is_new] = images_.try_emplace(pending.id);
-      Image& image = it->second;
-      if (is_new) {
-        image.id = pending.id;
-        image.manifest_digest = pending.manifest_digest;
-        image.diff_ids = pending.config.diff_ids;
-        image.config = pending.config.runtime;
-        image.created = pending.config.created;
-        std::set<std::string> unique(image.diff_ids.begin(), image.diff_ids.end());
-        for (const auto& d : unique) image.size += layer_sizes_[d];
-      }
-      for (const auto& d : pending.repo_digests) append_unique(image.repo_digests, d);
-      auto& owned = blobs_[pending.id];
-      for (const auto& b : blobs) append_unique(owned, b);
-
-      for (const auto& ref : pending.references) {
-        // A tag moves to the new image; the one it leaves may end up untagged (dangling).
-        if (auto old = refs_.find(ref); old != refs_.end() && old->second != pending.id) {
-          auto& refs = images_.at(old->second).references;
-          refs.erase(std::remove(refs.begin(), refs.end(), ref), refs.end());
-        }
-        refs_[ref] = pending.id;
-        append_unique(image.references, ref);
-        result.push_back(ref);
-      }
-      if (pending.references.empty()) result.push_back(pending.id);
-    }
-    if (auto r = save_index(); !r) return undo(r.error());
-    return result;
+    // A concurrent remove() took a layer this install found in place: again.
+    if (complete) return record_images(images, run);
   }
   return abandon(Error{0, "layers were deleted while the image was installed"});
 }

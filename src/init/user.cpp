@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "core/fs.hpp"
+#include "core/strings.hpp"
 
 namespace asup::init {
 namespace {
@@ -18,16 +19,6 @@ std::optional<unsigned long> parse_id(std::string_view s) {
   }
   if (v > kMaxId) return std::nullopt;
   return v;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  for (;;) {
-    auto pos = s.find(sep);
-    parts.push_back(s.substr(0, pos));
-    if (pos == std::string_view::npos) return parts;
-    s.remove_prefix(pos + 1);
-  }
 }
 
 // Calls f(fields) for each entry line of a passwd/group style file.

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/mount_flags.hpp"
+#include "core/strings.hpp"
 
 namespace asup::launch {
 
@@ -21,17 +22,6 @@ std::string size_option(std::int64_t bytes) {
 namespace {
 
 constexpr std::uint64_t kNoSuidDevExec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  for (;;) {
-    auto pos = s.find(sep);
-    parts.push_back(s.substr(0, pos));
-    if (pos == std::string_view::npos) break;
-    s.remove_prefix(pos + 1);
-  }
-  return parts;
-}
 
 // Every operation starts from kind + target; the helpers below fill in the rest.
 MountOp op_on(MountKind kind, std::string target) {

@@ -32,7 +32,8 @@ TEST_CASE("create makes a container that start runs, again and again, keeping wh
           "[lifecycle][create]") {
   Daemon d;
   auto created = d.run({"create", "--name", "keeper", "busybox", "sh", "-c",
-                        "echo run; cat /data 2>/dev/null; echo kept > /data; sleep 3600"});
+                        "echo run; cat /data 2>/dev/null; echo kept > /data && echo saved; "
+                        "sleep 3600"});
   REQUIRE(created.code == 0);
   const std::string id = trim(created.out);
   REQUIRE(id.size() == 64);
@@ -44,7 +45,7 @@ TEST_CASE("create makes a container that start runs, again and again, keeping wh
   CHECK(started.code == 0);
   CHECK(trim(started.out) == "keeper");
   REQUIRE(d.wait_status(id, "running"));
-  REQUIRE(d.wait_logs(id, "run"));
+  REQUIRE(d.wait_logs(id, "saved"));  // its file is written before it is stopped
   const std::string ip = ip_of(d, id);
   CHECK_FALSE(ip.empty());
   const int first_pid = d.inspect(id)["State"]["Pid"];
@@ -64,7 +65,8 @@ TEST_CASE("create makes a container that start runs, again and again, keeping wh
   CHECK(info["State"]["Pid"] != first_pid);
   CHECK(ip_of(d, id) == ip);  // its address, still free, is its again
   // One log across both runs.
-  CHECK(d.run({"logs", id}).out == "run\nrun\nkept\n");
+  REQUIRE(d.wait_logs(id, "kept\nsaved"));
+  CHECK(d.run({"logs", id}).out == "run\nsaved\nrun\nkept\nsaved\n");
   CHECK(d.run({"rm", "-f", id}).code == 0);
 }
 

@@ -21,7 +21,8 @@ TEST_CASE("container commands under the container group", "[cliforms][integratio
   auto id = trim(d.run({"container", "create", "busybox", "sleep", "100"}).out);
   REQUIRE(d.run({"container", "start", id}).code == 0);
   CHECK(d.run({"container", "inspect", id}).out.find("\"Running\": true") != std::string::npos);
-  CHECK(contains(d.run({"container", "top", id}).out, "sleep 100"));
+  // start returns once the workload is forked; its exec may take a moment more.
+  CHECK(eventually([&] { return contains(d.run({"container", "top", id}).out, "sleep 100"); }, 10));
   REQUIRE(d.run({"container", "stop", "-t", "1", id}).code == 0);
   CHECK(d.run({"container", "logs", "c1"}).out == "hello\n");
   REQUIRE(d.run({"container", "rm", "c1"}).code == 0);

@@ -49,7 +49,7 @@ bool host_process_with(const std::string& marker) {
 
 }  // namespace
 
-TEST_CASE("flag --pid host shows the host's processes; a child left behind ends with the container",
+TEST_CASE("flag --pid host shows the host's processes: a child left behind ends with the container",
           "[namespaces][integration]") {
   Daemon d;
   // PID 1 of the host's namespace is the host's init, not asup-init.
@@ -69,7 +69,7 @@ TEST_CASE("flag --pid host shows the host's processes; a child left behind ends 
   CHECK(d.inspect(id)["HostConfig"]["PidMode"] == "host");
 }
 
-TEST_CASE("flag --pid container:X shares X's processes; X must run", "[namespaces][integration]") {
+TEST_CASE("flag --pid container:X shares X's processes: X must run", "[namespaces][integration]") {
   Daemon d;
   auto x = d.run_detached({"--name", "owner", "busybox", "sleep", "4242"});
   auto ps = out_of(d, {"run", "--rm", "--pid", "container:owner", "busybox", "ps", "-o", "args"});

@@ -187,7 +187,7 @@ TEST_CASE("asupd --no-new-privileges makes it the default", "[integration][secur
   CHECK(trim(r.out) == "euid=0");
 }
 
-TEST_CASE("a seccomp profile file is applied; unconfined lifts the default",
+TEST_CASE("a seccomp profile file is applied: unconfined lifts the default",
           "[integration][security]") {
   Daemon d;
   const std::string profile = write_file(d.dir() + "/no-mkdir.json",

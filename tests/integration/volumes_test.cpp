@@ -374,7 +374,7 @@ TEST_CASE("volumes shared with --volumes-from, read-write and read-only",
   CHECK(has(volume_names(d), "shv"));
 }
 
-TEST_CASE("bind propagation rslave shows what the host mounts later; rprivate does not",
+TEST_CASE("bind propagation rslave shows what the host mounts later: rprivate does not",
           "[volumes][integration]") {
   Daemon d;
   // A shared mount point of the test's own, with a tmpfs mounted under it once the

@@ -105,7 +105,7 @@ TEST_CASE("the default rules let a container make any node but open only the har
   CHECK(permits(kChar, 1, 3, kDeviceAllAccess));
 }
 
-TEST_CASE("the last matching rule decides; allows must cover, denies need only touch",
+TEST_CASE("the last matching rule decides: allows must cover, denies need only touch",
           "[cgroup][devices]") {
   std::vector<DeviceRule> rules = devices::default_rules();
   rules.push_back(devices::allow(kBlock, 7, 0, kDeviceRead));

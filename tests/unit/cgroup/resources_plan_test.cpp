@@ -24,7 +24,7 @@ Setting inherited(const char* file) {
 
 }  // namespace
 
-TEST_CASE("cpuset lists parse into sets; bad items are named", "[cgroup]") {
+TEST_CASE("cpuset lists parse into sets: bad items are named", "[cgroup]") {
   CHECK(cpuset::parse_list("0-2,4").value() == std::set<unsigned>{0, 1, 2, 4});
   CHECK(cpuset::parse_list("0-1\n").value() == std::set<unsigned>{0, 1});
   CHECK(cpuset::parse_list("3").value() == std::set<unsigned>{3});

@@ -129,7 +129,7 @@ TEST_CASE("v2 fixture: open names the same group as create", "[cgroup]") {
   CHECK_FALSE(fs::exists(root / "asup/c7"));
 }
 
-TEST_CASE("v2 fixture: cpuset, cpu weight, swap, low and io weight; cpuset and io enabled",
+TEST_CASE("v2 fixture: cpuset, cpu weight, swap, low and io weight: cpuset and io enabled",
           "[cgroup]") {
   TempDir root;
   make_parent(root, "cpuset cpu io memory pids");

@@ -232,7 +232,7 @@ TEST_CASE("queries the resolver does not serve get REFUSED or FORMERR, responses
   CHECK(next.id == 4);
 }
 
-TEST_CASE("forwards in flight are bounded; beyond the bound UDP queries are dropped") {
+TEST_CASE("forwards in flight are bounded: beyond the bound UDP queries are dropped") {
   Names names;
   FakeUpstream silent(true);
   auto config = config_with(names, {upstream_at(silent.port())});

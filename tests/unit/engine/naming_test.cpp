@@ -56,7 +56,7 @@ TEST_CASE("signals parse by name, SIG name, number and realtime offset", "[signa
   CHECK_FALSE(parse_signal(""));
 }
 
-TEST_CASE("names and aliases follow Docker's rule; nothing else reaches a hosts file", "[naming]") {
+TEST_CASE("names and aliases follow Docker's rule: nothing else reaches a hosts file", "[naming]") {
   CHECK(parse_container_name("web").value() == "web");
   CHECK(parse_container_name("/web-1.a_b").value() == "web-1.a_b");
   for (const char* bad : {"a", "-web", ".web", "_web", "we b", "web\n6.6.6.6 evil", "a/b", "w:1",

@@ -48,7 +48,7 @@ TEST_CASE("network options land in the config, typed", "[engine][netflags]") {
   CHECK(c.net_options.mac_address == "02:42:ac:11:00:0a");
 }
 
-TEST_CASE("ExposedPorts: the image's, -p's and --expose's; -P publishes them all",
+TEST_CASE("ExposedPorts: the image's, -p's and --expose's: -P publishes them all",
           "[engine][netflags]") {
   RunRequest r;
   r.image = "busybox";

@@ -241,7 +241,7 @@ TEST_CASE("asupd's death when the workload exits leaves the rest in the spool",
   CHECK(stream_of(spool_of(root), spool::kStdout) == numbers(1, 3000));
 }
 
-TEST_CASE("init holds asupd's pidfd and both control ends; the workload gets none",
+TEST_CASE("init holds asupd's pidfd and both control ends: the workload gets none",
           "[launch][root][keeper]") {
   ASUP_REQUIRE_ROOT();
   TempRoot root;

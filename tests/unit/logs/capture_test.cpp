@@ -82,7 +82,7 @@ TEST_CASE("capture of a removed container's pipe stops without reporting EOF", "
   CHECK_FALSE(eof);
 }
 
-TEST_CASE("capture waits while the attached client is behind; the writer waits on its pipe",
+TEST_CASE("capture waits while the attached client is behind: the writer waits on its pipe",
           "[logs][capture]") {
   TempDir dir;
   auto log = make_log(dir);

@@ -38,7 +38,7 @@ std::vector<std::string> strings(std::initializer_list<const char*> list) {
 
 }  // namespace
 
-TEST_CASE("followers get each chunk as it is appended; a replay gets what the ring holds",
+TEST_CASE("followers get each chunk as it is appended: a replay gets what the ring holds",
           "[logs][container_log]") {
   TempDir dir;
   auto log = make_log(dir / "log");

@@ -42,7 +42,7 @@ TEST_CASE("flag --dns, --dns-search, --mac-address", "[network][netflags]") {
   CHECK(parse_mac_address("zz:42:ac:11:00:01").has_error());
 }
 
-TEST_CASE("flag --expose: a port, a range, a protocol; Docker's errors", "[network][netflags]") {
+TEST_CASE("flag --expose: a port, a range, a protocol: Docker's errors", "[network][netflags]") {
   CHECK(parse_expose("80").value() == std::vector<std::string>{"80/tcp"});
   CHECK(parse_expose("53/UDP").value() == std::vector<std::string>{"53/udp"});
   CHECK(parse_expose("8000-8002/udp").value() ==
