@@ -48,7 +48,9 @@ struct Notice {
   // run, create, update: what the host cannot apply and was dropped, in Docker's words; the
   // client prints "WARNING: " and the text
   std::optional<std::string> warning;
-  ASUP_API_FIELDS(dropped_bytes, skipped_bytes, warning)
+  // logs --details: the attributes printed before each line ("" when none)
+  std::optional<std::string> details;
+  ASUP_API_FIELDS(dropped_bytes, skipped_bytes, warning, details)
 };
 
 struct Created {

@@ -91,7 +91,8 @@ struct RunRequest {
   // Storage beyond -v and --tmpfs: --mount as typed, --volumes-from CONTAINER[:ro|rw].
   std::vector<std::string> mounts;
   std::vector<std::string> volumes_from;
-  std::string log_driver;  // --log-driver: "" or json-file, local (the ring), none
+  std::string log_driver;             // --log-driver: "" or json-file, local (the ring), none
+  std::vector<std::string> log_opts;  // --log-opt KEY=VALUE as typed
   // Namespaces: --pid "" | host | container:X; --ipc "" | none | private | shareable |
   // host | container:X; --uts "" | host; --cgroupns "" | host | private.
   std::string pid;
@@ -120,7 +121,7 @@ struct RunRequest {
                     ulimits, shm_size, userns, add_hosts, dns, dns_search, dns_options, mac_address,
                     expose, no_healthcheck, health_cmd, health_interval, health_timeout,
                     health_start_period, health_start_interval, health_retries, mounts,
-                    volumes_from, log_driver, pid, ipc, uts, cgroupns, domainname, annotations,
+                    volumes_from, log_driver, log_opts, pid, ipc, uts, cgroupns, domainname, annotations,
                     runtime, links, volume_driver, storage_opt, gpus, isolation, ip6,
                     link_local_ips))
 };
@@ -245,7 +246,12 @@ struct LogsRequest {
   std::string id;
   bool follow = false;
   std::int64_t tail = -1;  // lines; -1: all
-  ASUP_API_FIELDS(id, follow, tail)
+  // Unix ns, 0: no bound; the client turns --since/--until (durations, RFC 3339, Unix
+  // seconds) into these.
+  std::int64_t since = 0;
+  std::int64_t until = 0;
+  bool details = false;  // --details: a notice with the log's attributes comes first
+  ASUP_API_FIELDS(id, follow, tail, since, until, details)
 };
 
 struct ExecRequest {

@@ -1,12 +1,16 @@
-// asupctl logs [-f] [--tail N] [-t] CONTAINER
+// asupctl logs [-f] [-n N|all] [-t] [--since T] [--until T] [--details] CONTAINER
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <tuple>
 
 #include "cli/common.hpp"
+#include "core/log_time.hpp"
 #include "core/pipes.hpp"
 #include "core/time_format.hpp"
 
@@ -127,34 +131,42 @@ class FrameReader {
   std::size_t begin_ = 0, end_ = 0;
 };
 
-// Copies output frames to our stdout and stderr, each line stamped with its frame's time
-// under -t.
+// Copies output frames to our stdout and stderr. Under -t every line begins with its
+// frame's time as Docker prints it (RFC 3339, nanoseconds, UTC); under --details with the
+// log's attributes, after the time.
 class FramePrinter {
  public:
   FramePrinter(FrameReader& in, Output& out, bool timestamps)
       : in_(in), out_(out), timestamps_(timestamps) {}
 
+  // --details: the daemon's notice names the attributes ("" when there are none).
+  void set_details(std::string details) { details_ = std::move(details) + " "; }
+
   Status print(const api::Output& frame) {
     int fd = frame.stream == "stderr" ? 2 : 1;
-    if (!timestamps_)
+    if (!timestamps_ && !details_)
       return in_.payload(frame.len, [&](std::string_view bytes) { out_.write(fd, bytes); });
-    std::string ts = rfc3339(frame.time) + " ";
-    std::string stamped;
-    auto got = in_.payload(frame.len, [&](std::string_view bytes) {
-      for (char ch : bytes) {
-        if (line_start_[fd]) stamped += ts;
-        stamped += ch;
-        line_start_[fd] = ch == '\n';
+    std::string prefix = timestamps_ ? rfc3339(frame.time) + " " : std::string();
+    if (details_) prefix += *details_;
+    return in_.payload(frame.len, [&](std::string_view bytes) {
+      while (!bytes.empty()) {
+        if (line_start_[fd]) out_.write(fd, prefix);
+        const void* nl = std::memchr(bytes.data(), '\n', bytes.size());
+        std::size_t n =
+            nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1
+               : bytes.size();
+        out_.write(fd, bytes.substr(0, n));
+        line_start_[fd] = nl != nullptr;
+        bytes.remove_prefix(n);
       }
     });
-    out_.write(fd, stamped);
-    return got;
   }
 
  private:
   FrameReader& in_;
   Output& out_;
   bool timestamps_;
+  std::optional<std::string> details_;
   bool line_start_[3] = {true, true, true};  // by fd: the next byte begins a line
 };
 
@@ -175,6 +187,7 @@ int print_logs(FrameReader& in, Output& out, bool timestamps) {
     if (!message) continue;  // a message this client has no use for
     auto* notice = std::get_if<api::Notice>(&*message);
     if (!notice) return 0;  // the result: all there is, or the container has exited
+    if (notice->details) frames.set_details(*notice->details);
     if (notice->dropped_bytes)
       std::fprintf(stderr, "asupctl: %llu bytes of older output were dropped (log ring full)\n",
                    static_cast<unsigned long long>(*notice->dropped_bytes));
@@ -184,12 +197,31 @@ int print_logs(FrameReader& in, Output& out, bool timestamps) {
   }
 }
 
+// --since and --until as Docker's client reads them: relative to now, times without a zone
+// in the local one.
+Status time_bounds(const std::string& since, const std::string& until, api::LogsRequest& req) {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  struct tm local {};
+  ::localtime_r(&now.tv_sec, &local);
+  const std::int64_t now_ns = std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+  for (auto [flag, text, out] :
+       {std::tuple{"since", &since, &req.since}, std::tuple{"until", &until, &req.until}}) {
+    if (text->empty()) continue;
+    auto t = parse_log_time(*text, now_ns, local.tm_gmtoff);
+    if (!t) return fail(std::string("invalid value for \"") + flag + "\": " + t.error().message);
+    *out = t.value();
+  }
+  return ok();
+}
+
 }  // namespace
 
 void add_logs(CLI::App& app, Cli& cli) {
   struct Flags {
-    bool follow = false, timestamps = false;
+    bool follow = false, timestamps = false, details = false;
     std::string tail = "all";
+    std::string since, until;
     std::string id;
   };
   auto f = std::make_shared<Flags>();
@@ -197,6 +229,13 @@ void add_logs(CLI::App& app, Cli& cli) {
   cmd->add_flag("-f,--follow", f->follow, "Follow log output");
   cmd->add_flag("-t,--timestamps", f->timestamps, "Show timestamps");
   cmd->add_option("-n,--tail", f->tail, "Number of lines to show from the end (default all)");
+  cmd->add_option("--since", f->since,
+                  "Show logs since timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative "
+                  "(e.g. \"42m\" for 42 minutes)");
+  cmd->add_option("--until", f->until,
+                  "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative "
+                  "(e.g. \"42m\" for 42 minutes)");
+  cmd->add_flag("--details", f->details, "Show extra details provided to logs");
   cmd->add_option("CONTAINER", f->id, "Container name or id")->required();
   cmd->callback([f, &cli] {
     cli.action = [f, &cli] {
@@ -207,16 +246,19 @@ void add_logs(CLI::App& app, Cli& cli) {
         if (f->tail.empty() || *end != 0 || tail < 0)
           return report_error("invalid value for --tail: " + f->tail, 1);
       }
+      api::LogsRequest req;
+      if (auto bounds = time_bounds(f->since, f->until, req); !bounds)
+        return report_error(bounds.error().message, 1);
       auto client = connect(cli);
       if (!client) return report_error(client.error().describe(), 1);
       auto& c = client.value();
       // Larger pipes, fewer system calls, for a big ring. Best effort: stdout may be no pipe.
       grow_pipe(c.reply_fd());
       grow_pipe(1);
-      api::LogsRequest req;
       req.id = f->id;
       req.follow = f->follow;
       req.tail = tail;
+      req.details = f->details;
       if (auto sent = send(c, req); !sent) return report_error(sent.error().message, 1);
       Output out;
       FrameReader in(c.reply_fd(), out);

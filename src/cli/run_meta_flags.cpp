@@ -23,12 +23,17 @@ Status apply_log_opt(const std::string& opt, api::RunRequest& req) {
     auto bytes = parse_bytes(value);
     if (!bytes || bytes.value() <= 0) return fail("invalid value for log opt max-size: " + value);
     req.log_size = static_cast<std::uint64_t>(bytes.value());
+    req.log_opts.push_back(opt);
     return ok();
   }
-  static const char* kAccepted[] = {"max-file", "compress", "mode", "max-buffer-size",
-                                    "labels",   "env",      "tag"};
-  if (std::find(std::begin(kAccepted), std::end(kAccepted), key) != std::end(kAccepted))
+  // labels, env and their -regex forms name the attributes `logs --details` shows.
+  static const char* kAccepted[] = {"max-file",        "compress",  "mode",
+                                    "max-buffer-size", "labels",    "env",
+                                    "labels-regex",    "env-regex", "tag"};
+  if (std::find(std::begin(kAccepted), std::end(kAccepted), key) != std::end(kAccepted)) {
+    req.log_opts.push_back(opt);
     return ok();
+  }
   return fail("unknown log opt '" + key + "' for " + driver + " log driver");
 }
 

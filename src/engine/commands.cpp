@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "asup/protocol.hpp"
 #include "core/fs.hpp"
@@ -12,6 +13,7 @@
 #include "engine/resource_checks.hpp"
 #include "engine/signals.hpp"
 #include "launch/spawner.hpp"
+#include "logs/details.hpp"
 
 namespace asup::engine {
 namespace {
@@ -92,7 +94,28 @@ void Engine::logs(const CallerPtr& s, const api::LogsRequest& req) {
     s->send_error(1, "configured logging driver does not support reading");
     return;
   }
-  found.value()->log->replay(s, req.tail, req.follow);
+  Instance& c = *found.value();
+  if (req.details)
+    s->reply(api::Notice{.details =
+                             logs::log_details(c.config.labels, c.config.env, c.config.log_opts)});
+  c.log->replay(s, req.tail, req.follow, {req.since, req.until});
+  if (req.follow && req.until > 0) end_follow_at(c.log, s, req.until);
+}
+
+void Engine::end_follow_at(const std::shared_ptr<logs::ContainerLog>& log, const CallerPtr& s,
+                           std::int64_t until_ns) {
+  // `logs -f --until` ends at that time even when the container writes nothing more. A
+  // follower that is still replaying sees the time has passed when it catches up.
+  const std::int64_t wait_ns = until_ns - logs::realtime_ns();
+  if (wait_ns <= 0) return;
+  auto timer =
+      std::make_shared<boost::asio::steady_timer>(loop_.io(), std::chrono::nanoseconds(wait_ns));
+  timer->async_wait([timer, weak_log = std::weak_ptr(log),
+                     weak_caller = std::weak_ptr(s)](const boost::system::error_code& ec) {
+    auto log = weak_log.lock();
+    auto caller = weak_caller.lock();
+    if (!ec && log && caller) log->end_follow(caller->serial());
+  });
 }
 
 Status Engine::signal(Instance& c, int sig) {

@@ -54,6 +54,7 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"oom_score_adj", c.oom_score_adj ? nlohmann::json(*c.oom_score_adj) : nlohmann::json()},
           {"log_size", c.log_size},
           {"log_driver", c.log_driver},
+          {"log_opts", c.log_opts},
           {"auto_remove", c.auto_remove},
           {"interactive", c.interactive},
           {"stop_signal", c.stop_signal},
@@ -156,6 +157,7 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
     c.oom_score_adj = j["oom_score_adj"].get<std::int64_t>();
   c.log_size = j.value("log_size", std::size_t{1} << 20);
   c.log_driver = j.value("log_driver", "json-file");
+  c.log_opts = j.value("log_opts", std::map<std::string, std::string>{});
   c.auto_remove = j.value("auto_remove", false);
   c.interactive = j.value("interactive", false);
   c.stop_signal = j.value("stop_signal", "");

@@ -42,6 +42,7 @@ struct ContainerConfig {
   std::size_t log_size = 1 << 20;
   // --log-driver: "json-file" and "local" are the ring; "none" keeps no log to read.
   std::string log_driver = "json-file";
+  std::map<std::string, std::string> log_opts;  // --log-opt, shown in LogConfig.Config
   bool auto_remove = false;
   bool interactive = false;
   std::string stop_signal;                   // --stop-signal, else the image's; empty means SIGTERM

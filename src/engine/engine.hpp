@@ -273,6 +273,9 @@ class Engine {
   // output (output.cpp): a pipe read into the container's log, which settles the
   // container at EOF.
   void capture(Instance& c, UniqueFd read_end, logs::Stream stream);
+  // `logs -f --until`: the follower `s` of `log` gets its result at that time.
+  void end_follow_at(const std::shared_ptr<logs::ContainerLog>& log, const CallerPtr& s,
+                     std::int64_t until_ns);
 
   // helpers
   using Reporter = std::function<void(api::Outcome)>;

@@ -207,6 +207,10 @@ Status merge_settings(const RunRequest& r, const image::ImageConfig& image, Cont
   c.oom_score_adj = r.oom_score_adj;
   c.log_size = r.log_size;
   c.log_driver = r.log_driver.empty() ? "json-file" : r.log_driver;
+  for (auto& opt : r.log_opts) {
+    auto eq = opt.find('=');
+    if (eq != std::string::npos) c.log_opts[opt.substr(0, eq)] = opt.substr(eq + 1);
+  }
   c.auto_remove = r.rm;
   c.tty = r.tty;
   c.interactive = r.interactive;

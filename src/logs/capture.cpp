@@ -41,6 +41,7 @@ void CaptureSet::wait(const std::shared_ptr<Capture>& cap) {
                          auto log = cap->log.lock();
                          if (!log) return;
                          if (ec || !read(*cap, *log)) {
+                           log->end_stream(cap->stream);
                            cap->on_eof();
                            return;
                          }

@@ -1,5 +1,6 @@
 #include "logs/container_log.hpp"
 
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -12,7 +13,6 @@
 #endif
 
 namespace asup::logs {
-namespace {
 
 std::int64_t realtime_ns() {
   timespec ts{};
@@ -20,18 +20,41 @@ std::int64_t realtime_ns() {
   return std::int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 
-// The record's own copy of a chunk. Fresh memory of a large chunk is faulted in by one
-// madvise instead of a fault per page, which costs far more on a virtual machine.
-std::string copy_chunk(std::string_view bytes) {
+namespace {
+
+// The record's own copy of a held line start and a chunk's lines. Fresh memory of a large
+// chunk is faulted in by one madvise instead of a fault per page, which costs far more on
+// a virtual machine.
+std::string copy_chunk(std::string_view held, std::string_view bytes) {
   std::string copy;
-  copy.reserve(bytes.size());
+  const std::size_t size = held.size() + bytes.size();
+  copy.reserve(size);
   const std::uintptr_t page = 4096;
   auto begin = (reinterpret_cast<std::uintptr_t>(copy.data()) + page - 1) & ~(page - 1);
-  auto end = (reinterpret_cast<std::uintptr_t>(copy.data()) + bytes.size()) & ~(page - 1);
+  auto end = (reinterpret_cast<std::uintptr_t>(copy.data()) + size) & ~(page - 1);
   if (end > begin + 16 * page)
     (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+  copy.append(held);
   copy.append(bytes);
   return copy;
+}
+
+// How much of `bytes` goes into the ring now, after `held` bytes of its first line: up to
+// its last newline, or all of it when the unfinished line would reach kMaxLinePiece. Only
+// the chunk's last kMaxLinePiece bytes are searched: a newline before them leaves at least
+// that much unfinished, which goes anyway.
+std::size_t ready_bytes(std::size_t held, std::string_view bytes) {
+  const std::size_t window = std::min(bytes.size(), kMaxLinePiece);
+  const char* from = bytes.data() + bytes.size() - window;
+  const void* nl = ::memrchr(from, '\n', window);
+  std::size_t end =
+      nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1 : 0;
+  if (held + bytes.size() - end >= kMaxLinePiece) return bytes.size();
+  return end;
+}
+
+std::size_t index(Stream s) {
+  return s == Stream::Stderr ? 1 : 0;
 }
 
 }  // namespace
@@ -66,11 +89,11 @@ void ContainerLog::open_file() {
 void ContainerLog::ensure_loaded() {
   if (loaded_) return;
   loaded_ = true;
-  auto records = RingFile::read_all(path_);
-  if (!records) return;
-  // The file holds up to twice the ring's capacity: restore() keeps the newest bytes and
+  auto loaded = RingFile::read_back(path_);
+  if (!loaded) return;
+  // The file holds up to twice the ring's capacity: restore() keeps the newest lines and
   // counts the rest as dropped, on top of what rotation already discarded.
-  ring_.restore(std::move(records).value(), RingFile::read_dropped(path_));
+  ring_.restore(std::move(loaded.value().records), loaded.value().dropped);
 }
 
 void ContainerLog::reopen() {
@@ -101,18 +124,55 @@ void ContainerLog::import_spool(const Spooled& spool) {
     const Record& r = spool.records[i];
     append(r.stream, r.bytes, r.time_ns);
   }
-  if (opened_here) file_.reset();
+  if (opened_here) {
+    // Its pipes are gone: a last line without a newline stays as it is.
+    end_stream(Stream::Stdout);
+    end_stream(Stream::Stderr);
+    file_.reset();
+  }
 }
 
 void ContainerLog::append(Stream stream, std::string_view bytes, std::int64_t time_ns) {
-  Record record{time_ns != 0 ? time_ns : realtime_ns(), stream, copy_chunk(bytes)};
+  if (bytes.empty()) return;
+  const std::int64_t now = time_ns != 0 ? time_ns : realtime_ns();
+  // Live readers get the bytes as they come, an unfinished line too (a prompt shows).
+  for (std::size_t i = 0; i < followers_.size();) {
+    Follower& f = followers_[i];
+    if (f.until != 0 && now > f.until && f.caller != attached_) {
+      end_follow(f.caller->serial());
+      continue;
+    }
+    f.caller->send_output(stream_name(stream), now, bytes);
+    ++i;
+  }
+  // One record per chunk, never one per line: each line of it arrived at `now`. A line's
+  // record carries the time it was finished, as under Docker.
+  std::string& held = pending_[index(stream)];
+  const std::size_t ready = ready_bytes(held.size(), bytes);
+  if (ready > 0) {
+    store(Record{now, stream, copy_chunk(held, bytes.substr(0, ready))});
+    held.clear();
+  }
+  if (ready < bytes.size()) {
+    if (held.empty()) pending_time_[index(stream)] = now;
+    held.append(bytes.substr(ready));
+  }
+}
+
+void ContainerLog::end_stream(Stream stream) {
+  std::string& held = pending_[index(stream)];
+  if (held.empty()) return;
+  store(Record{realtime_ns(), stream, std::move(held)});
+  held = std::string();
+}
+
+void ContainerLog::store(Record record) {
   if (file_) {
     if (auto r = file_->append(record); !r) {
       spdlog::warn("container {}: log file: {}", id_.substr(0, 12), r.error().describe());
       file_.reset();  // keep the in-memory ring; never block the container on disk
     }
   }
-  for (auto& f : followers_) f->send_output(stream_name(stream), record.time_ns, bytes);
   ring_.append(std::move(record));
 }
 
@@ -148,15 +208,15 @@ void ContainerLog::attach(const api::CallerPtr& caller) {
   follow(caller);
 }
 
-void ContainerLog::follow(const api::CallerPtr& caller) {
-  followers_.push_back(caller);
+void ContainerLog::follow(const api::CallerPtr& caller, std::int64_t until) {
+  followers_.push_back({caller, until});
   caller->on_close([weak = weak_from_this(), serial = caller->serial()] {
     if (auto log = weak.lock()) log->drop_follower(serial);
   });
 }
 
 void ContainerLog::drop_follower(std::uint64_t serial) {
-  std::erase_if(followers_, [&](const api::CallerPtr& f) { return f->serial() == serial; });
+  std::erase_if(followers_, [&](const Follower& f) { return f.caller->serial() == serial; });
   std::erase(exit_receivers_, serial);
   if (attached_ && attached_->serial() == serial) {
     attached_.reset();
@@ -165,9 +225,21 @@ void ContainerLog::drop_follower(std::uint64_t serial) {
   }
 }
 
+void ContainerLog::end_follow(std::uint64_t serial) {
+  auto it = std::find_if(followers_.begin(), followers_.end(),
+                         [&](const Follower& f) { return f.caller->serial() == serial; });
+  if (it == followers_.end()) return;
+  auto caller = it->caller;
+  drop_follower(serial);
+  caller->reply(api::Done{});
+}
+
 void ContainerLog::finish(const api::Exit& exit) {
   ended_ = true;
-  for (auto& f : followers_) {
+  end_stream(Stream::Stdout);
+  end_stream(Stream::Stderr);
+  for (auto& follower : followers_) {
+    const api::CallerPtr& f = follower.caller;
     if (f == attached_ || std::find(exit_receivers_.begin(), exit_receivers_.end(), f->serial()) !=
                               exit_receivers_.end())
       f->reply(exit);

@@ -2,9 +2,23 @@
 
 #include <string.h>
 
+#include <algorithm>
 #include <cassert>
 
 namespace asup::logs {
+namespace {
+
+// Where the line holding byte `pos - 1` ends (one past its newline): dropping that many
+// bytes drops whole lines only. bytes.size() when no newline follows.
+std::size_t whole_lines_through(const std::string& bytes, std::size_t pos) {
+  if (pos == 0) return 0;
+  if (pos >= bytes.size()) return bytes.size();
+  const void* nl = ::memchr(bytes.data() + pos - 1, '\n', bytes.size() - (pos - 1));
+  return nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1
+            : bytes.size();
+}
+
+}  // namespace
 
 RingBuffer::RingBuffer(std::size_t capacity_bytes, std::size_t record_overhead)
     : capacity_(capacity_bytes), overhead_(record_overhead) {}
@@ -15,16 +29,19 @@ void RingBuffer::append(Record record) {
   const std::size_t room = capacity_ > overhead_ ? capacity_ - overhead_ : 0;
   if (record.bytes.size() > room) {
     std::size_t cut = record.bytes.size() - room;
+    // Whole lines when any fits; a single line longer than the ring keeps its end.
+    if (std::size_t at_line = whole_lines_through(record.bytes, cut); at_line < record.bytes.size())
+      cut = at_line;
     dropped_ += cut;
     // A fresh string of the bytes kept rather than erase(): erase would keep the huge
     // allocation alive for as long as the record stays in the ring.
     record.bytes = std::string(record.bytes, cut);
   }
-  // Evict from the front; the oldest surviving record loses only the bytes that must go,
-  // so the ring stays full to its capacity however the output was chunked.
+  // Evict from the front; the oldest surviving record loses only the lines that must go,
+  // so the ring stays nearly full however the output was chunked, and starts with a line.
   while (!records_.empty() && cost_ + charge(record) > capacity_) {
-    std::size_t excess = cost_ + charge(record) - capacity_;
     Record& front = records_.front();
+    std::size_t excess = whole_lines_through(front.bytes, cost_ + charge(record) - capacity_);
     if (front.bytes.size() <= excess) {
       size_ -= front.bytes.size();
       cost_ -= charge(front);
@@ -94,6 +111,12 @@ RingBuffer::TailStart RingBuffer::tail_lines(std::size_t n) const {
     }
   }
   return {first_seq_, 0};
+}
+
+std::uint64_t RingBuffer::first_at_or_after(std::int64_t time_ns) const {
+  auto it = std::partition_point(records_.begin(), records_.end(),
+                                 [&](const Record& r) { return r.time_ns < time_ns; });
+  return first_seq_ + static_cast<std::uint64_t>(it - records_.begin());
 }
 
 void RingBuffer::restore(std::vector<Record> records, std::uint64_t dropped_bytes) {

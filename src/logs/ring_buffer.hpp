@@ -1,7 +1,12 @@
 // The in-memory log of one container: timestamped records per stream, bounded by bytes.
-// When full, the oldest records go and dropped_bytes() counts them. Every record has a
-// sequence number so followers can tell when they fell behind the ring.
-// The bound counts what a record costs in memory, not only its payload: each record is
+// A record is the whole lines of one stream that arrived together (ContainerLog holds a
+// line back until its newline), so every line has its stream and arrival time. When full,
+// the oldest lines go, whole, and dropped_bytes() counts them: the ring always starts at the
+// beginning of a line. A line too long to hold back comes in pieces without a newline, and
+// a piece is evicted whole, as Docker's json-file driver keeps such a line in 16 KiB
+// messages and rotation drops whole messages. Records are in arrival order, so a time is found by
+// binary search. Every record has a sequence number so followers can tell when they fell behind the
+// ring. The bound counts what a record costs in memory, not only its payload: each record is
 // charged its bytes plus a fixed overhead (its entry and the string's heap block), so a
 // container writing one byte at a time cannot make its ring cost many times its size.
 #pragma once
@@ -38,7 +43,8 @@ class RingBuffer {
   // `record_overhead` is charged per record against the capacity (0: payload only).
   explicit RingBuffer(std::size_t capacity_bytes, std::size_t record_overhead = kRecordOverhead);
 
-  // Appends; a record larger than the capacity keeps only the last bytes that fit.
+  // Appends; a record larger than the capacity keeps only the last lines that fit (the last
+  // bytes, when one line alone is larger).
   void append(Record record);
   std::size_t capacity() const;
   std::size_t size_bytes() const;       // payload bytes currently held
@@ -55,6 +61,8 @@ class RingBuffer {
     std::size_t offset;  // byte offset into record `seq`
   };
   TailStart tail_lines(std::size_t n) const;
+  // The first record that arrived at or after `time_ns` (end_seq() when none did).
+  std::uint64_t first_at_or_after(std::int64_t time_ns) const;
   // Replaces the content, e.g. after loading the ring file on an asupd restart.
   void restore(std::vector<Record> records, std::uint64_t dropped_bytes);
 

@@ -16,8 +16,12 @@ namespace {
 
 // [u32 magic | u8 stream | u32 len | i64 time_ns | len bytes], little-endian, unpadded.
 // The magic at every record lets a reader tell a whole record from the torn tail a
-// crash mid-write leaves behind.
-constexpr std::uint32_t kMagic = 0x474c5341;  // "ASLG" as stored bytes
+// crash mid-write leaves behind. Version 2 ("ASL2") records hold whole lines, each
+// arrived at time_ns; version 1 ("ASLG") records held a read chunk, which after a
+// wrapped ring could begin mid-line: both are read, and a file's oldest version 1 record
+// after a loss is cut to its first whole line.
+constexpr std::uint32_t kMagic = 0x324c5341;        // "ASL2" as stored bytes
+constexpr std::uint32_t kLegacyMagic = 0x474c5341;  // "ASLG"
 constexpr std::size_t kHeaderSize = 4 + 1 + 4 + 8;
 
 void put_le(char* out, std::uint64_t value, int bytes) {
@@ -42,12 +46,13 @@ std::size_t parse_segment(std::string_view data, OnRecord on_record) {
     auto stream = static_cast<std::uint8_t>(h[4]);
     auto len = static_cast<std::size_t>(get_le(h + 5, 4));
     auto time_ns = static_cast<std::int64_t>(get_le(h + 9, 8));
-    if (magic != kMagic) break;
+    if (magic != kMagic && magic != kLegacyMagic) break;
     if (stream != static_cast<std::uint8_t>(Stream::Stdout) &&
         stream != static_cast<std::uint8_t>(Stream::Stderr))
       break;
     if (data.size() - pos - kHeaderSize < len) break;
-    on_record(time_ns, static_cast<Stream>(stream), data.substr(pos + kHeaderSize, len));
+    on_record(time_ns, static_cast<Stream>(stream), data.substr(pos + kHeaderSize, len),
+              magic == kLegacyMagic);
     pos += kHeaderSize + len;
   }
   return pos;
@@ -81,15 +86,16 @@ Result<RingFile> RingFile::open(const std::string& path, std::size_t capacity_by
   // mid-write, the disk filled) is cut off, or every record appended after it would be
   // unreadable.
   ASUP_TRY(auto existing, read_segment(path));
-  std::size_t end = parse_segment(existing, [](auto, auto, auto) {});
+  std::size_t end = parse_segment(existing, [](auto, auto, auto, bool) {});
   if (end != existing.size() && ::ftruncate(fd.get(), static_cast<off_t>(end)) != 0)
     return fail_errno("truncate the torn tail of " + path);
   std::size_t active_payload = 0;
   parse_segment(existing.substr(0, end),
-                [&](auto, auto, std::string_view bytes) { active_payload += bytes.size(); });
+                [&](auto, auto, std::string_view bytes, bool) { active_payload += bytes.size(); });
   ASUP_TRY(auto older, read_segment(older_segment(path)));
   std::size_t older_payload = 0;
-  parse_segment(older, [&](auto, auto, std::string_view bytes) { older_payload += bytes.size(); });
+  parse_segment(older,
+                [&](auto, auto, std::string_view bytes, bool) { older_payload += bytes.size(); });
   RingFile file(path, capacity_bytes, std::move(fd), end);
   file.payload_ = active_payload;
   file.older_payload_ = older_payload;
@@ -172,14 +178,31 @@ Status RingFile::rotate() {
 }
 
 Result<std::vector<Record>> RingFile::read_all(const std::string& path) {
-  std::vector<Record> records;
+  ASUP_TRY(auto loaded, read_back(path));
+  return std::move(loaded.records);
+}
+
+Result<RingFile::Loaded> RingFile::read_back(const std::string& path) {
+  Loaded loaded;
+  loaded.dropped = read_dropped(path);
+  bool first_is_legacy = false;
   for (const std::string& segment : {older_segment(path), path}) {
     ASUP_TRY(auto data, read_segment(segment));
-    parse_segment(data, [&](std::int64_t time_ns, Stream stream, std::string_view bytes) {
-      records.push_back(Record{time_ns, stream, std::string(bytes)});
-    });
+    parse_segment(data,
+                  [&](std::int64_t time_ns, Stream stream, std::string_view bytes, bool legacy) {
+                    if (loaded.records.empty()) first_is_legacy = legacy;
+                    loaded.records.push_back(Record{time_ns, stream, std::string(bytes)});
+                  });
   }
-  return records;
+  // Output before the oldest record was lost: a version 1 record may begin mid-line.
+  if (first_is_legacy && loaded.dropped > 0) {
+    std::string& bytes = loaded.records.front().bytes;
+    auto nl = bytes.find('\n');
+    std::size_t cut = nl == std::string::npos ? bytes.size() : nl + 1;
+    loaded.dropped += cut;
+    bytes.erase(0, cut);
+  }
+  return loaded;
 }
 
 void RingFile::remove(const std::string& path) {

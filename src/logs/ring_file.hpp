@@ -24,6 +24,13 @@ class RingFile {
   // All records of both segments, oldest first. A torn record at the end (a crash
   // mid-write) is ignored.
   static Result<std::vector<Record>> read_all(const std::string& path);
+  // What the ring is rebuilt from after a restart: the records, and the bytes lost before
+  // them (read_dropped(), plus the head of an older version's record cut to a whole line).
+  struct Loaded {
+    std::vector<Record> records;
+    std::uint64_t dropped = 0;
+  };
+  static Result<Loaded> read_back(const std::string& path);
   // Payload bytes this file has discarded (rotation, oversized records) over its life.
   std::uint64_t dropped_bytes() const { return dropped_; }
   // Output lost before it reached this file (asup-init's spool overflowed while no asupd

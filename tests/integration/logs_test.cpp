@@ -144,6 +144,7 @@ TEST_CASE("a full log ring drops the oldest output and counts it", "[integration
   CHECK(r.code == 0);
   CHECK(r.out.size() <= 16 * 1024);
   CHECK(r.out.size() >= 8 * 1024);
+  CHECK(r.out.rfind("line ", 0) == 0);  // the ring starts with a whole line
   const std::string last = "line 1999 padding-padding-padding-padding-pad\n";
   CHECK(r.out.size() >= last.size());
   CHECK(r.out.substr(r.out.size() - std::min(r.out.size(), last.size())) == last);

@@ -1,6 +1,7 @@
 // A container's log as its readers see it: live followers, replays of the ring (paced,
 // with --tail, across a restart), the attached client at the end, and capture waiting for
-// that client.
+// that client; line by line: lines held until their newline, pieces of long lines, the
+// last line at EOF, --since/--until over the ring, `-f --until`.
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
@@ -25,10 +26,11 @@ std::shared_ptr<ContainerLog> make_log(const std::string& path, std::size_t capa
 }
 
 // A client's `logs` (with -f when `follow`): what it was sent at once.
-std::shared_ptr<FakeCaller> replayed(ContainerLog& log, long tail, bool follow) {
+std::shared_ptr<FakeCaller> replayed(ContainerLog& log, long tail, bool follow,
+                                     TimeRange range = {}) {
   static std::uint64_t serial = 100;
   auto reader = std::make_shared<FakeCaller>(++serial);
-  log.replay(reader, tail, follow);
+  log.replay(reader, tail, follow, range);
   return reader;
 }
 
@@ -67,13 +69,13 @@ TEST_CASE("a replay with --tail starts at the last lines, and says what the ring
 
   // Each record costs its bytes and kRecordOverhead: a third one pushes the first out.
   auto small = make_log(dir / "small", 2 * (kRecordOverhead + 10));
-  small->append(Stream::Stdout, "0123456789");
-  small->append(Stream::Stdout, "abcdefghij");
-  small->append(Stream::Stdout, "ABCDEFGHIJ");
+  small->append(Stream::Stdout, "012345678\n");
+  small->append(Stream::Stdout, "abcdefghi\n");
+  small->append(Stream::Stdout, "ABCDEFGHI\n");
   auto late = replayed(*small, -1, false);
   REQUIRE(late->types() == strings({"notice", "result"}));
   CHECK(late->messages[0]["dropped_bytes"] == 10);
-  CHECK(late->output == "abcdefghijABCDEFGHIJ");
+  CHECK(late->output == "abcdefghi\nABCDEFGHI\n");
   CHECK(small->dropped_bytes() == 10u);
 }
 
@@ -146,39 +148,39 @@ TEST_CASE("a replay goes on as the client reads, and counts what the ring evicte
           "[logs][container_log]") {
   TempDir dir;
   auto log = make_log(dir / "log", 3 * (kRecordOverhead + 4));
-  log->append(Stream::Stdout, "aaaa");
-  log->append(Stream::Stderr, "bbbb");
-  log->append(Stream::Stdout, "cccc");
+  log->append(Stream::Stdout, "aaa\n");
+  log->append(Stream::Stderr, "bbb\n");
+  log->append(Stream::Stdout, "ccc\n");
   auto reader = std::make_shared<FakeCaller>(1, true);
   log->replay(reader, -1, false);
-  CHECK(reader->output == "aaaa");  // then its queue is not empty
+  CHECK(reader->output == "aaa\n");  // then its queue is not empty
   CHECK(reader->messages.empty());
   reader->drain();
-  CHECK(reader->output == "aaaabbbb");
+  CHECK(reader->output == "aaa\nbbb\n");
 
   // Four records arrive while the client reads: "cccc" and "dddd" go unsent.
-  log->append(Stream::Stdout, "dddd");
-  log->append(Stream::Stdout, "eeee");
-  log->append(Stream::Stdout, "ffff");
-  log->append(Stream::Stdout, "gggg");
+  log->append(Stream::Stdout, "ddd\n");
+  log->append(Stream::Stdout, "eee\n");
+  log->append(Stream::Stdout, "fff\n");
+  log->append(Stream::Stdout, "ggg\n");
   reader->drain();
   REQUIRE(reader->types() == strings({"notice"}));
   CHECK(reader->messages[0]["dropped_bytes"] == 8);
   while (reader->queued > 0) reader->drain();
-  CHECK(reader->output == "aaaabbbbeeeeffffgggg");
+  CHECK(reader->output == "aaa\nbbb\neee\nfff\nggg\n");
   CHECK(reader->types() == strings({"notice", "result"}));
 }
 
 TEST_CASE("a replay whose container was removed is told so", "[logs][container_log]") {
   TempDir dir;
   auto log = make_log(dir / "log");
-  log->append(Stream::Stdout, "first");
-  log->append(Stream::Stdout, "second");
+  log->append(Stream::Stdout, "first\n");
+  log->append(Stream::Stdout, "second\n");
   auto reader = std::make_shared<FakeCaller>(1, true);
   log->replay(reader, -1, false);
   log.reset();
   reader->drain();
-  CHECK(reader->output == "first");
+  CHECK(reader->output == "first\n");
   REQUIRE(reader->types() == strings({"error"}));
   CHECK(reader->messages[0]["message"] ==
         "container 0123456789ab was removed while its logs were read");
@@ -235,4 +237,116 @@ TEST_CASE("spooled output joins the log and its file, its loss counted as droppe
   REQUIRE(on_disk);
   CHECK(on_disk.value().size() == 3);
   CHECK(RingFile::read_dropped(dir / "log") == 7);
+}
+
+TEST_CASE("a line waits for its newline; followers see it at once", "[logs][log_lines]") {
+  TempDir dir;
+  auto log = make_log(dir / "log");
+  auto follower = replayed(*log, -1, true);
+  log->append(Stream::Stdout, "one\ntw", 100);
+  CHECK(follower->output == "one\ntw");
+  CHECK(replayed(*log, -1, false)->output == "one\n");
+  log->append(Stream::Stderr, "err\n", 150);
+  log->append(Stream::Stdout, "o\nthr", 200);
+  auto reader = replayed(*log, -1, false);
+  CHECK(reader->output == "one\nerr\ntwo\n");
+  CHECK(reader->streams == strings({"stdout", "stderr", "stdout"}));
+  // A line's record carries the time it was finished.
+  auto on_disk = RingFile::read_all(dir / "log");
+  REQUIRE(on_disk);
+  REQUIRE(on_disk.value().size() == 3);
+  CHECK(on_disk.value()[2] == Record{200, Stream::Stdout, "two\n"});
+
+  // A `logs -f` that starts now sees the unfinished line, then its end live.
+  auto late = replayed(*log, -1, true);
+  CHECK(late->output == "one\nerr\ntwo\nthr");
+  log->append(Stream::Stdout, "ee\n", 300);
+  CHECK(late->output == "one\nerr\ntwo\nthree\n");
+
+  // At EOF a last line without a newline is kept as it is.
+  log->append(Stream::Stdout, "last", 400);
+  log->end_stream(Stream::Stdout);
+  CHECK(replayed(*log, -1, false)->output == "one\nerr\ntwo\nthree\nlast");
+}
+
+TEST_CASE("a line longer than a piece is stored in pieces", "[logs][log_lines]") {
+  TempDir dir;
+  auto log = make_log(dir / "log");
+  log->append(Stream::Stdout, std::string(kMaxLinePiece - 1, 'a'));
+  CHECK(replayed(*log, -1, false)->output.empty());
+  log->append(Stream::Stdout, "bb");
+  CHECK(replayed(*log, -1, false)->output == std::string(kMaxLinePiece - 1, 'a') + "bb");
+  log->append(Stream::Stdout, "c\n");
+  CHECK(replayed(*log, -1, false)->output == std::string(kMaxLinePiece - 1, 'a') + "bbc\n");
+}
+
+TEST_CASE("a ring smaller than the output starts with a whole line", "[logs][log_lines]") {
+  TempDir dir;
+  auto log = make_log(dir / "log", 4096);
+  std::string all;
+  for (int i = 0; i < 500; ++i) {
+    // Lines across chunk boundaries: each chunk ends mid-line.
+    std::string chunk = "line " + std::to_string(i) + "\nline " + std::to_string(i) + "b ";
+    log->append(Stream::Stdout, chunk);
+  }
+  log->end_stream(Stream::Stdout);
+  auto out = replayed(*log, -1, false)->output;
+  REQUIRE(out.size() > 500);  // each record is charged its overhead too
+  CHECK(out.size() <= 4096);
+  CHECK(out.rfind("line ", 0) == 0);
+  // Every line is one the container wrote, whole.
+  std::size_t pos = 0;
+  while (pos < out.size()) {
+    auto nl = out.find('\n', pos);
+    std::string line = out.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    CHECK(line.rfind("line ", 0) == 0);
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+}
+
+TEST_CASE("--since and --until pick records by arrival time", "[logs][log_lines]") {
+  TempDir dir;
+  auto log = make_log(dir / "log");
+  log->append(Stream::Stdout, "a1\na2\n", 100);
+  log->append(Stream::Stderr, "b\n", 200);
+  log->append(Stream::Stdout, "c1\nc2\n", 300);
+  CHECK(replayed(*log, -1, false, {150, 0})->output == "b\nc1\nc2\n");
+  CHECK(replayed(*log, -1, false, {200, 0})->output == "b\nc1\nc2\n");
+  CHECK(replayed(*log, -1, false, {301, 0})->output.empty());
+  CHECK(replayed(*log, -1, false, {0, 250})->output == "a1\na2\nb\n");
+  CHECK(replayed(*log, -1, false, {0, 300})->output == "a1\na2\nb\nc1\nc2\n");
+  CHECK(replayed(*log, -1, false, {150, 250})->output == "b\n");
+  // --tail counts from the end of the whole log, then the range applies (as Docker does).
+  CHECK(replayed(*log, 2, false, {0, 0})->output == "c1\nc2\n");
+  CHECK(replayed(*log, 4, false, {150, 0})->output == "b\nc1\nc2\n");
+  CHECK(replayed(*log, 3, false, {0, 250})->output == "b\n");
+}
+
+TEST_CASE("a follower with --until ends at that time", "[logs][log_lines]") {
+  TempDir dir;
+  auto log = make_log(dir / "log");
+  log->append(Stream::Stdout, "before\n", 100);
+  const std::int64_t until = realtime_ns() + 3'600'000'000'000;
+  auto follower = replayed(*log, -1, true, {0, until});
+  CHECK(follower->messages.empty());  // following
+  log->append(Stream::Stdout, "within\n", until - 1);
+  log->append(Stream::Stdout, "after\n", until + 1);
+  CHECK(follower->output == "before\nwithin\n");
+  CHECK(follower->types() == strings({"result"}));
+
+  // Ended by the daemon's timer with nothing written.
+  auto other = make_log(dir / "other");
+  other->append(Stream::Stdout, "only\n", 100);
+  auto quiet = replayed(*other, -1, true, {0, until});
+  CHECK(quiet->messages.empty());
+  other->end_follow(quiet->serial());
+  CHECK(quiet->types() == strings({"result"}));
+  other->append(Stream::Stdout, "more\n");
+  CHECK(quiet->output == "only\n");
+
+  // An --until already past: the replay and no following.
+  auto past = replayed(*log, -1, true, {0, 150});
+  CHECK(past->output == "before\n");
+  CHECK(past->types() == strings({"result"}));
 }

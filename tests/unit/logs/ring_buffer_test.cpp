@@ -25,33 +25,42 @@ std::string contents(const RingBuffer& ring) {
 
 }  // namespace
 
-TEST_CASE("ring buffer: stays full to capacity and counts dropped bytes exactly", "[logs]") {
+TEST_CASE("ring buffer: evicts whole lines only and counts dropped bytes exactly", "[logs]") {
   RingBuffer ring(10, 0);
-  ring.append(rec("aaaa"));
-  ring.append(rec("bbbb"));
+  ring.append(rec("a\nbb\n"));
+  ring.append(rec("cc\n"));
   CHECK(ring.size_bytes() == 8);
-  ring.append(rec("cc"));  // exactly full
+  ring.append(rec("d\n"));  // exactly full
   CHECK(ring.size_bytes() == 10);
   CHECK(ring.dropped_bytes() == 0);
   CHECK(ring.first_seq() == 0);
   CHECK(ring.end_seq() == 3);
 
-  ring.append(rec("d"));  // one byte of "aaaa" goes
+  ring.append(rec("e\n"));  // "a\n" goes, and the rest of its record stays
   CHECK(ring.size_bytes() == 10);
-  CHECK(ring.dropped_bytes() == 1);
+  CHECK(ring.dropped_bytes() == 2);
   CHECK(ring.first_seq() == 0);
-  CHECK(contents(ring) == "aaabbbbccd");
+  CHECK(contents(ring) == "bb\ncc\nd\ne\n");
 
-  ring.append(rec("eeeeeee"));  // "aaa" goes whole, then four bytes of "bbbb"
+  // Two bytes too many would cut "bb\n": the whole line goes, then "cc\n" the same way.
+  ring.append(rec("ffff\n"));
+  CHECK(contents(ring) == "d\ne\nffff\n");
   CHECK(ring.dropped_bytes() == 8);
   CHECK(ring.first_seq() == 2);
-  CHECK(ring.end_seq() == 5);
-  CHECK(contents(ring) == "ccdeeeeeee");
-  CHECK(ring.size_bytes() == 10);
-  ring.append(rec("ffffffffff"));  // a full ring's worth: everything else goes
-  CHECK(ring.dropped_bytes() == 18);
-  CHECK(contents(ring) == "ffffffffff");
+  CHECK(ring.size_bytes() == 9);   // not full: no line is cut to fill it
+  ring.append(rec("0123456789"));  // a full ring's worth: everything else goes
+  CHECK(ring.dropped_bytes() == 17);
+  CHECK(contents(ring) == "0123456789");
   CHECK(ring.capacity() == 10);
+}
+
+TEST_CASE("ring buffer: a piece of a line without its newline is evicted whole", "[logs]") {
+  RingBuffer ring(10, 0);
+  ring.append(rec("aaaa"));  // the first piece of a long line
+  ring.append(rec("aa\nb\n"));
+  ring.append(rec("cc\n"));  // one byte too many: the first piece goes, not a byte of it
+  CHECK(contents(ring) == "aa\nb\ncc\n");
+  CHECK(ring.dropped_bytes() == 4);
 }
 
 TEST_CASE("ring buffer: sequence numbers name records for ever", "[logs]") {
@@ -60,14 +69,10 @@ TEST_CASE("ring buffer: sequence numbers name records for ever", "[logs]") {
   CHECK(ring.end_seq() == 1000);
   CHECK(ring.first_seq() > 0);
   CHECK(ring.size_bytes() <= 100);
-  // Every record but the oldest is whole; the oldest may have lost its head.
-  for (auto seq = ring.first_seq() + 1; seq < ring.end_seq(); ++seq)
+  // Every record is whole, the oldest too.
+  for (auto seq = ring.first_seq(); seq < ring.end_seq(); ++seq)
     CHECK(ring.at(seq).bytes == "line " + std::to_string(seq) + "\n");
-  std::string oldest = "line " + std::to_string(ring.first_seq()) + "\n";
-  CHECK(oldest.size() >= ring.at(ring.first_seq()).bytes.size());
-  CHECK(oldest.compare(oldest.size() - ring.at(ring.first_seq()).bytes.size(), std::string::npos,
-                       ring.at(ring.first_seq()).bytes) == 0);
-  CHECK(ring.size_bytes() == 100);
+  CHECK(ring.size_bytes() > 100 - 9);
   std::uint64_t held = 0;
   for (auto seq = ring.first_seq(); seq < ring.end_seq(); ++seq) held += ring.at(seq).bytes.size();
   std::uint64_t total = 0;
@@ -85,18 +90,18 @@ TEST_CASE("ring buffer: streams and timestamps are kept, and empty records are i
   CHECK(ring.at(1) == rec("err", Stream::Stderr, 13));
 }
 
-TEST_CASE("ring buffer: a record larger than the ring keeps its last bytes", "[logs]") {
+TEST_CASE("ring buffer: a record larger than the ring keeps its last lines", "[logs]") {
   RingBuffer ring(8, 0);
   ring.append(rec("abc"));
-  ring.append(rec("0123456789abcdef"));
+  ring.append(rec("ab\ncd\nef\ngh\n"));
   CHECK(ring.first_seq() == 1);
   CHECK(ring.end_seq() == 2);
-  CHECK(ring.at(1).bytes == "89abcdef");
-  CHECK(ring.size_bytes() == 8);
-  CHECK(ring.dropped_bytes() == 3 + 8);  // "abc" whole, then the cut head
-  ring.append(rec("x"));
-  CHECK(contents(ring) == "9abcdefx");
-  CHECK(ring.dropped_bytes() == 3 + 8 + 1);
+  CHECK(ring.at(1).bytes == "ef\ngh\n");
+  CHECK(ring.dropped_bytes() == 3 + 6);  // "abc" whole, then the lines that did not fit
+  // One line larger than the ring: only its end can be kept.
+  ring.append(rec("0123456789abcdef"));
+  CHECK(contents(ring) == "89abcdef");
+  CHECK(ring.dropped_bytes() == 3 + 6 + 6 + 8);
 }
 
 TEST_CASE("ring buffer: a ring of capacity 0 keeps nothing but numbers records", "[logs]") {
@@ -169,23 +174,41 @@ TEST_CASE("ring buffer: tail_lines of a large ring reads only the tail", "[logs]
   ring.append(rec("tail1\ntail2\ntail3\n"));
   CHECK(from(ring, ring.tail_lines(2)) == "tail2\ntail3\n");
   auto all = ring.tail_lines(10);
-  CHECK((all.seq == 0 && all.offset == 0));
+  CHECK((all.seq == ring.first_seq() && all.offset == 0));
 }
 
 TEST_CASE("ring buffer: restore replaces content, keeps the bound and the numbering", "[logs]") {
   RingBuffer ring(10, 0);
-  ring.append(rec("old"));
-  ring.append(rec("er"));
+  ring.append(rec("old\n"));
+  ring.append(rec("er\n"));
   REQUIRE(ring.end_seq() == 2);
-  ring.restore({rec("aaaa"), rec("bbbb"), rec("cccc", Stream::Stderr)}, 100);
-  CHECK(ring.first_seq() == 2);  // "aaaa" (seq 2) keeps its last two bytes
+  ring.restore({rec("a\naa\n"), rec("bbb\n"), rec("cc\n", Stream::Stderr)}, 100);
+  CHECK(ring.first_seq() == 2);  // "a\naa\n" (seq 2) keeps its last line
   CHECK(ring.end_seq() == 5);
   CHECK(ring.dropped_bytes() == 102);
   CHECK(ring.size_bytes() == 10);
-  CHECK(ring.at(4) == rec("cccc", Stream::Stderr));
-  ring.append(rec("d"));
+  CHECK(ring.at(4) == rec("cc\n", Stream::Stderr));
+  ring.append(rec("d\n"));
   CHECK(ring.end_seq() == 6);
-  CHECK(contents(ring) == "abbbbccccd");
+  CHECK(contents(ring) == "bbb\ncc\nd\n");
+}
+
+TEST_CASE("ring buffer: the first record at or after a time, by binary search", "[logs]") {
+  RingBuffer ring(1 << 20, 0);
+  CHECK(ring.first_at_or_after(5) == 0);
+  for (int i = 0; i < 1000; ++i) ring.append(rec("line\n", Stream::Stdout, 10 * (i + 1)));
+  CHECK(ring.first_at_or_after(0) == 0);
+  CHECK(ring.first_at_or_after(10) == 0);
+  CHECK(ring.first_at_or_after(11) == 1);
+  CHECK(ring.first_at_or_after(5000) == 499);
+  CHECK(ring.first_at_or_after(10000) == 999);
+  CHECK(ring.first_at_or_after(10001) == 1000);  // none: end_seq()
+  // Numbers go on after eviction.
+  RingBuffer small(20, 0);
+  for (int i = 0; i < 10; ++i) small.append(rec("abcd\n", Stream::Stdout, 10 * (i + 1)));
+  REQUIRE(small.first_seq() == 6);
+  CHECK(small.first_at_or_after(0) == 6);
+  CHECK(small.first_at_or_after(85) == 8);
 }
 
 TEST_CASE("ring buffer: each record is charged its overhead, so tiny writes stay bounded",
@@ -201,7 +224,8 @@ TEST_CASE("ring buffer: each record is charged its overhead, so tiny writes stay
   RingBuffer big(1 << 20);
   for (int i = 0; i < 64; ++i) big.append(rec(std::string(64 << 10, 'a' + i % 26)));
   CHECK(big.cost_bytes() <= big.capacity());
-  CHECK(big.size_bytes() >= (1 << 20) - 17 * kRecordOverhead);
+  // Pieces without a newline go whole: the ring holds all but at most one of them.
+  CHECK(big.size_bytes() >= (1 << 20) - (64 << 10) - 16 * kRecordOverhead);
   // A record larger than the ring keeps what fits beside its overhead.
   big.append(rec(std::string(2 << 20, 'z')));
   CHECK(big.end_seq() - big.first_seq() == 1);

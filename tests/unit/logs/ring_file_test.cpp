@@ -251,3 +251,51 @@ TEST_CASE("ring file: a lost active segment, missing files, remove, tiny capacit
   CHECK_THAT(tiny.error().describe(), Catch::Contains(path));
   CHECK_FALSE(fs::exists(path));
 }
+
+namespace {
+
+// A record as version 1 of the format stored it ("ASLG", a read chunk).
+std::string legacy_record(std::string_view bytes, std::int64_t time_ns) {
+  std::string out = "ASLG";
+  out += static_cast<char>(Stream::Stdout);
+  for (int i = 0; i < 4; ++i) out += static_cast<char>((bytes.size() >> (8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    out += static_cast<char>((static_cast<std::uint64_t>(time_ns) >> (8 * i)) & 0xff);
+  out += bytes;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ring file: a version 1 file is read back, cut to whole lines after a loss", "[logs]") {
+  TempDir dir;
+  const std::string path = dir / "log";
+  REQUIRE(fs::write_file_atomic(
+      path, legacy_record("of a line\nnext\n", 10) + legacy_record("more\n", 20)));
+  // Nothing lost before it: the file is taken as it is.
+  auto whole = RingFile::read_back(path);
+  REQUIRE(whole);
+  REQUIRE(whole.value().records.size() == 2);
+  CHECK(whole.value().records[0] == rec("of a line\nnext\n", Stream::Stdout, 10));
+  CHECK(whole.value().dropped == 0);
+
+  // After a loss its oldest record may begin mid-line: that line goes, counted.
+  REQUIRE(fs::write_file_atomic(path + ".dropped", "5"));
+  auto cut = RingFile::read_back(path);
+  REQUIRE(cut);
+  CHECK(cut.value().records[0] == rec("next\n", Stream::Stdout, 10));
+  CHECK(cut.value().dropped == 5 + 10);
+
+  // New records append in the current version after the old ones, and both read back.
+  {
+    auto file = RingFile::open(path, 1 << 20);
+    REQUIRE(file);
+    REQUIRE(file.value().append(rec("new\n", Stream::Stderr, 30)));
+  }
+  auto all = read_all(path);
+  REQUIRE(all.size() == 3);
+  CHECK(all[2] == rec("new\n", Stream::Stderr, 30));
+  auto data = fs::read_file(path);
+  REQUIRE(data);
+  CHECK(data.value().substr(data.value().size() - kHeader - 4, 4) == "ASL2");
+}
