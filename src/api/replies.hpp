@@ -135,6 +135,14 @@ struct PublishedPort {
   ASUP_API_FIELDS(host_ip, host_port, container_port, protocol)
 };
 
+// A container's mount as `ps` shows it: a volume by name, anything else by its source.
+struct MountSummary {
+  std::string name;    // a volume's name; "" for binds and tmpfs
+  std::string source;  // the host path
+  std::string driver;  // "local" for volumes
+  ASUP_API_FIELDS(name, source, driver)
+};
+
 struct ContainerSummary {
   std::string id;
   std::string name;
@@ -149,8 +157,10 @@ struct ContainerSummary {
   std::vector<PublishedPort> ports;
   std::vector<std::string> networks;  // names
   std::string health;                 // starting | healthy | unhealthy; "" without a check
+  std::map<std::string, std::string> labels;
+  std::vector<MountSummary> mounts;  // by destination
   ASUP_API_FIELDS(id, name, image, command, created, state, started, finished, exit_code,
-                  oom_killed, ports, networks, health)
+                  oom_killed, ports, networks, health, labels, mounts)
 };
 
 struct PsResult {

@@ -6,7 +6,7 @@
 namespace asup::cli {
 namespace {
 
-const std::map<std::string, std::string> kColumns{{"Containers", "CONTAINERS"},
+const std::map<std::string, std::string> kHeaders{{"Containers", "CONTAINERS"},
                                                   {"CreatedAt", "CREATED AT"},
                                                   {"CreatedSince", "CREATED"},
                                                   {"Digest", "DIGEST"},
@@ -17,13 +17,15 @@ const std::map<std::string, std::string> kColumns{{"Containers", "CONTAINERS"},
                                                   {"Tag", "TAG"},
                                                   {"UniqueSize", "UNIQUE SIZE"},
                                                   {"VirtualSize", "VIRTUAL SIZE"}};
-constexpr const char* kTable = "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
-constexpr const char* kTableWithDigests =
-    "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+const ListKind kKind{"*formatter.ImageContext", kHeaders,
+                     "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"};
+const ListKind kKindWithDigests{
+    "*formatter.ImageContext", kHeaders,
+    "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"};
 
 // One listing row per tag; an untagged image has one row per repo digest, or one of
 // <none>s. A tag's digest is the repo digest of the same repository.
-std::vector<nlohmann::json> rows_of(const api::ImageSummary& img, bool no_trunc) {
+std::vector<ListRow> rows_of(const api::ImageSummary& img, bool no_trunc) {
   const std::string& id = img.id;
   std::int64_t created = img.created;
   std::string size = human_size(img.size);
@@ -37,10 +39,10 @@ std::vector<nlohmann::json> rows_of(const api::ImageSummary& img, bool no_trunc)
       {"UniqueSize", "N/A"},
       {"VirtualSize", size}};
   auto row = [&](std::string repository, std::string tag, std::string digest) {
-    nlohmann::json r = base;
-    r["Repository"] = std::move(repository);
-    r["Tag"] = std::move(tag);
-    r["Digest"] = std::move(digest);
+    ListRow r{base, {}};
+    r.fields["Repository"] = std::move(repository);
+    r.fields["Tag"] = std::move(tag);
+    r.fields["Digest"] = std::move(digest);
     return r;
   };
 
@@ -48,7 +50,7 @@ std::vector<nlohmann::json> rows_of(const api::ImageSummary& img, bool no_trunc)
   for (auto& d : img.repo_digests)
     if (auto ref = image::parse_reference(d); ref && !ref.value().digest.empty())
       digests.emplace_back(ref.value().familiar_repository(), ref.value().digest);
-  std::vector<nlohmann::json> rows;
+  std::vector<ListRow> rows;
   for (auto& r : img.references) {
     auto ref = image::parse_reference(r);
     if (!ref) continue;
@@ -81,26 +83,27 @@ void add_images(CLI::App& app, Cli& cli) {
   cmd->add_flag("--digests", f->digests, "Show digests");
   cmd->add_flag("--no-trunc", f->no_trunc, "Don't truncate output");
   cmd->add_option("--format", f->format,
-                  "\"table\", \"json\" (a JSON object per line), or a Go-style template "
-                  "such as '{{.Repository}}:{{.Tag}}'");
+                  "\"table\", \"json\" (a JSON object per line), or a Go template such as "
+                  "'{{.Repository}}:{{.Tag}}'");
   cmd->callback([f, &cli] {
     cli.action = [f, &cli] {
-      auto format = ListFormat::parse(f->format, kColumns, f->digests ? kTableWithDigests : kTable);
-      if (!format) return report_error(format.error().describe(), 1);
+      auto format = ListFormat::parse(f->format, f->digests ? kKindWithDigests : kKind);
+      if (!format) return report_error(format.error().message, 1);
       auto reply = call(cli, api::ImagesRequest{});
       if (!reply) return report_error(reply.error().message, 1);
-      std::vector<nlohmann::json> rows;
+      std::vector<ListRow> rows;
       std::string ids;
       for (auto& img : reply.value().images) {
         auto image_rows = rows_of(img, f->no_trunc);
-        ids += image_rows.front().value("ID", "") + "\n";
+        ids += image_rows.front().fields.value("ID", "") + "\n";
         rows.insert(rows.end(), image_rows.begin(), image_rows.end());
       }
-      if (f->quiet)
+      if (f->quiet) {
         write_all(1, ids);
-      else
-        format.value().print(rows);
-      return 0;
+        return 0;
+      }
+      auto printed = format.value().print(rows);
+      return printed ? 0 : report_error(printed.error().message, 1);
     };
   });
 }

@@ -1,17 +1,19 @@
-// asupctl inspect ID...: Docker's JSON array; exit 1 if any was not found.
-#include "cli/common.hpp"
+// asupctl inspect [-f FORMAT] ID...: Docker's JSON array, or a template per container;
+// exit 1 if any was not found.
+#include "cli/inspect_format.hpp"
 
 namespace asup::cli {
 
 void add_inspect(CLI::App& app, Cli& cli) {
-  auto ids = std::make_shared<std::vector<std::string>>();
+  auto f = std::make_shared<InspectFlags>();
   auto* cmd = app.add_subcommand("inspect", "Display detailed information on containers");
-  cmd->add_option("CONTAINER", *ids, "Container name or id")->required();
-  cmd->callback([ids, &cli] {
-    cli.action = [ids, &cli] {
+  add_inspect_format(*cmd, *f);
+  cmd->add_option("CONTAINER", f->names, "Container name or id")->required();
+  cmd->callback([f, &cli] {
+    cli.action = [f, &cli] {
       api::InspectRequest req;
-      req.ids = *ids;
-      return request(cli, req, print_inspect);
+      req.ids = f->names;
+      return inspect_request(cli, req, *f);
     };
   });
 }

@@ -4,15 +4,22 @@
 #include <cstdio>
 
 #include "cli/common.hpp"
+#include "cli/inspect_format.hpp"
 #include "cli/list_format.hpp"
 
 namespace asup::cli {
 namespace {
 
-const std::map<std::string, std::string> kColumns{
-    {"CreatedAt", "CREATED AT"}, {"Driver", "DRIVER"}, {"ID", "NETWORK ID"}, {"IPv6", "IPV6"},
-    {"Internal", "INTERNAL"},    {"Labels", "LABELS"}, {"Name", "NAME"},     {"Scope", "SCOPE"}};
-constexpr const char* kTable = "{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
+const ListKind kKind{"*formatter.networkContext",
+                     {{"CreatedAt", "CREATED AT"},
+                      {"Driver", "DRIVER"},
+                      {"ID", "NETWORK ID"},
+                      {"IPv6", "IPV6"},
+                      {"Internal", "INTERNAL"},
+                      {"Labels", "LABELS"},
+                      {"Name", "NAME"},
+                      {"Scope", "SCOPE"}},
+                     "{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}"};
 
 void add_network_create(CLI::App& group, Cli& cli) {
   struct Flags {
@@ -44,16 +51,17 @@ void add_network_create(CLI::App& group, Cli& cli) {
   });
 }
 
-nlohmann::json row_of(const api::NetworkSummary& n, bool no_trunc) {
+ListRow row_of(const api::NetworkSummary& n, bool no_trunc) {
   std::int64_t created = n.created / 1000000000;
-  return {{"CreatedAt", created > 0 ? go_time_text(created) : ""},
-          {"Driver", n.driver},
-          {"ID", no_trunc ? n.id : n.id.substr(0, 12)},
-          {"IPv6", "false"},
-          {"Internal", n.internal ? "true" : "false"},
-          {"Labels", ""},
-          {"Name", n.name},
-          {"Scope", n.scope}};
+  nlohmann::json fields{{"CreatedAt", created > 0 ? go_time_text(created) : ""},
+                        {"Driver", n.driver},
+                        {"ID", no_trunc ? n.id : n.id.substr(0, 12)},
+                        {"IPv6", "false"},
+                        {"Internal", n.internal ? "true" : "false"},
+                        {"Labels", ""},
+                        {"Name", n.name},
+                        {"Scope", n.scope}};
+  return {std::move(fields), {}};
 }
 
 void add_network_ls(CLI::App& group, Cli& cli) {
@@ -67,42 +75,43 @@ void add_network_ls(CLI::App& group, Cli& cli) {
   cmd->add_flag("-q,--quiet", f->quiet, "Only display network ids");
   cmd->add_flag("--no-trunc", f->no_trunc, "Do not truncate the output");
   cmd->add_option("--format", f->format,
-                  "\"table\", \"json\" (a JSON object per line), or a Go-style template "
-                  "such as '{{.ID}}: {{.Name}}'");
+                  "\"table\", \"json\" (a JSON object per line), or a Go template such as "
+                  "'{{.ID}}: {{.Name}}'");
   cmd->callback([f, &cli] {
     cli.action = [f, &cli] {
-      auto format = ListFormat::parse(f->format, kColumns, kTable);
-      if (!format) return report_error(format.error().describe(), 1);
+      auto format = ListFormat::parse(f->format, kKind);
+      if (!format) return report_error(format.error().message, 1);
       return request(cli, api::NetworkLsRequest{}, [&](const api::NetworkLsResult& reply) {
-        std::vector<nlohmann::json> rows;
+        std::vector<ListRow> rows;
         for (auto& n : reply.networks) rows.push_back(row_of(n, f->no_trunc));
         // Docker lists networks by name, whatever order the daemon keeps them in.
-        std::sort(rows.begin(), rows.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-          return a.value("Name", "") < b.value("Name", "");
+        std::sort(rows.begin(), rows.end(), [](const ListRow& a, const ListRow& b) {
+          return a.fields.value("Name", "") < b.fields.value("Name", "");
         });
         if (f->quiet) {
           std::string ids;
-          for (auto& row : rows) ids += row.value("ID", "") + "\n";
+          for (auto& row : rows) ids += row.fields.value("ID", "") + "\n";
           write_all(1, ids);
-        } else {
-          format.value().print(rows);
+          return 0;
         }
-        return 0;
+        auto printed = format.value().print(rows);
+        return printed ? 0 : report_error(printed.error().message, 1);
       });
     };
   });
 }
 
 void add_network_inspect(CLI::App& group, Cli& cli) {
-  auto names = std::make_shared<std::vector<std::string>>();
+  auto f = std::make_shared<InspectFlags>();
   auto* cmd =
       group.add_subcommand("inspect", "Display detailed information on one or more networks");
-  cmd->add_option("NETWORK", *names, "Network name or id")->required();
-  cmd->callback([names, &cli] {
-    cli.action = [names, &cli] {
+  add_inspect_format(*cmd, *f);
+  cmd->add_option("NETWORK", f->names, "Network name or id")->required();
+  cmd->callback([f, &cli] {
+    cli.action = [f, &cli] {
       api::NetworkInspectRequest req;
-      req.names = *names;
-      return request(cli, req, print_inspect);
+      req.names = f->names;
+      return inspect_request(cli, req, *f);
     };
   });
 }

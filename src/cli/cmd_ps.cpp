@@ -1,10 +1,12 @@
-// asupctl ps [-a] [-q] [--format json]
+// asupctl ps [-a] [-q] [--format FORMAT]: Docker's columns and fields (its ContainerContext).
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <tuple>
 
 #include "cli/common.hpp"
+#include "cli/list_format.hpp"
+#include "template/go_format.hpp"
 
 namespace asup::cli {
 namespace {
@@ -26,10 +28,11 @@ std::string status_text(const api::ContainerSummary& c) {
   return "Created";
 }
 
+// Docker's Command: the command line cut to 20 characters, Go-quoted.
 std::string command_text(const api::ContainerSummary& c) {
   std::string cmd;
   for (auto& a : c.command) cmd += (cmd.empty() ? "" : " ") + a;
-  return "\"" + truncate(cmd, 20) + "\"";
+  return tmpl::go_quote(truncate(cmd, 20));
 }
 
 // Docker's DisplayablePorts: ports published on their own number (and exposed ones not
@@ -88,6 +91,57 @@ std::string networks_text(const api::ContainerSummary& c) {
   return out;
 }
 
+// Docker's Mounts (a volume's name or else the source, cut to 15 characters) and
+// LocalVolumes (how many are volumes of the local driver).
+std::pair<std::string, std::string> mounts_text(const api::ContainerSummary& c) {
+  std::string names;
+  int local = 0;
+  for (auto& m : c.mounts) {
+    names += (names.empty() ? "" : ",") + truncate(m.name.empty() ? m.source : m.name, 15);
+    if (m.driver == "local") ++local;
+  }
+  return {names, std::to_string(local)};
+}
+
+const ListKind kKind{"*formatter.ContainerContext",
+                     {{"ID", "CONTAINER ID"},
+                      {"Names", "NAMES"},
+                      {"Image", "IMAGE"},
+                      {"Command", "COMMAND"},
+                      {"CreatedAt", "CREATED AT"},
+                      {"RunningFor", "CREATED"},
+                      {"Ports", "PORTS"},
+                      {"State", "STATE"},
+                      {"Status", "STATUS"},
+                      {"Size", "SIZE"},
+                      {"Labels", "LABELS"},
+                      {"Mounts", "MOUNTS"},
+                      {"LocalVolumes", "LOCAL VOLUMES"},
+                      {"Networks", "NETWORKS"}},
+                     "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t"
+                     "{{.Names}}"};
+
+// Every field is a string, as Docker's formatter gives them (and `--format json` prints).
+ListRow row_of(const api::ContainerSummary& c) {
+  std::int64_t created = c.created / 1000000000;
+  auto [mounts, local_volumes] = mounts_text(c);
+  nlohmann::json fields{{"ID", c.id.substr(0, 12)},
+                        {"Image", c.image},
+                        {"Command", command_text(c)},
+                        {"CreatedAt", go_time_text(created)},
+                        {"RunningFor", human_duration(now_seconds() - created) + " ago"},
+                        {"Ports", ports_text(c)},
+                        {"State", c.state},
+                        {"Status", status_text(c)},
+                        {"Size", "0B"},  // the size is only counted with -s, which asup lacks
+                        {"Names", c.name},
+                        {"Labels", labels_text(c.labels)},
+                        {"Mounts", mounts},
+                        {"LocalVolumes", local_volumes},
+                        {"Networks", networks_text(c)}};
+  return {std::move(fields), c.labels};
+}
+
 }  // namespace
 
 void add_ps(CLI::App& app, Cli& cli) {
@@ -99,10 +153,13 @@ void add_ps(CLI::App& app, Cli& cli) {
   auto* cmd = app.add_subcommand("ps", "List containers");
   cmd->add_flag("-a,--all", f->all, "Show all containers (default shows just running)");
   cmd->add_flag("-q,--quiet", f->quiet, "Only display container ids");
-  cmd->add_option("--format", f->format, "\"json\" prints one JSON object per line")
-      ->check(CLI::IsMember({"json", "table"}));
+  cmd->add_option("--format", f->format,
+                  "\"table\", \"json\" (a JSON object per line), or a Go template such as "
+                  "'table {{.ID}}\\t{{.Names}}'");
   cmd->callback([f, &cli] {
     cli.action = [f, &cli] {
+      auto format = ListFormat::parse(f->format, kKind);
+      if (!format) return report_error(format.error().message, 1);
       api::PsRequest req;
       req.all = f->all;
       auto reply = call(cli, req);
@@ -114,32 +171,10 @@ void add_ps(CLI::App& app, Cli& cli) {
         write_all(1, out);
         return 0;
       }
-      if (f->format == "json") {
-        std::string out;
-        for (auto& c : list) {
-          nlohmann::json row{{"ID", c.id.substr(0, 12)},
-                             {"Image", c.image},
-                             {"Command", command_text(c)},
-                             {"CreatedAt", c.created / 1000000000},
-                             {"State", c.state},
-                             {"Status", status_text(c)},
-                             {"Ports", ports_text(c)},
-                             {"Networks", networks_text(c)},
-                             {"Names", c.name}};
-          out += row.dump() + "\n";
-        }
-        write_all(1, out);
-        return 0;
-      }
-      std::vector<std::vector<std::string>> rows{
-          {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
-      for (auto& c : list) {
-        std::int64_t age = now_seconds() - c.created / 1000000000;
-        rows.push_back({c.id.substr(0, 12), c.image, command_text(c), human_duration(age) + " ago",
-                        status_text(c), ports_text(c), c.name});
-      }
-      print_table(rows);
-      return 0;
+      std::vector<ListRow> rows;
+      for (auto& c : list) rows.push_back(row_of(c));
+      auto printed = format.value().print(rows);
+      return printed ? 0 : report_error(printed.error().message, 1);
     };
   });
 }

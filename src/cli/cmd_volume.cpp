@@ -3,23 +3,25 @@
 #include <cstdio>
 
 #include "cli/common.hpp"
+#include "cli/inspect_format.hpp"
 #include "cli/list_format.hpp"
 
 namespace asup::cli {
 namespace {
 
-const std::map<std::string, std::string> kColumns{{"Availability", "AVAILABILITY"},
-                                                  {"CreatedAt", "CREATED AT"},
-                                                  {"Driver", "DRIVER"},
-                                                  {"Group", "GROUP"},
-                                                  {"Labels", "LABELS"},
-                                                  {"Links", "LINKS"},
-                                                  {"Mountpoint", "MOUNTPOINT"},
-                                                  {"Name", "VOLUME NAME"},
-                                                  {"Scope", "SCOPE"},
-                                                  {"Size", "SIZE"},
-                                                  {"Status", "STATUS"}};
-constexpr const char* kTable = "{{.Driver}}\t{{.Name}}";
+const ListKind kKind{"*formatter.volumeContext",
+                     {{"Availability", "AVAILABILITY"},
+                      {"CreatedAt", "CREATED AT"},
+                      {"Driver", "DRIVER"},
+                      {"Group", "GROUP"},
+                      {"Labels", "LABELS"},
+                      {"Links", "LINKS"},
+                      {"Mountpoint", "MOUNTPOINT"},
+                      {"Name", "VOLUME NAME"},
+                      {"Scope", "SCOPE"},
+                      {"Size", "SIZE"},
+                      {"Status", "STATUS"}},
+                     "{{.Driver}}\t{{.Name}}"};
 
 // KEY=VALUE entries of --label and --opt; a bare KEY has an empty value, as Docker reads them.
 std::map<std::string, std::string> key_values(const std::vector<std::string>& entries) {
@@ -57,20 +59,19 @@ void add_volume_create(CLI::App& group, Cli& cli) {
   });
 }
 
-nlohmann::json row_of(const api::VolumeSummary& v) {
-  std::string labels;
-  for (const auto& [k, val] : v.labels) labels += (labels.empty() ? "" : ",") + k + "=" + val;
-  return {{"Availability", "N/A"},
-          {"CreatedAt", v.created_at},
-          {"Driver", v.driver},
-          {"Group", "N/A"},
-          {"Labels", labels},
-          {"Links", "N/A"},
-          {"Mountpoint", v.mountpoint},
-          {"Name", v.name},
-          {"Scope", v.scope},
-          {"Size", "N/A"},
-          {"Status", "N/A"}};
+ListRow row_of(const api::VolumeSummary& v) {
+  nlohmann::json fields{{"Availability", "N/A"},
+                        {"CreatedAt", v.created_at},
+                        {"Driver", v.driver},
+                        {"Group", "N/A"},
+                        {"Labels", labels_text(v.labels)},
+                        {"Links", "N/A"},
+                        {"Mountpoint", v.mountpoint},
+                        {"Name", v.name},
+                        {"Scope", v.scope},
+                        {"Size", "N/A"},
+                        {"Status", "N/A"}};
+  return {std::move(fields), v.labels};
 }
 
 void add_volume_ls(CLI::App& group, Cli& cli) {
@@ -87,40 +88,41 @@ void add_volume_ls(CLI::App& group, Cli& cli) {
                   "Provide filter values (e.g. \"dangling=true\", \"name=x\", \"label=k=v\")")
       ->allow_extra_args(false);
   cmd->add_option("--format", f->format,
-                  "\"table\", \"json\" (a JSON object per line), or a Go-style template "
-                  "such as '{{.Name}}: {{.Mountpoint}}'");
+                  "\"table\", \"json\" (a JSON object per line), or a Go template such as "
+                  "'{{.Name}}: {{.Mountpoint}}'");
   cmd->callback([f, &cli] {
     cli.action = [f, &cli] {
-      auto format = ListFormat::parse(f->format, kColumns, kTable);
-      if (!format) return report_error(format.error().describe(), 1);
+      auto format = ListFormat::parse(f->format, kKind);
+      if (!format) return report_error(format.error().message, 1);
       api::VolumeLsRequest req;
       req.filters = f->filters;
       return request(cli, req, [&](const api::VolumeLsResult& reply) {
-        std::vector<nlohmann::json> rows;
+        std::vector<ListRow> rows;
         for (auto& v : reply.volumes) rows.push_back(row_of(v));
         if (f->quiet) {
           std::string names;
           for (auto& v : reply.volumes) names += v.name + "\n";
           write_all(1, names);
-        } else {
-          format.value().print(rows);
+          return 0;
         }
-        return 0;
+        auto printed = format.value().print(rows);
+        return printed ? 0 : report_error(printed.error().message, 1);
       });
     };
   });
 }
 
 void add_volume_inspect(CLI::App& group, Cli& cli) {
-  auto names = std::make_shared<std::vector<std::string>>();
+  auto f = std::make_shared<InspectFlags>();
   auto* cmd =
       group.add_subcommand("inspect", "Display detailed information on one or more volumes");
-  cmd->add_option("VOLUME", *names, "Volume name")->required();
-  cmd->callback([names, &cli] {
-    cli.action = [names, &cli] {
+  add_inspect_format(*cmd, *f);
+  cmd->add_option("VOLUME", f->names, "Volume name")->required();
+  cmd->callback([f, &cli] {
+    cli.action = [f, &cli] {
       api::VolumeInspectRequest req;
-      req.names = *names;
-      return request(cli, req, print_inspect);
+      req.names = f->names;
+      return inspect_request(cli, req, *f);
     };
   });
 }

@@ -110,38 +110,6 @@ std::string host_and_port(const std::string& ip, int port) {
   return host + ":" + std::to_string(port);
 }
 
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  auto display_width = [](const std::string& s) {
-    std::size_t w = 0;
-    for (unsigned char c : s)
-      if ((c & 0xC0) != 0x80) ++w;
-    return w;
-  };
-  for (auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], display_width(row[i]));
-    }
-  std::string out;
-  for (auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line.append(widths[i] - display_width(row[i]) + 3, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  write_all(1, out);
-}
-
-int print_inspect(const api::InspectResult& reply) {
-  write_all(1, nlohmann::json(reply.items).dump(4) + "\n");
-  for (auto& e : reply.errors) std::fprintf(stderr, "Error: %s\n", e.c_str());
-  return reply.errors.empty() ? 0 : 1;
-}
-
 int print_results(
     const api::OutcomesResult& reply,
     const std::function<std::vector<std::string>(const api::Outcome&)>& success_lines) {

@@ -48,8 +48,6 @@ std::string truncate(const std::string& s, std::size_t width);
 std::string trim(const std::string& s, std::string_view blanks = " \t");
 // "0.0.0.0:8080", "[::]:8080": Go's net.JoinHostPort, as Docker prints published ports.
 std::string host_and_port(const std::string& ip, int port);
-// Prints rows as left-aligned columns separated by at least 3 spaces, like Docker.
-void print_table(const std::vector<std::vector<std::string>>& rows);
 
 // One request of a command that exits 1 when it fails, as all but run and exec do: `print`
 // takes the result and returns the exit code; without it there is nothing to print.
@@ -110,10 +108,6 @@ void add_volume(CLI::App& app, Cli& cli);  // the `volume` group
 // Prints `warning` and Docker's "Are you sure you want to continue? [y/N] "; true for "y"
 // or "yes" (prune commands without -f).
 bool confirm(const char* warning);
-
-// For inspect and image inspect: prints the reply's items as a JSON array, then each of
-// its errors as "Error: ..." on stderr; exit 1 if there was any.
-int print_inspect(const api::InspectResult& reply);
 
 // For commands acting on several containers, images or networks (start, stop, restart,
 // kill, rm, wait, pause, unpause, update, rmi, network rm): prints the lines of each that succeeded

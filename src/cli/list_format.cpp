@@ -1,6 +1,7 @@
 #include "cli/list_format.hpp"
 
 #include "cli/common.hpp"
+#include "template/tabwriter.hpp"
 
 namespace asup::cli {
 namespace {
@@ -11,93 +12,83 @@ std::string unescape(std::string s) {
   return s;
 }
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> cells;
-  size_t start = 0;
-  for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1)
-    cells.push_back(line.substr(start, tab - start));
-  cells.push_back(line.substr(start));
-  return cells;
+bool is_table(const std::string& format) {
+  return format.rfind("table", 0) == 0;
+}
+
+// Docker's SubHeaderContext.Label: a label's column is its key's last dotted part, with
+// '-' and '_' read as spaces.
+Result<nlohmann::json> header_label(const std::vector<tmpl::Value>& args) {
+  if (args.size() != 1 || !args[0].json.is_string())
+    return fail("wrong number of args for Label: want 1 got " + std::to_string(args.size()));
+  std::string name = args[0].json.get<std::string>();
+  name = name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1);
+  for (auto& c : name)
+    if (c == '-' || c == '_') c = ' ';
+  return nlohmann::json(name);
+}
+
+tmpl::Method row_label(const std::map<std::string, std::string>& labels) {
+  return [&labels](const std::vector<tmpl::Value>& args) -> Result<nlohmann::json> {
+    if (args.size() != 1 || !args[0].json.is_string())
+      return fail("wrong number of args for Label: want 1 got " + std::to_string(args.size()));
+    auto it = labels.find(args[0].json.get<std::string>());
+    return nlohmann::json(it == labels.end() ? "" : it->second);
+  };
 }
 
 }  // namespace
 
-Result<ListFormat> ListFormat::parse(const std::string& format,
-                                     const std::map<std::string, std::string>& columns,
-                                     const std::string& default_table) {
-  ListFormat f;
-  std::string text = trim(format);
-  if (text == "json") {
-    f.json_lines_ = true;
-    return f;
-  }
-  if (text.empty() || text == "table") text = "table " + default_table;
-  if (text.compare(0, 6, "table ") == 0) {
-    f.table_ = true;
-    text = trim(text.substr(6));
-  }
-  ASUP_TRY(f.pieces_, parse_template(unescape(text), columns));
-  for (const auto& piece : f.pieces_) {
-    if (auto* literal = std::get_if<std::string>(&piece))
-      f.header_ += *literal;
-    else if (auto name = std::get<Field>(piece).name; !name.empty())
-      f.header_ += columns.at(name);
-  }
-  return f;
+std::string expand_format(const std::string& format, const std::string& table_format) {
+  std::string text = format;
+  if (text.empty() || text == "table") text = "table " + table_format;
+  if (text == "json") text = "{{json .}}";
+  if (is_table(text)) text = text.substr(5);
+  return unescape(trim(text, " "));
 }
 
-Result<std::vector<ListFormat::Piece>> ListFormat::parse_template(
-    const std::string& text, const std::map<std::string, std::string>& columns) {
-  std::vector<Piece> pieces;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t open = text.find("{{", pos);
-    if (open == std::string::npos) {
-      pieces.emplace_back(text.substr(pos));
-      break;
-    }
-    if (open > pos) pieces.emplace_back(text.substr(pos, open - pos));
-    size_t close = text.find("}}", open);
-    if (close == std::string::npos) return fail("template: unclosed action in \"" + text + "\"");
-    std::string action = trim(text.substr(open + 2, close - open - 2));
-    if (action == "json .") {
-      pieces.emplace_back(Field{""});
-    } else if (action.size() > 1 && action[0] == '.' && columns.count(action.substr(1))) {
-      pieces.emplace_back(Field{action.substr(1)});
-    } else {
-      std::string known;
-      for (const auto& [name, title] : columns) known += " ." + name;
-      return fail("template: unknown placeholder \"{{" + action + "}}\" (fields:" + known +
-                  ", or json .)");
-    }
-    pos = close + 2;
-  }
-  return pieces;
-}
-
-std::string ListFormat::render(const nlohmann::json& row) const {
+std::string labels_text(const std::map<std::string, std::string>& labels) {
   std::string out;
-  for (const auto& piece : pieces_) {
-    if (auto* literal = std::get_if<std::string>(&piece))
-      out += *literal;
-    else if (auto name = std::get<Field>(piece).name; name.empty())
-      out += row.dump();
-    else
-      out += row.value(name, "");
-  }
+  for (const auto& [k, v] : labels) out += (out.empty() ? "" : ",") + k + "=" + v;
   return out;
 }
 
-void ListFormat::print(const std::vector<nlohmann::json>& rows) const {
-  if (table_) {
-    std::vector<std::vector<std::string>> cells{split_tabs(header_)};
-    for (const auto& row : rows) cells.push_back(split_tabs(render(row)));
-    print_table(cells);
-    return;
-  }
+Result<ListFormat> ListFormat::parse(const std::string& format, const ListKind& kind) {
+  ListFormat f;
+  f.kind_ = &kind;
+  f.table_ = format.empty() || is_table(format);
+  auto parsed = tmpl::Template::parse(expand_format(format, kind.default_table));
+  if (!parsed) return fail("template parsing error: " + parsed.error().message);
+  f.template_ = std::move(parsed.value());
+  return f;
+}
+
+Result<std::string> ListFormat::render(const std::vector<ListRow>& rows) const {
   std::string out;
-  for (const auto& row : rows) out += (json_lines_ ? row.dump() : render(row)) + "\n";
-  write_all(1, out);
+  if (table_) {
+    // The header row is the template run on the column names, with Docker's header
+    // functions; an error there leaves what it wrote, as Docker's does.
+    tmpl::Options header;
+    header.header = true;
+    header.methods["Label"] = header_label;
+    (void)template_.execute(nlohmann::json(kind_->headers), out, header);
+    out += "\n";
+  }
+  for (const auto& row : rows) {
+    tmpl::Options options;
+    options.strict_type = kind_->type;
+    if (kind_->headers.count("Labels")) options.methods["Label"] = row_label(row.labels);
+    auto done = template_.execute(row.fields, out, options);
+    if (!done) return fail("template parsing error: " + done.error().message);
+    out += "\n";
+  }
+  return table_ ? tmpl::tabwrite(out) : out;
+}
+
+Status ListFormat::print(const std::vector<ListRow>& rows) const {
+  ASUP_TRY(auto text, render(rows));
+  write_all(1, text);
+  return ok();
 }
 
 }  // namespace asup::cli

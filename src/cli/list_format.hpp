@@ -1,43 +1,54 @@
-// Docker's --format for listings: "table" (the default columns), "json" (one object per
-// line), "table TEMPLATE" (TEMPLATE's tab-separated columns under a header) or TEMPLATE
-// (one line per row). A TEMPLATE is text with {{.Field}} placeholders and {{json .}};
-// "\t" and "\n" in it stand for a tab and a newline, as in Docker.
+// Docker's --format for listings (ps, images, network ls, volume ls; later stats, events):
+// "" or "table" (the command's default columns), "json" (one object per line, `{{json .}}`),
+// "table TEMPLATE" (a header row of column names, then a row per item, aligned by Go's
+// tabwriter as Docker's CLI aligns them) or TEMPLATE (a line per item). TEMPLATE is Go's
+// text/template (src/template); "\t" and "\n" in it stand for a tab and a newline.
 #pragma once
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "asup/result.hpp"
+#include "template/template.hpp"
 
 namespace asup::cli {
 
+// What a listing's rows are, as Docker's formatter names them.
+struct ListKind {
+  std::string type;  // Go's name for a row, in errors: "*formatter.ContainerContext"
+  std::map<std::string, std::string> headers;  // field -> column name: "ID" -> "IMAGE ID"
+  std::string default_table;                   // plain "table": "{{.ID}}\t{{.Name}}"
+};
+
+// One item: Docker's fields (strings, as its formatter's methods return them) and its
+// labels, for `.Label "key"`.
+struct ListRow {
+  nlohmann::json fields;
+  std::map<std::string, std::string> labels;
+};
+
 class ListFormat {
  public:
-  // `columns`: every field a row has, with its column title ("ID" -> "IMAGE ID");
-  // `default_table`: the TEMPLATE of plain "table" (and of an empty format).
-  static Result<ListFormat> parse(const std::string& format,
-                                  const std::map<std::string, std::string>& columns,
-                                  const std::string& default_table);
-  // Each row is an object with a string for every field of `columns`.
-  void print(const std::vector<nlohmann::json>& rows) const;
+  static Result<ListFormat> parse(const std::string& format, const ListKind& kind);
+  // Every row rendered, then written; on a template error nothing is written and the
+  // error is Docker's "template parsing error: ...".
+  Status print(const std::vector<ListRow>& rows) const;
+  // The text print writes.
+  Result<std::string> render(const std::vector<ListRow>& rows) const;
 
  private:
-  struct Field {
-    std::string name;  // "" for {{json .}}
-  };
-  using Piece = std::variant<std::string, Field>;
-
-  static Result<std::vector<Piece>> parse_template(
-      const std::string& text, const std::map<std::string, std::string>& columns);
-  std::string render(const nlohmann::json& row) const;
-
-  bool json_lines_ = false;
+  tmpl::Template template_;
   bool table_ = false;
-  std::vector<Piece> pieces_;
-  std::string header_;  // the table's first line, its cells tab-separated
+  const ListKind* kind_ = nullptr;
 };
+
+// Docker's format keys: "" and "table" (a table of `table_format`), "json", else as given;
+// the text a template is parsed from, with "\t" and "\n" turned into a tab and a newline.
+std::string expand_format(const std::string& format, const std::string& table_format);
+
+// The labels as Docker's .Labels shows them: "k=v,k2=v2", sorted.
+std::string labels_text(const std::map<std::string, std::string>& labels);
 
 }  // namespace asup::cli

@@ -96,7 +96,9 @@ api::ContainerSummary Engine::summary(const Instance& c) const {
           c.state.oom_killed,
           api_ports(c.attachment.ports),
           network_names(c),
-          c.state.health ? to_string(c.state.health->status) : ""};
+          c.state.health ? to_string(c.state.health->status) : "",
+          c.config.labels,
+          mount_summaries(c.config.volumes)};
 }
 
 namespace {

@@ -46,15 +46,31 @@ json host_mount(const ContainerMount& m) {
   return out;
 }
 
-}  // namespace
-
-void add_storage_views(const ContainerConfig& config, nlohmann::json& doc) {
-  // Docker lists mount points by destination.
+// Docker lists mount points by destination.
+std::vector<const ContainerMount*> by_destination(const std::vector<ContainerMount>& mounts) {
   std::vector<const ContainerMount*> sorted;
-  for (const auto& m : config.volumes) sorted.push_back(&m);
+  for (const auto& m : mounts) sorted.push_back(&m);
   std::sort(sorted.begin(), sorted.end(), [](const ContainerMount* a, const ContainerMount* b) {
     return a->spec.target < b->spec.target;
   });
+  return sorted;
+}
+
+}  // namespace
+
+std::vector<api::MountSummary> mount_summaries(const std::vector<ContainerMount>& mounts) {
+  std::vector<api::MountSummary> out;
+  for (const auto* m : by_destination(mounts)) {
+    bool volume = m->spec.type == volume::MountType::volume;
+    out.push_back({volume ? m->spec.source : "",
+                   m->spec.type == volume::MountType::tmpfs ? "" : m->host_path,
+                   volume ? "local" : ""});
+  }
+  return out;
+}
+
+void add_storage_views(const ContainerConfig& config, nlohmann::json& doc) {
+  auto sorted = by_destination(config.volumes);
   json mounts = json::array(), binds = json::array(), host_mounts = json::array();
   json volumes = json::object();
   for (const auto* m : sorted) mounts.push_back(mount_point(*m));

@@ -5,11 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/replies.hpp"
 #include "engine/container.hpp"
 
 namespace asup::engine {
 
 // Sets doc's "Mounts", doc["HostConfig"]'s "Binds" and "Mounts", doc["Config"]'s "Volumes".
 void add_storage_views(const ContainerConfig& config, nlohmann::json& doc);
+// The mounts as `ps` lists them (its Mounts and LocalVolumes), by destination.
+std::vector<api::MountSummary> mount_summaries(const std::vector<ContainerMount>& mounts);
 
 }  // namespace asup::engine
