@@ -58,8 +58,24 @@ struct RunRequest {
   std::optional<std::int64_t> memory_swap;  // bytes, memory included; -1: unlimited
   std::optional<std::int64_t> memory_reservation;
   bool oom_kill_disable = false;
-  std::optional<std::int64_t> blkio_weight;   // 10..1000
-  std::optional<std::int64_t> oom_score_adj;  // -1000..1000, the workload's
+  std::optional<std::int64_t> blkio_weight;       // 10..1000
+  std::optional<std::int64_t> oom_score_adj;      // -1000..1000, the workload's
+  std::optional<std::int64_t> memory_swappiness;  // 0..100; absent or -1: the kernel's
+  std::optional<std::int64_t> cpu_rt_period;      // µs
+  std::optional<std::int64_t> cpu_rt_runtime;     // µs
+  // Per device, as typed: "PATH:WEIGHT", "PATH:RATE" (b, k, m, g), "PATH:N" (per second).
+  std::vector<std::string> blkio_weight_device;
+  std::vector<std::string> device_read_bps;
+  std::vector<std::string> device_write_bps;
+  std::vector<std::string> device_read_iops;
+  std::vector<std::string> device_write_iops;
+  std::vector<std::string> device_cgroup_rules;  // "c 1:3 mr"
+  std::string cgroup_parent;                     // "": asupd's --cgroup-parent
+  // Windows' (Docker's Linux daemon drops the CPU ones, refuses the I/O ones).
+  std::optional<std::int64_t> cpu_count;
+  std::optional<std::int64_t> cpu_percent;
+  std::optional<std::int64_t> io_maxbandwidth;  // bytes per second
+  std::optional<std::int64_t> io_maxiops;
   // Security (Docker's flags, as typed; asupd parses and checks them).
   std::vector<std::string> cap_add;  // "NET_ADMIN", "CAP_SYS_TIME", "ALL"
   std::vector<std::string> cap_drop;
@@ -116,7 +132,10 @@ struct RunRequest {
                     ip, publish, publish_all, network_aliases, tty, tty_rows, tty_cols, restart,
                     stop_signal, stop_timeout, labels, cpuset_cpus, cpuset_mems, cpu_shares,
                     cpu_period, cpu_quota, memory_swap, memory_reservation, oom_kill_disable,
-                    blkio_weight, oom_score_adj),
+                    blkio_weight, oom_score_adj, memory_swappiness, cpu_rt_period, cpu_rt_runtime,
+                    blkio_weight_device, device_read_bps, device_write_bps, device_read_iops,
+                    device_write_iops, device_cgroup_rules, cgroup_parent, cpu_count, cpu_percent,
+                    io_maxbandwidth, io_maxiops),
                    (cap_add, cap_drop, privileged, security_opt, read_only, group_add, sysctls,
                     ulimits, shm_size, userns, add_hosts, dns, dns_search, dns_options, mac_address,
                     expose, no_healthcheck, health_cmd, health_interval, health_timeout,
@@ -214,8 +233,11 @@ struct UpdateRequest {
   std::optional<std::int64_t> memory_swap;
   std::optional<std::int64_t> memory_reservation;
   std::optional<std::int64_t> blkio_weight;
+  std::optional<std::int64_t> cpu_rt_period;
+  std::optional<std::int64_t> cpu_rt_runtime;
   ASUP_API_FIELDS(ids, memory, cpus, pids_limit, restart, cpuset_cpus, cpuset_mems, cpu_shares,
-                  cpu_period, cpu_quota, memory_swap, memory_reservation, blkio_weight)
+                  cpu_period, cpu_quota, memory_swap, memory_reservation, blkio_weight,
+                  cpu_rt_period, cpu_rt_runtime)
 };
 
 struct PsRequest {

@@ -13,6 +13,7 @@
 
 #include "asup/result.hpp"
 #include "asup/unique_fd.hpp"
+#include "cgroup/blkio_device.hpp"
 #include "cgroup/device_rule.hpp"
 
 namespace asup::cgroup {
@@ -31,6 +32,10 @@ struct Limits {
   std::optional<std::int64_t> memory_reservation;  // --memory-reservation, bytes (soft limit)
   std::optional<bool> oom_kill_disable;            // --oom-kill-disable (v1 only)
   std::uint16_t blkio_weight = 0;                  // --blkio-weight, 10..1000; 0 = unset
+  std::optional<std::int64_t> memory_swappiness;   // --memory-swappiness, 0..100 (v1 only)
+  std::optional<std::int64_t> cpu_rt_period;       // --cpu-rt-period, µs (v1 only)
+  std::optional<std::int64_t> cpu_rt_runtime;      // --cpu-rt-runtime, µs (v1 only)
+  BlkioDeviceLimits blkio_devices;                 // per device: weights and throttles
   // The device policy, as OCI's linux.resources.devices (devices.hpp says what a list
   // means). Empty: none is set and the group has its parent's access — every device on a
   // host nobody restricted. A container gets devices::default_rules() and its --device
@@ -40,7 +45,8 @@ struct Limits {
   bool empty() const {
     return !memory_bytes && !cpus && !pids && !cpuset_cpus && !cpuset_mems && !cpu_shares &&
            !cpu_period && !cpu_quota && !memory_swap && !memory_reservation && !oom_kill_disable &&
-           blkio_weight == 0 && devices.empty();
+           blkio_weight == 0 && !memory_swappiness && !cpu_rt_period && !cpu_rt_runtime &&
+           blkio_devices.empty() && devices.empty();
   }
 };
 
@@ -102,11 +108,15 @@ class Manager {
   virtual ~Manager() = default;
   virtual std::string version() const = 0;  // "v1" or "v2"
   // Creates PARENT/ID (every hierarchy on v1) and applies the limits. On failure nothing
-  // is left behind.
-  virtual Result<std::unique_ptr<Group>> create(const std::string& id, const Limits& limits) = 0;
-  // The group of a container created earlier (after an asupd restart). Does not check
-  // that it exists.
-  virtual std::unique_ptr<Group> open(const std::string& id) = 0;
+  // is left behind but a parent that had to be made. `parent`, when not empty, is the
+  // container's own (--cgroup-parent, as normalize_parent leaves it: relative to each
+  // hierarchy's root) instead of the manager's; it is made when missing, as Docker's
+  // cgroupfs driver does, and stays when the container goes.
+  virtual Result<std::unique_ptr<Group>> create(const std::string& id, const Limits& limits,
+                                                const std::string& parent = "") = 0;
+  // The group of a container created earlier (after an asupd restart), under `parent` as
+  // for create. Does not check that it exists.
+  virtual std::unique_ptr<Group> open(const std::string& id, const std::string& parent = "") = 0;
   // rmdir of the parent when empty (daemon shutdown); errors ignored.
   virtual void remove_parent_if_empty() = 0;
 };

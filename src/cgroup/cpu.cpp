@@ -62,6 +62,10 @@ Result<std::vector<Setting>> settings(Version version, const Limits& limits) {
     // The period first: the quota is checked against it (and against the parent's).
     if (period) out.push_back({c, std::string{kPeriodV1}, std::to_string(*period)});
     if (quota) out.push_back({c, std::string{kQuotaV1}, std::to_string(*quota)});
+    if (limits.cpu_rt_period)
+      out.push_back({c, std::string{kRtPeriodV1}, std::to_string(*limits.cpu_rt_period)});
+    if (limits.cpu_rt_runtime)
+      out.push_back({c, std::string{kRtRuntimeV1}, std::to_string(*limits.cpu_rt_runtime)});
     return out;
   }
   if (quota || period) {

@@ -1,5 +1,8 @@
 #include "cgroup/devices.hpp"
 
+#include <cstdint>
+#include <limits>
+
 namespace asup::cgroup::devices {
 namespace {
 
@@ -72,6 +75,76 @@ std::string access_string(std::uint8_t access) {
   if (access & kDeviceWrite) out += 'w';
   if (access & kDeviceMknod) out += 'm';
   return out;
+}
+
+namespace {
+
+// Digits or "*"; what does not fit 32 bits is no device number.
+bool parse_number(std::string_view text, std::optional<std::uint32_t>& out) {
+  if (text == "*") {
+    out.reset();
+    return true;
+  }
+  if (text.empty() || text.size() > 10) return false;
+  std::uint64_t n = 0;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') return false;
+    n = n * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  if (n > std::numeric_limits<std::uint32_t>::max()) return false;
+  out = static_cast<std::uint32_t>(n);
+  return true;
+}
+
+}  // namespace
+
+Result<DeviceRule> parse_cgroup_rule(std::string_view text) {
+  auto invalid = [&] {
+    return fail(EINVAL, "invalid device cgroup format '" + std::string{text} + "'");
+  };
+  // Exactly "T MAJ:MIN ACC" with single spaces, as Docker's pattern demands.
+  std::size_t space1 = text.find(' ');
+  std::size_t space2 = space1 == std::string_view::npos ? space1 : text.find(' ', space1 + 1);
+  if (space1 != 1 || space2 == std::string_view::npos) return invalid();
+  std::string_view numbers = text.substr(space1 + 1, space2 - space1 - 1);
+  std::string_view access = text.substr(space2 + 1);
+  DeviceRule rule;
+  rule.allow = true;
+  switch (text[0]) {
+    case 'a':
+      rule.type = DeviceType::All;
+      break;
+    case 'b':
+      rule.type = DeviceType::Block;
+      break;
+    case 'c':
+      rule.type = DeviceType::Char;
+      break;
+    default:
+      return invalid();
+  }
+  std::size_t colon = numbers.find(':');
+  if (colon == std::string_view::npos || !parse_number(numbers.substr(0, colon), rule.major) ||
+      !parse_number(numbers.substr(colon + 1), rule.minor))
+    return invalid();
+  if (access.empty() || access.size() > 3) return invalid();
+  rule.access = 0;
+  for (char ch : access) {
+    if (ch == 'r')
+      rule.access |= kDeviceRead;
+    else if (ch == 'w')
+      rule.access |= kDeviceWrite;
+    else if (ch == 'm')
+      rule.access |= kDeviceMknod;
+    else
+      return invalid();
+  }
+  return rule;
+}
+
+std::string cgroup_rule_text(const DeviceRule& rule) {
+  return std::string(1, static_cast<char>(rule.type)) + " " + number(rule.major) + ":" +
+         number(rule.minor) + " " + access_string(rule.access);
 }
 
 std::string v1_line(const DeviceRule& rule) {

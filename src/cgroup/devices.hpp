@@ -40,6 +40,14 @@ Result<std::uint8_t> parse_access(std::string_view text);
 // The letters of `access` in Docker's order: "rwm", "rw", "m".
 std::string access_string(std::uint8_t access);
 
+// A --device-cgroup-rule, Docker's "TYPE MAJOR:MINOR ACCESS": TYPE a, b or c, each number
+// digits or "*" (any), ACCESS one to three of r, w, m ("c 1:3 mr", "b *:* m"). It allows;
+// the error is Docker's "invalid device cgroup format 'TEXT'".
+Result<DeviceRule> parse_cgroup_rule(std::string_view text);
+// A rule in that format, numbers and all even for type a ("a *:* rwm"), for inspect's
+// HostConfig.DeviceCgroupRules.
+std::string cgroup_rule_text(const DeviceRule& rule);
+
 // The rule as v1 spells it: "a", "c 1:3 rwm", "c 136:* rwm", "b *:* m".
 std::string v1_line(const DeviceRule& rule);
 

@@ -38,6 +38,8 @@ void settings_v1(const Limits& l, std::optional<std::int64_t> limit_now,
     out.push_back({c, std::string{kSoftLimitV1}, bytes_or(*l.memory_reservation, "-1")});
   if (l.oom_kill_disable)
     out.push_back({c, std::string{kOomControlV1}, *l.oom_kill_disable ? "1" : "0"});
+  if (l.memory_swappiness)
+    out.push_back({c, std::string{kSwappinessV1}, std::to_string(*l.memory_swappiness)});
 }
 
 // memory.swap.max for a --memory-swap of `swap` bytes over a memory limit of `memory`.

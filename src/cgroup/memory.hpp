@@ -20,6 +20,7 @@ inline constexpr std::string_view kMemswLimitV1 = "memory.memsw.limit_in_bytes";
 inline constexpr std::string_view kOomControlV1 = "memory.oom_control";
 inline constexpr std::string_view kUsageV1 = "memory.usage_in_bytes";
 inline constexpr std::string_view kSoftLimitV1 = "memory.soft_limit_in_bytes";
+inline constexpr std::string_view kSwappinessV1 = "memory.swappiness";
 // v2
 inline constexpr std::string_view kMaxV2 = "memory.max";
 inline constexpr std::string_view kSwapMaxV2 = "memory.swap.max";
@@ -33,7 +34,8 @@ inline constexpr std::string_view kOomKillDisableWarning =
 
 // The writes for the memory fields of `limits` that are set: memory_bytes (<= 0 means
 // unlimited), memory_swap (memory plus swap, as Docker counts it; -1 is unlimited swap;
-// without it a memory limit allows no swap), memory_reservation and oom_kill_disable.
+// without it a memory limit allows no swap), memory_reservation, oom_kill_disable and
+// memory_swappiness (v1 only: v2 has no such file, and check_limits drops it there).
 //
 // `limit_now` is the group's memory limit now. v1 refuses a memory limit above the memsw
 // limit (EINVAL), so memsw goes first when it grows past the current limit and last

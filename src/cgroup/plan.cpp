@@ -28,6 +28,7 @@ Result<std::vector<Setting>> plan_resources(Version version, const Limits& limit
   ASUP_TRY(auto cpu, cpu::settings(version, limits));
   append(plan, std::move(cpu));
   append(plan, blkio::settings(version, limits.blkio_weight));
+  append(plan, blkio::device_settings(version, limits.blkio_devices));
   if (limits.pids) append(plan, pids::settings(version, *limits.pids));
   return plan;
 }
@@ -52,6 +53,27 @@ Status check_group_id(const std::string& id) {
       id.find('\0') != std::string::npos)
     return fail(EINVAL, "cgroup name \"" + id + "\"");
   return ok();
+}
+
+Result<std::string> normalize_parent(const std::string& text) {
+  if (text.empty()) return std::string();
+  if (text.find('\0') != std::string::npos) return fail(EINVAL, "cgroup parent \"" + text + "\"");
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t slash = text.find('/', start);
+    if (slash == std::string::npos) slash = text.size();
+    std::string part = text.substr(start, slash - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(std::move(part));
+    }
+    start = slash + 1;
+  }
+  std::string out;
+  for (const auto& part : parts) out += "/" + part;
+  return out.empty() ? std::string("/") : out;
 }
 
 std::vector<std::string> controllers_of(const std::vector<Setting>& plan) {

@@ -46,6 +46,13 @@ Result<std::vector<Setting>> plan_update(Version version, const Limits& limits,
 // A container id names one directory: not empty, no '/', not "." or "..".
 Status check_group_id(const std::string& id);
 
+// --cgroup-parent as the managers take it: relative to each hierarchy's root whether it
+// was typed with a leading '/' or not (Docker's cgroupfs driver), cleaned as Go's
+// filepath.Clean cleans "/" + text, so ".." never leads above the root: "a//b/" and
+// "/a/./b" are "/a/b", "../x" is "/x", "/" the root itself. Empty stays empty (the
+// daemon's parent). A NUL byte is refused.
+Result<std::string> normalize_parent(const std::string& text);
+
 // The controllers a plan writes to, each once, in plan order.
 std::vector<std::string> controllers_of(const std::vector<Setting>& plan);
 // Those of them with a setting that is not optional: a host without one of these cannot

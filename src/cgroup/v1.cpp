@@ -215,23 +215,27 @@ class ManagerV1 final : public Manager {
 
   std::string version() const override { return "v1"; }
 
-  Result<std::unique_ptr<Group>> create(const std::string& id, const Limits& limits) override {
+  Result<std::unique_ptr<Group>> create(const std::string& id, const Limits& limits,
+                                        const std::string& parent) override {
     ASUP_TRY(check_group_id(id));
-    auto result = create_dirs(id, limits);
-    if (!result) return fail(result.error().wrap("create cgroup " + parent_ + "/" + id));
+    const std::string& under = parent.empty() ? parent_ : parent;
+    auto result = create_dirs(id, limits, under);
+    if (!result) return fail(result.error().wrap("create cgroup " + fs::join(under, id)));
     return result;
   }
 
-  std::unique_ptr<Group> open(const std::string& id) override {
+  std::unique_ptr<Group> open(const std::string& id, const std::string& parent) override {
+    const std::string& under = parent.empty() ? parent_ : parent;
     // A container started by an asupd that did not use every hierarchy yet (devices came
     // later) has no directory in the newer ones, nor has one whose limits needed no cpuset
     // or blkio in those; exec must not try to join them. When none exists, those of
     // every group are kept, so errors name the paths.
     std::vector<GroupDir> existing;
-    for (auto& d : group_dirs(id, nullptr))
+    for (auto& d : group_dirs(id, nullptr, under))
       if (fs::is_directory(d.path)) existing.push_back(d);
     const std::vector<std::string> none;
-    return std::make_unique<GroupV1>(id, existing.empty() ? group_dirs(id, &none) : existing);
+    return std::make_unique<GroupV1>(id,
+                                     existing.empty() ? group_dirs(id, &none, under) : existing);
   }
 
   void remove_parent_if_empty() override {
@@ -242,8 +246,8 @@ class ManagerV1 final : public Manager {
   // The group's directories: in every hierarchy that is always used and in those serving
   // `needed`. Without `needed`, in every hierarchy (open: which ones a group has is
   // decided by what exists).
-  std::vector<GroupDir> group_dirs(const std::string& id,
-                                   const std::vector<std::string>* needed) const {
+  std::vector<GroupDir> group_dirs(const std::string& id, const std::vector<std::string>* needed,
+                                   const std::string& parent) const {
     std::vector<GroupDir> dirs;
     for (const auto& h : hierarchies_) {
       bool wanted = !needed || h.always;
@@ -252,7 +256,7 @@ class ManagerV1 final : public Manager {
                  std::find(h.controllers.begin(), h.controllers.end(), c) != h.controllers.end();
       if (wanted)
         dirs.push_back(
-            {fs::join(fs::join(h.dir, parent_), id), h.controllers, h.kernel_files, h.dir});
+            {fs::join(fs::join(h.dir, parent), id), h.controllers, h.kernel_files, h.dir});
     }
     return dirs;
   }
@@ -288,10 +292,11 @@ class ManagerV1 final : public Manager {
     return ok();
   }
 
-  Result<std::unique_ptr<Group>> create_dirs(const std::string& id, const Limits& limits) {
+  Result<std::unique_ptr<Group>> create_dirs(const std::string& id, const Limits& limits,
+                                             const std::string& parent) {
     ASUP_TRY(auto plan, plan_limits(Version::V1, limits));
     auto needed = controllers_of(plan);
-    auto dirs = group_dirs(id, &needed);
+    auto dirs = group_dirs(id, &needed, parent);
     for (const auto& c : required_controllers_of(plan))
       if (!dir_for(dirs, c))
         return fail("cgroup v1 controller \"" + c + "\" is not mounted under " + root_);

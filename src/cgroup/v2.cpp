@@ -139,39 +139,74 @@ class ManagerV2 final : public Manager {
 
   std::string version() const override { return "v2"; }
 
-  Result<std::unique_ptr<Group>> create(const std::string& id, const Limits& limits) override {
+  Result<std::unique_ptr<Group>> create(const std::string& id, const Limits& limits,
+                                        const std::string& parent) override {
     ASUP_TRY(check_group_id(id));
     ASUP_TRY(auto plan, plan_limits(Version::V2, limits));
+    const std::string parent_path = parent_path_of(parent);
     bool created_parent = false;
-    auto result = create_in_parent(id, plan, limits.devices, created_parent);
+    auto result = parent.empty()
+                      ? create_in_parent(id, parent_path, plan, limits.devices, created_parent)
+                      : create_in_own_parent(id, parent, plan, limits.devices);
     // A parent made by this call goes again on failure; rmdir of a cgroup that holds
     // groups fails, so a parent in use by others stays.
-    if (!result && created_parent) ::rmdir(parent_path_.c_str());
-    if (!result) return fail(result.error().wrap("create cgroup " + fs::join(parent_path_, id)));
+    if (!result && created_parent) ::rmdir(parent_path.c_str());
+    if (!result) return fail(result.error().wrap("create cgroup " + fs::join(parent_path, id)));
     return result;
   }
 
-  std::unique_ptr<Group> open(const std::string& id) override {
-    return std::make_unique<GroupV2>(id, fs::join(parent_path_, id), kernel_files_);
+  std::unique_ptr<Group> open(const std::string& id, const std::string& parent) override {
+    return std::make_unique<GroupV2>(id, fs::join(parent_path_of(parent), id), kernel_files_);
   }
 
   void remove_parent_if_empty() override { ::rmdir(parent_path_.c_str()); }
 
  private:
+  std::string parent_path_of(const std::string& parent) const {
+    return parent.empty() ? parent_path_ : fs::join(root_, parent);
+  }
+
+  // --cgroup-parent: each level below the root is made when missing and hands the
+  // controllers down to the next, so the container's group gets them wherever it is.
+  Result<std::unique_ptr<Group>> create_in_own_parent(const std::string& id,
+                                                      const std::string& parent,
+                                                      const std::vector<Setting>& plan,
+                                                      const std::vector<DeviceRule>& devices) {
+    std::string level = root_;
+    std::size_t start = 0;
+    while (start < parent.size()) {
+      std::size_t slash = parent.find('/', start);
+      if (slash == std::string::npos) slash = parent.size();
+      if (slash > start) {
+        std::string above = level;
+        level = fs::join(level, parent.substr(start, slash - start));
+        if (::mkdir(level.c_str(), 0755) != 0 && errno != EEXIST)
+          return fail_errno("mkdir " + level);
+        if (above != root_) {
+          ASUP_TRY(enable_controllers(above, controllers_of(plan), kernel_files_));
+        }
+      }
+      start = slash + 1;
+    }
+    bool created = false;
+    return create_in_parent(id, level, plan, devices, created);
+  }
+
   Result<std::unique_ptr<Group>> create_in_parent(const std::string& id,
+                                                  const std::string& parent_path,
                                                   const std::vector<Setting>& plan,
                                                   const std::vector<DeviceRule>& devices,
                                                   bool& created_parent) {
-    if (!fs::is_directory(parent_path_)) {
-      if (::mkdir(parent_path_.c_str(), 0755) == 0) {
+    if (!fs::is_directory(parent_path)) {
+      if (::mkdir(parent_path.c_str(), 0755) == 0) {
         created_parent = true;
       } else if (errno != EEXIST) {
-        ASUP_TRY(fs::make_dirs(parent_path_));  // a nested parent ("a/b")
+        ASUP_TRY(fs::make_dirs(parent_path));  // a nested parent ("a/b")
       }
     }
-    ASUP_TRY(enable_controllers(parent_path_, controllers_of(plan), kernel_files_));
+    ASUP_TRY(enable_controllers(parent_path, controllers_of(plan), kernel_files_));
 
-    std::string path = fs::join(parent_path_, id);
+    std::string path = fs::join(parent_path, id);
     if (::mkdir(path.c_str(), 0755) != 0) return fail_errno("mkdir " + path);
     auto group = std::make_unique<GroupV2>(id, path, kernel_files_);
     auto applied = apply(path, plan, *group);

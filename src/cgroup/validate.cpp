@@ -47,6 +47,15 @@ Status check_memory(Limits& l, const HostResources& host, Purpose purpose,
     if (*l.oom_kill_disable) warnings.emplace_back(memory::kOomKillDisableWarning);
     l.oom_kill_disable.reset();
   }
+  if (l.memory_swappiness && !host.memory_swappiness) {
+    warnings.emplace_back(
+        "Your kernel does not support memory swappiness capabilities or the cgroup is not "
+        "mounted. Memory swappiness discarded.");
+    l.memory_swappiness.reset();
+  }
+  if (l.memory_swappiness && (*l.memory_swappiness < 0 || *l.memory_swappiness > 100))
+    return invalid("Invalid value: " + std::to_string(*l.memory_swappiness) +
+                   ", valid memory swappiness range is 0-100");
   if (l.oom_kill_disable.value_or(false) && memory <= 0)
     warnings.emplace_back(
         "OOM killer is disabled for the container, but no memory limit is set, this can result "
@@ -79,6 +88,15 @@ Status check_cpu(const Limits& l, const HostResources& host) {
   const std::int64_t quota = l.cpu_quota.value_or(0);
   if (quota > 0 && quota < kMinQuotaUs)
     return invalid("CPU cfs quota can not be less than 1ms (i.e. 1000)");
+  // runconfig's validateResources: refused, not dropped, where the host has no RT groups.
+  const std::int64_t rt_period = l.cpu_rt_period.value_or(0);
+  const std::int64_t rt_runtime = l.cpu_rt_runtime.value_or(0);
+  if (rt_period > 0 && !host.cpu_rt)
+    return invalid("Your kernel does not support cgroup cpu real-time period");
+  if (rt_runtime > 0 && !host.cpu_rt)
+    return invalid("Your kernel does not support cgroup cpu real-time runtime");
+  if (rt_period != 0 && rt_runtime != 0 && rt_runtime > rt_period)
+    return invalid("cpu real-time runtime cannot be higher than cpu real-time period");
   return ok();
 }
 
@@ -110,6 +128,35 @@ Status check_cpuset(Limits& l, const HostResources& host, std::vector<std::strin
   return check_set(l.cpuset_mems, host.mems, "mems", "Requested memory nodes");
 }
 
+// Each per-device list the host cannot apply goes with Docker's warning for it.
+Status check_blkio_devices(BlkioDeviceLimits& d, const HostResources& host,
+                           std::vector<std::string>& warnings) {
+  auto drop = [&](std::vector<BlkioDevice>& list, bool supported, const char* text) {
+    if (list.empty() || supported) return;
+    warnings.emplace_back(text);
+    list.clear();
+  };
+  drop(d.weight, host.blkio_weight_device,
+       "Your kernel does not support Block I/O weight_device or the cgroup is not mounted. "
+       "Weight-device discarded.");
+  drop(d.read_bps, host.blkio_throttle,
+       "Your kernel does not support BPS Block I/O read limit or the cgroup is not mounted. "
+       "Block I/O BPS read limit discarded.");
+  drop(d.write_bps, host.blkio_throttle,
+       "Your kernel does not support BPS Block I/O write limit or the cgroup is not mounted. "
+       "Block I/O BPS write limit discarded.");
+  drop(d.read_iops, host.blkio_throttle,
+       "Your kernel does not support IOPS Block read limit or the cgroup is not mounted. "
+       "Block I/O IOPS read limit discarded.");
+  drop(d.write_iops, host.blkio_throttle,
+       "Your kernel does not support IOPS Block write limit or the cgroup is not mounted. "
+       "Block I/O IOPS write limit discarded.");
+  for (const auto& w : d.weight)
+    if (w.value != 0 && (w.value < blkio::kMinWeight || w.value > blkio::kMaxWeight))
+      return invalid("invalid weight for device: " + w.path + ":" + std::to_string(w.value));
+  return ok();
+}
+
 Status check_blkio(Limits& l, const HostResources& host, std::vector<std::string>& warnings) {
   if (l.blkio_weight > 0 && !host.blkio_weight) {
     warnings.emplace_back(
@@ -120,7 +167,7 @@ Status check_blkio(Limits& l, const HostResources& host, std::vector<std::string
   if (l.blkio_weight > 0 &&
       (l.blkio_weight < blkio::kMinWeight || l.blkio_weight > blkio::kMaxWeight))
     return invalid("Range of blkio weight is from 10 to 1000");
-  return ok();
+  return check_blkio_devices(l.blkio_devices, host, warnings);
 }
 
 std::string first_line(const std::string& path, const std::string& otherwise) {
@@ -162,6 +209,11 @@ HostResources host_resources(Version version, const std::string& mount_root) {
     host.swap_limit = in("memory/memory.memsw.limit_in_bytes");
     host.oom_kill_disable = in("memory/memory.oom_control");
     host.blkio_weight = in("blkio/blkio.weight") || in("blkio/blkio.bfq.weight");
+    host.memory_swappiness = in("memory/memory.swappiness");
+    host.cpu_rt = in("cpu/cpu.rt_runtime_us");
+    host.blkio_weight_device =
+        in("blkio/blkio.weight_device") || in("blkio/blkio.bfq.weight_device");
+    host.blkio_throttle = in("blkio/blkio.throttle.read_bps_device");
     return host;
   }
   // The root group has none of the controllers' files; a group below it has those its
@@ -173,6 +225,10 @@ HostResources host_resources(Version version, const std::string& mount_root) {
                                       : fs::exists(fs::join(own, memory::kSwapMaxV2));
   host.oom_kill_disable = false;
   host.blkio_weight = lists_word(controllers, "io");
+  host.memory_swappiness = false;
+  host.cpu_rt = false;
+  host.blkio_weight_device = host.blkio_weight;
+  host.blkio_throttle = host.blkio_weight;
   return host;
 }
 

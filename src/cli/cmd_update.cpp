@@ -37,6 +37,10 @@ std::optional<int> add_resources(const ResourceFlags& f, api::UpdateRequest& req
     req.memory_reservation = nonzero(bytes.value());
   }
   req.blkio_weight = nonzero(f.blkio_weight);
+  req.cpu_rt_period = nonzero(f.cpu_rt_period);
+  req.cpu_rt_runtime = nonzero(f.cpu_rt_runtime);
+  if (auto warned = warn_kernel_memory(f); !warned)
+    return report_error(warned.error().message, 125);
   return std::nullopt;
 }
 

@@ -51,6 +51,10 @@ Status add_resources(const RunFlags& run, api::RunRequest& req) {
     req.memory_reservation = nonzero(bytes);
   }
   req.blkio_weight = nonzero(f.blkio_weight);
+  req.cpu_rt_period = nonzero(f.cpu_rt_period);
+  req.cpu_rt_runtime = nonzero(f.cpu_rt_runtime);
+  ASUP_TRY(warn_kernel_memory(f));
+  ASUP_TRY(add_run_resources(run.run_resources, req));
   req.oom_kill_disable = run.oom_kill_disable;
   if (run.oom_score_adj_set) req.oom_score_adj = run.oom_score_adj;
   return ok();
@@ -121,6 +125,14 @@ Result<std::int64_t> parse_memory_swap(const std::string& text) {
   return parse_size_flag(text, "--memory-swap");
 }
 
+Status warn_kernel_memory(const ResourceFlags& f) {
+  if (f.kernel_memory.empty()) return ok();
+  std::fprintf(stderr,
+               "Flag --kernel-memory has been deprecated, and no longer supported by the kernel\n");
+  ASUP_TRY(parse_size_flag(f.kernel_memory, "--kernel-memory"));
+  return ok();
+}
+
 std::vector<CLI::Option*> add_resource_flags(CLI::App& cmd, ResourceFlags& f) {
   return {
       cmd.add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)"),
@@ -134,6 +146,11 @@ std::vector<CLI::Option*> add_resource_flags(CLI::App& cmd, ResourceFlags& f) {
       cmd.add_option("--memory-reservation", f.memory_reservation, "Memory soft limit"),
       cmd.add_option("--blkio-weight", f.blkio_weight,
                      "Block IO (relative weight), between 10 and 1000, or 0 to disable"),
+      cmd.add_option("--cpu-rt-period", f.cpu_rt_period,
+                     "Limit CPU real-time period in microseconds"),
+      cmd.add_option("--cpu-rt-runtime", f.cpu_rt_runtime,
+                     "Limit CPU real-time runtime in microseconds"),
+      cmd.add_option("--kernel-memory", f.kernel_memory, "Kernel memory limit (deprecated)"),
   };
 }
 
@@ -245,6 +262,7 @@ void add_run_flags(CLI::App& cmd, const std::shared_ptr<RunFlags>& flags) {
   cmd.add_option("--pids-limit", flags->pids_limit, "Tune container pids limit (-1 unlimited)")
       ->each([flags](const std::string&) { flags->pids_set = true; });
   add_resource_flags(cmd, flags->resources);
+  add_run_resource_flags(cmd, flags->run_resources);
   cmd.add_flag("--oom-kill-disable", flags->oom_kill_disable, "Disable OOM Killer");
   cmd.add_option("--oom-score-adj", flags->oom_score_adj,
                  "Tune host's OOM preferences (-1000 to 1000)")

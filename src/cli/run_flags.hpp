@@ -15,6 +15,7 @@
 #include "cli/run_host_flags.hpp"
 #include "cli/run_meta_flags.hpp"
 #include "cli/run_network_flags.hpp"
+#include "cli/run_resource_flags.hpp"
 #include "cli/run_security_flags.hpp"
 #include "cli/run_storage_flags.hpp"
 
@@ -28,6 +29,8 @@ struct ResourceFlags {
   std::string cpuset_cpus, cpuset_mems, memory_swap, memory_reservation;
   std::int64_t cpu_shares = 0, cpu_period = 0, cpu_quota = 0;
   std::uint16_t blkio_weight = 0;
+  std::int64_t cpu_rt_period = 0, cpu_rt_runtime = 0;
+  std::string kernel_memory;  // deprecated: parsed, warned about, never sent
 };
 
 struct RunFlags {
@@ -41,6 +44,7 @@ struct RunFlags {
   std::int64_t pids_limit = 0;
   bool pids_set = false;
   ResourceFlags resources;
+  RunResourceFlags run_resources;  // those update lacks
   bool oom_kill_disable = false;
   std::int64_t oom_score_adj = 0;
   bool oom_score_adj_set = false;
@@ -70,6 +74,10 @@ Result<double> parse_cpus(const std::string& text);
 Result<std::int64_t> parse_size_flag(const std::string& text, const std::string& flag);
 // --memory-swap: a byte size, or -1 for unlimited swap.
 Result<std::int64_t> parse_memory_swap(const std::string& text);
+// --kernel-memory: Docker's CLI still parses it, prints cobra's deprecation line
+// ("Flag --kernel-memory has been deprecated, and no longer supported by the kernel") on
+// stderr and sends nothing. The error is for a size that does not parse.
+Status warn_kernel_memory(const ResourceFlags& flags);
 
 // Registers the resource flags run, create and update share (--cpuset-cpus, -c ...
 // --blkio-weight), filling `flags`, and returns them.

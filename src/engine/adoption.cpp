@@ -19,6 +19,7 @@
 #include "core/fs.hpp"
 #include "core/syscalls.hpp"
 #include "engine/engine.hpp"
+#include "engine/resource_config.hpp"
 #include "launch/launch_spec.hpp"
 
 namespace asup::engine {
@@ -145,7 +146,7 @@ void Engine::adopt(Instance& c) {
     }
   }
   // It ended while no asupd watched: exit.json has its status, the spool its last output.
-  c.cgroup = cgroups_->open(c.config.id);
+  c.cgroup = cgroups_->open(c.config.id, cgroup_parent_of(c.config));
   import_spool(c);
   c.pending = 1;
   settle(c);
@@ -153,7 +154,7 @@ void Engine::adopt(Instance& c) {
 
 void Engine::readopt(Instance& c, UniqueFd pidfd) {
   const std::string id = c.config.id;
-  c.cgroup = cgroups_->open(id);
+  c.cgroup = cgroups_->open(id, cgroup_parent_of(c.config));
   // Paused is what the freezer says, whatever asupd managed to write before it went.
   if (auto frozen = c.cgroup->freezer_state())
     c.state.status =

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "core/fs.hpp"
+#include "engine/resource_config.hpp"
 
 namespace asup::engine {
 
@@ -51,6 +52,7 @@ nlohmann::json to_json(const ContainerConfig& c) {
           {"tmpfs", c.tmpfs},
           {"devices", devices},
           {"limits", limits_to_json(c.limits)},
+          {"cgroup_parent", c.cgroup_parent},
           {"oom_score_adj", c.oom_score_adj ? nlohmann::json(*c.oom_score_adj) : nlohmann::json()},
           {"log_size", c.log_size},
           {"log_driver", c.log_driver},
@@ -113,6 +115,7 @@ nlohmann::json limits_to_json(const cgroup::Limits& l) {
   put("memory_reservation", l.memory_reservation);
   put("oom_kill_disable", l.oom_kill_disable);
   if (l.blkio_weight != 0) out["blkio_weight"] = l.blkio_weight;
+  add_more_limits_json(l, out);
   return out;
 }
 
@@ -132,6 +135,7 @@ cgroup::Limits limits_from_json(const nlohmann::json& j) {
   if (auto it = j.find("blkio_weight"); it != j.end() && it->is_number_unsigned())
     l.blkio_weight =
         static_cast<std::uint16_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), 65535));
+  read_more_limits_json(j, l);
   return l;
 }
 
@@ -153,6 +157,7 @@ ContainerConfig config_from_json(const nlohmann::json& j) {
     c.devices.push_back(
         {d.value("host", ""), d.value("container", ""), d.value("permissions", "rwm")});
   c.limits = limits_from_json(j.value("limits", nlohmann::json::object()));
+  c.cgroup_parent = j.value("cgroup_parent", "");
   if (j.contains("oom_score_adj") && j["oom_score_adj"].is_number_integer())
     c.oom_score_adj = j["oom_score_adj"].get<std::int64_t>();
   c.log_size = j.value("log_size", std::size_t{1} << 20);

@@ -38,6 +38,7 @@ struct ContainerConfig {
   std::vector<std::string> tmpfs;
   std::vector<launch::DeviceMapping> devices;  // --device, as parsed
   cgroup::Limits limits;
+  std::string cgroup_parent;                  // --cgroup-parent as typed; "": asupd's
   std::optional<std::int64_t> oom_score_adj;  // --oom-score-adj, the workload's
   std::size_t log_size = 1 << 20;
   // --log-driver: "json-file" and "local" are the ring; "none" keeps no log to read.

@@ -13,6 +13,7 @@
 #include "engine/naming.hpp"
 #include "engine/network_view.hpp"
 #include "engine/resource_checks.hpp"
+#include "engine/resource_config.hpp"
 #include "engine/storage_view.hpp"
 #include "launch/init_layer.hpp"
 
@@ -178,6 +179,7 @@ void add_resources(const ContainerConfig& cfg, nlohmann::json& host) {
   host["OomKillDisable"] = l.oom_kill_disable.value_or(false);
   host["OomScoreAdj"] = cfg.oom_score_adj.value_or(0);
   host["BlkioWeight"] = l.blkio_weight;
+  add_more_resources_view(cfg.limits, cfg.cgroup_parent, host);
 }
 
 nlohmann::json host_config_view(const ContainerConfig& cfg) {

@@ -11,11 +11,13 @@
 #include <boost/asio/read_until.hpp>
 
 #include "asup/protocol.hpp"
+#include "cgroup/blkio_device.hpp"
 #include "cgroup/devices.hpp"
 #include "core/fs.hpp"
 #include "core/syscalls.hpp"
 #include "engine/engine.hpp"
 #include "engine/naming.hpp"
+#include "engine/resource_config.hpp"
 #include "launch/host_devices.hpp"
 #include "launch/mount_plan.hpp"
 #include "launch/spawner.hpp"
@@ -30,15 +32,20 @@ Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
 }
 
 // The container's limits with its device policy: Docker's defaults, then an allow rule
-// for each --device node with the permissions asked for.
+// for each --device node with the permissions asked for, then the --device-cgroup-rule
+// rules the config's limits hold. Per-device I/O limits get the numbers of their nodes
+// now, as Docker's start does.
 Result<cgroup::Limits> with_device_rules(cgroup::Limits limits,
                                          const std::vector<launch::DeviceNode>& nodes) {
+  auto cgroup_rules = std::move(limits.devices);
   limits.devices = cgroup::devices::default_rules();
   for (const auto& node : nodes) {
     ASUP_TRY(auto access, cgroup::devices::parse_access(node.permissions));
     auto type = node.block ? cgroup::DeviceType::Block : cgroup::DeviceType::Char;
     limits.devices.push_back(cgroup::devices::allow(type, node.major, node.minor, access));
   }
+  limits.devices.insert(limits.devices.end(), cgroup_rules.begin(), cgroup_rules.end());
+  ASUP_TRY(cgroup::resolve_blkio_devices(limits.blkio_devices));
   return limits;
 }
 
@@ -172,7 +179,7 @@ void Engine::join_and_wire(Instance& c, launch::Spawned& spawned, bool join_cgro
 Status Engine::create_cgroup(Instance& c, const launch::RootfsLayout& layout) {
   ASUP_TRY(auto limits, with_device_rules(c.config.limits, layout.devices));
   if (c.config.security.privileged) limits.devices = privileged_device_rules();
-  ASUP_TRY(c.cgroup, cgroups_->create(c.config.id, limits));
+  ASUP_TRY(c.cgroup, cgroups_->create(c.config.id, limits, cgroup_parent_of(c.config)));
   return ok();
 }
 

@@ -1,6 +1,8 @@
 #include "engine/resource_checks.hpp"
 
 #include "api/replies.hpp"
+#include "cgroup/blkio_device.hpp"
+#include "cgroup/devices.hpp"
 #include "engine/run_config.hpp"
 
 namespace asup::engine {
@@ -8,6 +10,45 @@ namespace {
 
 // The mount every backend of cgroup::detect looks at.
 constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
+
+// Windows' flags, as Docker's Linux daemon answers them: the I/O maxima refused
+// (runconfig's validateQoS), CPU percent dropped with its warning, CPU count dropped.
+Status fit_windows_resources(api::RunRequest& r, std::vector<std::string>& warnings) {
+  if (r.io_maxbandwidth.value_or(0) != 0)
+    return fail(EINVAL,
+                "Invalid QoS settings: linux does not support configuration of maximum bandwidth");
+  if (r.io_maxiops.value_or(0) != 0)
+    return fail(EINVAL,
+                "Invalid QoS settings: linux does not support configuration of maximum IOPs");
+  if (r.cpu_percent.value_or(0) > 0)
+    warnings.emplace_back("linux does not support CPU percent. Percent discarded.");
+  r.cpu_percent.reset();
+  r.cpu_count.reset();
+  return ok();
+}
+
+// What fails to parse among the per-device limits, the rules and the parent, with
+// Docker's words.
+Status check_device_fields(const api::RunRequest& r) {
+  const std::pair<const std::vector<std::string>*, std::pair<cgroup::BlkioValue, const char*>>
+      lists[] = {
+          {&r.blkio_weight_device, {cgroup::BlkioValue::Weight, "--blkio-weight-device"}},
+          {&r.device_read_bps, {cgroup::BlkioValue::Bps, "--device-read-bps"}},
+          {&r.device_write_bps, {cgroup::BlkioValue::Bps, "--device-write-bps"}},
+          {&r.device_read_iops, {cgroup::BlkioValue::Iops, "--device-read-iops"}},
+          {&r.device_write_iops, {cgroup::BlkioValue::Iops, "--device-write-iops"}},
+      };
+  for (const auto& [texts, how] : lists)
+    for (const auto& text : *texts) {
+      ASUP_TRY(cgroup::parse_blkio_device(text, how.first, how.second));
+    }
+  for (const auto& text : r.device_cgroup_rules)
+    if (auto rule = cgroup::devices::parse_cgroup_rule(text); !rule)
+      return fail(EINVAL, "invalid argument \"" + text +
+                              "\" for \"--device-cgroup-rule\" flag: " + rule.error().message);
+  ASUP_TRY(cgroup::normalize_parent(r.cgroup_parent));
+  return ok();
+}
 
 }  // namespace
 
@@ -18,7 +59,14 @@ cgroup::HostResources host_resources(const cgroup::Manager& cgroups) {
 
 Result<std::vector<std::string>> fit_run_limits(api::RunRequest& r,
                                                 const cgroup::HostResources& host) {
+  std::vector<std::string> windows;
+  ASUP_TRY(fit_windows_resources(r, windows));
+  ASUP_TRY(check_device_fields(r));
   ASUP_TRY(auto checked, cgroup::check_limits(run_limits(r), host, cgroup::Purpose::Create));
+  checked.warnings.insert(checked.warnings.end(), windows.begin(), windows.end());
+  // A device path must name a block device now, as a start will look it up again; what the
+  // host cannot limit was dropped above, without a look.
+  ASUP_TRY(cgroup::resolve_blkio_devices(checked.limits.blkio_devices));
   // Only these are ever dropped (check_limits' warnings); the rest stay as asked.
   const cgroup::Limits& l = checked.limits;
   r.cpuset_cpus = l.cpuset_cpus.value_or("");
@@ -26,6 +74,13 @@ Result<std::vector<std::string>> fit_run_limits(api::RunRequest& r,
   r.memory_swap = l.memory_swap;
   r.oom_kill_disable = l.oom_kill_disable.value_or(false);
   if (l.blkio_weight == 0) r.blkio_weight.reset();
+  if (!l.memory_swappiness) r.memory_swappiness.reset();
+  const auto& d = l.blkio_devices;
+  if (d.weight.empty()) r.blkio_weight_device.clear();
+  if (d.read_bps.empty()) r.device_read_bps.clear();
+  if (d.write_bps.empty()) r.device_write_bps.clear();
+  if (d.read_iops.empty()) r.device_read_iops.clear();
+  if (d.write_iops.empty()) r.device_write_iops.clear();
   return std::move(checked.warnings);
 }
 
@@ -48,6 +103,8 @@ Result<cgroup::CheckedLimits> update_limits(const api::UpdateRequest& req,
   limits.memory_swap = req.memory_swap;
   limits.memory_reservation = req.memory_reservation;
   if (req.blkio_weight) limits.blkio_weight = blkio_weight_of(*req.blkio_weight);
+  if (req.cpu_rt_period && *req.cpu_rt_period != 0) limits.cpu_rt_period = req.cpu_rt_period;
+  if (req.cpu_rt_runtime && *req.cpu_rt_runtime != 0) limits.cpu_rt_runtime = req.cpu_rt_runtime;
   return cgroup::check_limits(limits, host, cgroup::Purpose::Update);
 }
 
@@ -66,6 +123,8 @@ void keep_updated_limits(const cgroup::Limits& u, cgroup::Limits& kept) {
   keep(u.memory_swap, kept.memory_swap);
   keep(u.memory_reservation, kept.memory_reservation);
   if (u.blkio_weight != 0) kept.blkio_weight = u.blkio_weight;
+  keep(u.cpu_rt_period, kept.cpu_rt_period);
+  keep(u.cpu_rt_runtime, kept.cpu_rt_runtime);
 }
 
 void send_warnings(api::Caller& caller, const std::vector<std::string>& warnings) {

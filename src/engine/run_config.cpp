@@ -11,6 +11,7 @@
 #include "engine/health_config.hpp"
 #include "engine/host_features.hpp"
 #include "engine/naming.hpp"
+#include "engine/resource_config.hpp"
 #include "engine/run_network.hpp"
 #include "engine/storage_config.hpp"
 
@@ -56,6 +57,7 @@ cgroup::Limits run_limits(const RunRequest& r) {
   // Unset rather than false: a group nobody asked about keeps the kernel's default.
   if (r.oom_kill_disable) l.oom_kill_disable = true;
   if (r.blkio_weight) l.blkio_weight = blkio_weight_of(*r.blkio_weight);
+  add_more_run_limits(r, l);
   return l;
 }
 
@@ -204,6 +206,7 @@ Status merge_mounts(const RunRequest& r, ContainerConfig& c) {
 // Limits, the log, the lifecycle's settings and the labels (the image's, then -l).
 Status merge_settings(const RunRequest& r, const image::ImageConfig& image, ContainerConfig& c) {
   c.limits = run_limits(r);
+  c.cgroup_parent = r.cgroup_parent;
   c.oom_score_adj = r.oom_score_adj;
   c.log_size = r.log_size;
   c.log_driver = r.log_driver.empty() ? "json-file" : r.log_driver;
