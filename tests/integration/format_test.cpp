@@ -87,7 +87,7 @@ TEST_CASE("ps --format: templates, tables and Docker's JSON", "[integration][for
   r = d.try_run({"ps", "--format", "{{.Names}} {{.Nope}}"});
   CHECK(r.code == 1);
   CHECK(r.out == "");
-  CHECK_THAT(r.err, Contains("template parsing error: template: :1:14: executing \"\" at "
+  CHECK_THAT(r.err, Contains("template parsing error: template: :1:13: executing \"\" at "
                              "<.Nope>: can't evaluate field Nope in type "
                              "*formatter.ContainerContext"));
   r = d.try_run({"ps", "--format", "{{foo .Names}}"});

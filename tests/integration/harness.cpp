@@ -626,7 +626,8 @@ bool Daemon::wait_status(const std::string& id, const std::string& s, double tim
 bool Daemon::wait_logs(const std::string& id, const std::string& needle, double timeout_seconds) {
   return eventually(
       [&] {
-        return contains(try_run({"logs", id}, "", 20).out, needle);
+        auto r = try_run({"logs", id}, "", 20);
+        return contains(r.out, needle) || contains(r.err, needle);
       },
       timeout_seconds);
 }

@@ -154,7 +154,7 @@ class Daemon {
   std::string status(const std::string& id);  // .State.Status, "" when unknown
   // Waits until the container's status is `status` (bounded).
   bool wait_status(const std::string& id, const std::string& status, double timeout_seconds = 20);
-  // Waits until `logs ID` contains `needle` (bounded).
+  // Waits until `logs ID` contains `needle` on stdout or stderr (bounded).
   bool wait_logs(const std::string& id, const std::string& needle, double timeout_seconds = 20);
 
   // Graceful stop (SIGTERM, SIGKILL after 10 s) and a new daemon on the same directories.

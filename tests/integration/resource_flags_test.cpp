@@ -117,7 +117,7 @@ TEST_CASE("swappiness and per-device throttles land in the container's v1 groups
   }
 }
 
-TEST_CASE("--device-cgroup-rule lets a node made with mknod be opened",
+TEST_CASE("flag --device-cgroup-rule lets a node made with mknod be opened",
           "[integration][resource_flags]") {
   Daemon d;
   // /dev/kmsg's numbers: opening it for writing needs no privilege beyond the device
@@ -144,12 +144,14 @@ TEST_CASE("--device-cgroup-rule lets a node made with mknod be opened",
   CHECK(any.code == 0);
 }
 
-TEST_CASE("--cgroup-parent puts the container's groups under it, made where missing",
+TEST_CASE("flag --cgroup-parent puts the container's groups under it, made where missing",
           "[integration][resource_flags]") {
   Daemon d;
   // Below the daemon's own parent, which its teardown removes with everything in it.
   const std::string parent = d.cgroup_parent() + "/custom/nested";
-  const std::string id = d.run_detached({"--cgroup-parent", parent, "busybox", "sleep", "1000"});
+  // The host's cgroup namespace: the container's own view of its groups would be "/".
+  const std::string id =
+      d.run_detached({"--cgroup-parent", parent, "--cgroupns", "host", "busybox", "sleep", "1000"});
   for (const char* controller : {"memory", "cpu", "pids", "devices", "freezer"})
     CHECK(is_directory(std::string("/sys/fs/cgroup/") + controller + "/" + parent + "/" + id));
   CHECK_FALSE(is_directory(d.cgroup_dir("memory", id)));
@@ -178,7 +180,7 @@ TEST_CASE("--cgroup-parent puts the container's groups under it, made where miss
           (std::string("/sys/fs/cgroup/") + controller + "/" + d.cgroup_parent() + dir).c_str());
 }
 
-TEST_CASE("--cpu-rt-runtime under a parent with a real-time budget",
+TEST_CASE("flag --cpu-rt-runtime under a parent with a real-time budget",
           "[integration][resource_flags]") {
   const std::string cpu = "/sys/fs/cgroup/cpu";
   if (read_text(cpu + "/cpu.rt_runtime_us").empty())

@@ -239,7 +239,7 @@ TEST_CASE("spooled output joins the log and its file, its loss counted as droppe
   CHECK(RingFile::read_dropped(dir / "log") == 7);
 }
 
-TEST_CASE("a line waits for its newline; followers see it at once", "[logs][log_lines]") {
+TEST_CASE("a line waits for its newline: followers see it at once", "[logs][log_lines]") {
   TempDir dir;
   auto log = make_log(dir / "log");
   auto follower = replayed(*log, -1, true);
@@ -305,7 +305,7 @@ TEST_CASE("a ring smaller than the output starts with a whole line", "[logs][log
   }
 }
 
-TEST_CASE("--since and --until pick records by arrival time", "[logs][log_lines]") {
+TEST_CASE("flag --since and --until pick records by arrival time", "[logs][log_lines]") {
   TempDir dir;
   auto log = make_log(dir / "log");
   log->append(Stream::Stdout, "a1\na2\n", 100);

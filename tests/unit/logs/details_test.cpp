@@ -4,7 +4,7 @@
 
 using asup::logs::log_details;
 
-TEST_CASE("--details: the attributes the log options name, as Docker prints them",
+TEST_CASE("flag --details: the attributes the log options name, as Docker prints them",
           "[logs][details]") {
   std::map<std::string, std::string> labels = {
       {"com.example.team", "web ops"}, {"tier", "front"}, {"unnamed", "x"}};

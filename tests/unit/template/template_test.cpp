@@ -47,7 +47,7 @@ TEST_CASE("template: text, fields and nested fields", "[template]") {
   CHECK(render("{{.}}", json("x")) == "x");
 }
 
-TEST_CASE("template: a map's missing key prints <no value>; null prints <nil>", "[template]") {
+TEST_CASE("template: a map's missing key prints <no value> and null prints <nil>", "[template]") {
   CHECK(render("{{.Nope}}") == "<no value>");
   CHECK(render("{{.Nope.Deeper}}") == "<no value>");
   CHECK(render("{{.Labels.missing}}") == "<no value>");
