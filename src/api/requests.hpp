@@ -140,8 +140,8 @@ struct RunRequest {
                     ulimits, shm_size, userns, add_hosts, dns, dns_search, dns_options, mac_address,
                     expose, no_healthcheck, health_cmd, health_interval, health_timeout,
                     health_start_period, health_start_interval, health_retries, mounts,
-                    volumes_from, log_driver, log_opts, pid, ipc, uts, cgroupns, domainname, annotations,
-                    runtime, links, volume_driver, storage_opt, gpus, isolation, ip6,
+                    volumes_from, log_driver, log_opts, pid, ipc, uts, cgroupns, domainname,
+                    annotations, runtime, links, volume_driver, storage_opt, gpus, isolation, ip6,
                     link_local_ips))
 };
 

@@ -47,67 +47,7 @@ class ActionLexer {
       }
       Token t{Token::Kind::dot, "", "", pos_, space};
       space = false;
-      if (c == '|') {
-        t.kind = Token::Kind::pipe;
-        ++pos_;
-      } else if (c == '(') {
-        t.kind = Token::Kind::left_paren;
-        ++parens;
-        ++pos_;
-      } else if (c == ')') {
-        if (--parens < 0) return error("unexpected right paren");
-        t.kind = Token::Kind::right_paren;
-        ++pos_;
-      } else if (c == ',') {
-        t.kind = Token::Kind::comma;
-        ++pos_;
-      } else if (at(":=")) {
-        t.kind = Token::Kind::declare;
-        pos_ += 2;
-      } else if (c == '=') {
-        t.kind = Token::Kind::assign;
-        ++pos_;
-      } else if (c == '"') {
-        t.kind = Token::Kind::string;
-        ASUP_TRY(t.value, quoted('"', "unterminated quoted string"));
-      } else if (c == '`') {
-        t.kind = Token::Kind::string;
-        auto close = text_.find('`', pos_ + 1);
-        if (close == std::string_view::npos) return error("unterminated raw quoted string");
-        t.value = std::string(text_.substr(pos_ + 1, close - pos_ - 1));
-        pos_ = close + 1;
-      } else if (c == '\'') {
-        t.kind = Token::Kind::character;
-        ASUP_TRY(t.value, quoted('\'', "unterminated character constant"));
-      } else if (c == '$') {
-        t.kind = Token::Kind::variable;
-        ++pos_;
-        while (pos_ < text_.size() && is_alnum(text_[pos_])) ++pos_;
-      } else if (c == '.' && pos_ + 1 < text_.size() &&
-                 std::isdigit(static_cast<unsigned char>(text_[pos_ + 1]))) {
-        t.kind = Token::Kind::number;
-        number();
-      } else if (c == '.') {
-        ++pos_;
-        if (pos_ < text_.size() && is_alnum(text_[pos_])) {
-          t.kind = Token::Kind::field;
-          while (pos_ < text_.size() && is_alnum(text_[pos_])) ++pos_;
-        }
-      } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-                 ((c == '+' || c == '-') && pos_ + 1 < text_.size() &&
-                  (std::isdigit(static_cast<unsigned char>(text_[pos_ + 1])) ||
-                   text_[pos_ + 1] == '.'))) {
-        t.kind = Token::Kind::number;
-        number();
-      } else if (is_alnum(c)) {
-        t.kind = Token::Kind::identifier;
-        while (pos_ < text_.size() && is_alnum(text_[pos_])) ++pos_;
-      } else {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "bad character U+%04X '%c'", static_cast<unsigned char>(c),
-                      c);
-        return error(buf);
-      }
+      ASUP_TRY(scan(c, t, parens));
       t.text = std::string(text_.substr(t.pos, pos_ - t.pos));
       tokens.push_back(std::move(t));
     }
@@ -116,6 +56,71 @@ class ActionLexer {
   }
 
   std::size_t pos() const { return pos_; }
+
+  // One token starting at c, its kind and extent in `t`; parens counts open ones.
+  Status scan(char c, Token& t, int& parens) {
+    if (c == '|') {
+      t.kind = Token::Kind::pipe;
+      ++pos_;
+    } else if (c == '(') {
+      t.kind = Token::Kind::left_paren;
+      ++parens;
+      ++pos_;
+    } else if (c == ')') {
+      if (--parens < 0) return error("unexpected right paren");
+      t.kind = Token::Kind::right_paren;
+      ++pos_;
+    } else if (c == ',') {
+      t.kind = Token::Kind::comma;
+      ++pos_;
+    } else if (at(":=")) {
+      t.kind = Token::Kind::declare;
+      pos_ += 2;
+    } else if (c == '=') {
+      t.kind = Token::Kind::assign;
+      ++pos_;
+    } else if (c == '"') {
+      t.kind = Token::Kind::string;
+      ASUP_TRY(t.value, quoted('"', "unterminated quoted string"));
+    } else if (c == '`') {
+      t.kind = Token::Kind::string;
+      auto close = text_.find('`', pos_ + 1);
+      if (close == std::string_view::npos) return error("unterminated raw quoted string");
+      t.value = std::string(text_.substr(pos_ + 1, close - pos_ - 1));
+      pos_ = close + 1;
+    } else if (c == '\'') {
+      t.kind = Token::Kind::character;
+      ASUP_TRY(t.value, quoted('\'', "unterminated character constant"));
+    } else if (c == '$') {
+      t.kind = Token::Kind::variable;
+      ++pos_;
+      while (pos_ < text_.size() && is_alnum(text_[pos_])) ++pos_;
+    } else if (c == '.' && pos_ + 1 < text_.size() &&
+               std::isdigit(static_cast<unsigned char>(text_[pos_ + 1]))) {
+      t.kind = Token::Kind::number;
+      number();
+    } else if (c == '.') {
+      ++pos_;
+      if (pos_ < text_.size() && is_alnum(text_[pos_])) {
+        t.kind = Token::Kind::field;
+        while (pos_ < text_.size() && is_alnum(text_[pos_])) ++pos_;
+      }
+    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+               ((c == '+' || c == '-') && pos_ + 1 < text_.size() &&
+                (std::isdigit(static_cast<unsigned char>(text_[pos_ + 1])) ||
+                 text_[pos_ + 1] == '.'))) {
+      t.kind = Token::Kind::number;
+      number();
+    } else if (is_alnum(c)) {
+      t.kind = Token::Kind::identifier;
+      while (pos_ < text_.size() && is_alnum(text_[pos_])) ++pos_;
+    } else {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "bad character U+%04X '%c'", static_cast<unsigned char>(c), c);
+      return error(buf);
+    }
+    return ok();
+  }
 
  private:
   bool at(std::string_view s) const { return text_.substr(pos_, s.size()) == s; }
